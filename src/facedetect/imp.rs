@@ -1,0 +1,654 @@
+//! `facedetect` element: wires caps, properties and buffers to [`crate::analyzer`].
+
+use std::path::PathBuf;
+use std::sync::{LazyLock, Mutex};
+
+use gst::glib;
+use gst::prelude::*;
+use gst::subclass::prelude::*;
+use gst_base::subclass::prelude::*;
+use gst_video::prelude::*;
+
+use super::{Model, Updates};
+use crate::analyzer::{AnalyzerConfig, DetectorKind, FaceAnalyzer};
+use crate::draw::Canvas;
+use crate::image::{ImageView, Layout};
+use crate::inference;
+use crate::messages::{FaceDetectMessage, FaceEntry};
+use crate::meta::{self, AnalysisStatus, Face, FrameMarker};
+
+static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
+    gst::DebugCategory::new(
+        "facedetect",
+        gst::DebugColorFlags::empty(),
+        Some("facekit face detector"),
+    )
+});
+
+/// Smallest frame side the detector can use.
+const MIN_SIDE: u32 = 16;
+
+const DEFAULT_MODEL: Model = Model::BlazeFaceFull;
+const DEFAULT_CONFIDENCE: f64 = 0.5;
+const DEFAULT_NMS_IOU: f64 = 0.3;
+const DEFAULT_MIN_FACE_SIZE: u32 = 0;
+const DEFAULT_MAX_FACES: u32 = 10;
+const DEFAULT_INTERVAL: u32 = 1;
+const DEFAULT_HOLD_FRAMES: u32 = 5;
+const DEFAULT_LANDMARKS: bool = true;
+const DEFAULT_UPDATES: Updates = Updates::EveryFrame;
+const DEFAULT_DRAW: bool = false;
+const DEFAULT_THREADS: u32 = 0;
+const DEFAULT_MAX_DETECT_SIZE: u32 = 1280;
+
+#[derive(Debug, Clone)]
+struct Settings {
+    model: Model,
+    model_location: Option<String>,
+    ort_library: Option<String>,
+    confidence: f64,
+    nms_iou: f64,
+    min_face_size: u32,
+    max_faces: u32,
+    interval: u32,
+    hold_frames: u32,
+    landmarks: bool,
+    updates: Updates,
+    draw: bool,
+    threads: u32,
+    max_detect_size: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            model: DEFAULT_MODEL,
+            model_location: None,
+            ort_library: None,
+            confidence: DEFAULT_CONFIDENCE,
+            nms_iou: DEFAULT_NMS_IOU,
+            min_face_size: DEFAULT_MIN_FACE_SIZE,
+            max_faces: DEFAULT_MAX_FACES,
+            interval: DEFAULT_INTERVAL,
+            hold_frames: DEFAULT_HOLD_FRAMES,
+            landmarks: DEFAULT_LANDMARKS,
+            updates: DEFAULT_UPDATES,
+            draw: DEFAULT_DRAW,
+            threads: DEFAULT_THREADS,
+            max_detect_size: DEFAULT_MAX_DETECT_SIZE,
+        }
+    }
+}
+
+struct State {
+    analyzer: FaceAnalyzer,
+    info: Option<gst_video::VideoInfo>,
+    last_face_count: Option<usize>,
+    warned_small: bool,
+    warned_failure: bool,
+}
+
+#[derive(Default)]
+pub struct FaceDetect {
+    settings: Mutex<Settings>,
+    state: Mutex<Option<State>>,
+}
+
+#[glib::object_subclass]
+impl ObjectSubclass for FaceDetect {
+    const NAME: &'static str = "GstFacekitFaceDetect";
+    type Type = super::FaceDetect;
+    type ParentType = gst_base::BaseTransform;
+}
+
+fn layout_of(format: gst_video::VideoFormat) -> Option<Layout> {
+    use gst_video::VideoFormat as F;
+    Some(match format {
+        F::I420 => Layout::I420,
+        F::Nv12 => Layout::Nv12,
+        F::Rgb => Layout::RGB,
+        F::Bgr => Layout::BGR,
+        F::Rgba | F::Rgbx => Layout::RGBA,
+        F::Bgra | F::Bgrx => Layout::BGRA,
+        F::Argb | F::Xrgb => Layout::ARGB,
+        F::Abgr | F::Xbgr => Layout::ABGR,
+        _ => return None,
+    })
+}
+
+const FORMATS: &[gst_video::VideoFormat] = &[
+    gst_video::VideoFormat::I420,
+    gst_video::VideoFormat::Nv12,
+    gst_video::VideoFormat::Rgb,
+    gst_video::VideoFormat::Bgr,
+    gst_video::VideoFormat::Rgba,
+    gst_video::VideoFormat::Bgra,
+    gst_video::VideoFormat::Rgbx,
+    gst_video::VideoFormat::Bgrx,
+    gst_video::VideoFormat::Argb,
+    gst_video::VideoFormat::Abgr,
+    gst_video::VideoFormat::Xrgb,
+    gst_video::VideoFormat::Xbgr,
+];
+
+fn view<'a>(
+    frame: &'a gst_video::VideoFrameRef<&gst::BufferRef>,
+    layout: Layout,
+) -> Option<ImageView<'a>> {
+    let strides = frame.plane_stride();
+    let plane = |i: u32| frame.plane_data(i).ok();
+    let (planes, strides): ([&[u8]; 3], [usize; 3]) = match layout {
+        Layout::I420 => (
+            [plane(0)?, plane(1)?, plane(2)?],
+            [
+                strides[0] as usize,
+                strides[1] as usize,
+                strides[2] as usize,
+            ],
+        ),
+        Layout::Nv12 => (
+            [plane(0)?, plane(1)?, &[]],
+            [strides[0] as usize, strides[1] as usize, 0],
+        ),
+        Layout::Packed { .. } => ([plane(0)?, &[], &[]], [strides[0] as usize, 0, 0]),
+    };
+    Some(ImageView {
+        width: frame.width() as usize,
+        height: frame.height() as usize,
+        layout,
+        planes,
+        strides,
+    })
+}
+
+impl FaceDetect {
+    fn analyzer_config(settings: &Settings) -> AnalyzerConfig {
+        AnalyzerConfig {
+            detector: match settings.model {
+                Model::BlazeFaceShort => DetectorKind::BlazeFaceShort,
+                Model::BlazeFaceFull => DetectorKind::BlazeFaceFull,
+                Model::CenterFace => DetectorKind::CenterFace,
+            },
+            detector_path: settings.model_location.as_ref().map(PathBuf::from),
+            confidence: settings.confidence as f32,
+            nms_iou: settings.nms_iou as f32,
+            min_face_size: settings.min_face_size,
+            max_faces: settings.max_faces,
+            interval: settings.interval,
+            hold_frames: settings.hold_frames,
+            landmarks: settings.landmarks,
+            max_detect_size: settings.max_detect_size,
+        }
+    }
+
+    fn draw(
+        &self,
+        buf: &mut gst::BufferRef,
+        info: &gst_video::VideoInfo,
+        layout: Layout,
+        faces: &[Face],
+    ) {
+        let Ok(mut frame) = gst_video::VideoFrameRef::from_buffer_ref_writable(buf, info) else {
+            gst::warning!(CAT, imp = self, "cannot map frame writable for drawing");
+            return;
+        };
+        let (width, height) = (frame.width() as usize, frame.height() as usize);
+        let s = frame.plane_stride();
+        let strides = [
+            s[0] as usize,
+            s.get(1).copied().unwrap_or(0) as usize,
+            s.get(2).copied().unwrap_or(0) as usize,
+        ];
+        let [p0, p1, p2, _] = frame.planes_data_mut();
+        let mut canvas = Canvas {
+            width,
+            height,
+            layout,
+            planes: [p0, p1, p2],
+            strides,
+        };
+        for face in faces {
+            let b = face.bbox;
+            let colour = if face.tracked {
+                [255, 200, 0]
+            } else {
+                [0, 255, 0]
+            };
+            canvas.rect(b.x, b.y, b.width, b.height, colour);
+            let Some(lm) = &face.landmarks else { continue };
+            let points = lm.to_pixels(&b);
+            let r = if b.width > 150.0 { 1 } else { 0 };
+            for p in &points {
+                canvas.dot(p[0], p[1], r, [0, 200, 255]);
+            }
+            if let (Some(pose), Some(nose)) = (face.head_pose, points.get(1)) {
+                // Pose axes from the nose tip: x red, y green, z (towards the viewer) blue.
+                let rot = crate::pose::rotation_from_euler(&pose);
+                let len = b.width as f64 * 0.5;
+                for (axis, colour) in [(0, [255, 0, 0]), (1, [0, 255, 0]), (2, [0, 0, 255])] {
+                    let sign = if axis == 2 { -1.0 } else { 1.0 };
+                    let dir = rot.column(axis) * sign * len;
+                    canvas.line(
+                        (nose[0], nose[1]),
+                        (nose[0] + dir.x as f32, nose[1] + dir.y as f32),
+                        colour,
+                    );
+                }
+            }
+        }
+    }
+
+    fn post_message(&self, buf: &gst::BufferRef, faces: &[Face]) {
+        let segment = self.obj().segment();
+        let segment = segment.downcast_ref::<gst::ClockTime>();
+        let pts = buf.pts();
+        let msg = FaceDetectMessage {
+            timestamp: pts,
+            stream_time: segment.and_then(|s| s.to_stream_time(pts?)),
+            running_time: segment.and_then(|s| s.to_running_time(pts?)),
+            duration: buf.duration(),
+            faces: faces.iter().map(FaceEntry::from_face).collect(),
+        };
+        let structure = gst::Structure::from(&msg);
+        let _ = self.obj().post_message(
+            gst::message::Element::builder(structure)
+                .src(&*self.obj())
+                .build(),
+        );
+    }
+}
+
+impl ObjectImpl for FaceDetect {
+    fn properties() -> &'static [glib::ParamSpec] {
+        static PROPERTIES: LazyLock<Vec<glib::ParamSpec>> = LazyLock::new(|| {
+            vec![
+                glib::ParamSpecEnum::builder_with_default("model", DEFAULT_MODEL)
+                    .nick("Model")
+                    .blurb("Detector network. blazeface-full suits webcams and live hosts; centerface finds small faces in crowds at a higher cost")
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecString::builder("model-location")
+                    .nick("Model location")
+                    .blurb("Custom ONNX file of the chosen model's family, instead of the bundled one (default: <model dir>/<model file>, model dir from $FACEKIT_MODEL_DIR or the set-up location)")
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecString::builder("ort-library")
+                    .nick("ONNX Runtime library")
+                    .blurb("Path of libonnxruntime.so (1.31) when $ORT_DYLIB_PATH is unset; default: the set-up's install location. Loaded once per process")
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecDouble::builder("confidence-threshold")
+                    .nick("Confidence threshold")
+                    .blurb("Minimum detector score for a face")
+                    .minimum(0.0)
+                    .maximum(1.0)
+                    .default_value(DEFAULT_CONFIDENCE)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecDouble::builder("nms-iou")
+                    .nick("NMS IoU")
+                    .blurb("Overlap (intersection over union) above which two detections are merged into one face")
+                    .minimum(0.0)
+                    .maximum(1.0)
+                    .default_value(DEFAULT_NMS_IOU)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecUInt::builder("min-face-size")
+                    .nick("Minimum face size")
+                    .blurb("Faces narrower than this many pixels are ignored (0: no minimum)")
+                    .maximum(8192)
+                    .default_value(DEFAULT_MIN_FACE_SIZE)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecUInt::builder("max-faces")
+                    .nick("Maximum faces")
+                    .blurb("At most this many faces per frame, the most confident first")
+                    .minimum(1)
+                    .maximum(1000)
+                    .default_value(DEFAULT_MAX_FACES)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecUInt::builder("interval")
+                    .nick("Detection interval")
+                    .blurb("Run the detector every N frames; in between faces are followed by their landmarks (or carried when landmarks are off) and marked tracked")
+                    .minimum(1)
+                    .maximum(1000)
+                    .default_value(DEFAULT_INTERVAL)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecUInt::builder("hold-frames")
+                    .nick("Hold frames")
+                    .blurb("Frames a face missed by the detector is still reported (marked tracked) before its track ends")
+                    .maximum(1000)
+                    .default_value(DEFAULT_HOLD_FRAMES)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecBoolean::builder("landmarks")
+                    .nick("Landmarks")
+                    .blurb("Run FaceMesh (468 3D landmarks) on each face and compute head pose (pitch, yaw, roll)")
+                    .default_value(DEFAULT_LANDMARKS)
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecEnum::builder_with_default("updates", DEFAULT_UPDATES)
+                    .nick("Updates")
+                    .blurb("When to post the 'facedetect' element message")
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecBoolean::builder("draw")
+                    .nick("Draw")
+                    .blurb("Draw boxes (green: detected, amber: tracked), landmarks and pose axes on the frames, for debugging")
+                    .default_value(DEFAULT_DRAW)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecUInt::builder("threads")
+                    .nick("Threads")
+                    .blurb("Inference threads shared by every facekit element of the process (0: one per core; $FACEKIT_THREADS wins). Fixed by the first element that starts")
+                    .maximum(64)
+                    .default_value(DEFAULT_THREADS)
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecUInt::builder("max-detect-size")
+                    .nick("Maximum detection size")
+                    .blurb("CenterFace only: frames are scaled down so their long side is at most this many pixels before detection")
+                    .minimum(32)
+                    .maximum(8192)
+                    .default_value(DEFAULT_MAX_DETECT_SIZE)
+                    .mutable_ready()
+                    .build(),
+            ]
+        });
+        PROPERTIES.as_ref()
+    }
+
+    fn set_property(&self, _id: usize, value: &glib::Value, pspec: &glib::ParamSpec) {
+        let mut s = self.settings.lock().unwrap();
+        match pspec.name() {
+            "model" => s.model = value.get().expect("type checked upstream"),
+            "model-location" => {
+                s.model_location = value
+                    .get::<Option<String>>()
+                    .expect("type checked upstream")
+                    .filter(|v| !v.is_empty())
+            }
+            "ort-library" => {
+                s.ort_library = value
+                    .get::<Option<String>>()
+                    .expect("type checked upstream")
+                    .filter(|v| !v.is_empty())
+            }
+            "confidence-threshold" => s.confidence = value.get().expect("type checked upstream"),
+            "nms-iou" => s.nms_iou = value.get().expect("type checked upstream"),
+            "min-face-size" => s.min_face_size = value.get().expect("type checked upstream"),
+            "max-faces" => s.max_faces = value.get().expect("type checked upstream"),
+            "interval" => s.interval = value.get().expect("type checked upstream"),
+            "hold-frames" => s.hold_frames = value.get().expect("type checked upstream"),
+            "landmarks" => s.landmarks = value.get().expect("type checked upstream"),
+            "updates" => s.updates = value.get().expect("type checked upstream"),
+            "draw" => s.draw = value.get().expect("type checked upstream"),
+            "threads" => s.threads = value.get().expect("type checked upstream"),
+            "max-detect-size" => s.max_detect_size = value.get().expect("type checked upstream"),
+            other => unimplemented!("property {other}"),
+        }
+    }
+
+    fn property(&self, _id: usize, pspec: &glib::ParamSpec) -> glib::Value {
+        let s = self.settings.lock().unwrap();
+        match pspec.name() {
+            "model" => s.model.to_value(),
+            "model-location" => s.model_location.to_value(),
+            "ort-library" => s.ort_library.to_value(),
+            "confidence-threshold" => s.confidence.to_value(),
+            "nms-iou" => s.nms_iou.to_value(),
+            "min-face-size" => s.min_face_size.to_value(),
+            "max-faces" => s.max_faces.to_value(),
+            "interval" => s.interval.to_value(),
+            "hold-frames" => s.hold_frames.to_value(),
+            "landmarks" => s.landmarks.to_value(),
+            "updates" => s.updates.to_value(),
+            "draw" => s.draw.to_value(),
+            "threads" => s.threads.to_value(),
+            "max-detect-size" => s.max_detect_size.to_value(),
+            other => unimplemented!("property {other}"),
+        }
+    }
+}
+
+impl GstObjectImpl for FaceDetect {}
+
+impl ElementImpl for FaceDetect {
+    fn metadata() -> Option<&'static gst::subclass::ElementMetadata> {
+        static METADATA: LazyLock<gst::subclass::ElementMetadata> = LazyLock::new(|| {
+            gst::subclass::ElementMetadata::new(
+                "Face detector (facekit)",
+                "Filter/Analyzer/Video",
+                "Detects and tracks faces, with 468 3D landmarks and head pose; attaches face region-of-interest metadata and posts 'facedetect' messages (a superset of OpenCV facedetect's)",
+                "facekit developers",
+            )
+        });
+        Some(&*METADATA)
+    }
+
+    fn pad_templates() -> &'static [gst::PadTemplate] {
+        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
+            let caps = gst_video::VideoCapsBuilder::new()
+                .format_list(FORMATS.iter().copied())
+                .build();
+            vec![
+                gst::PadTemplate::new(
+                    "src",
+                    gst::PadDirection::Src,
+                    gst::PadPresence::Always,
+                    &caps,
+                )
+                .unwrap(),
+                gst::PadTemplate::new(
+                    "sink",
+                    gst::PadDirection::Sink,
+                    gst::PadPresence::Always,
+                    &caps,
+                )
+                .unwrap(),
+            ]
+        });
+        TEMPLATES.as_ref()
+    }
+}
+
+impl BaseTransformImpl for FaceDetect {
+    const MODE: gst_base::subclass::BaseTransformMode =
+        gst_base::subclass::BaseTransformMode::AlwaysInPlace;
+    const PASSTHROUGH_ON_SAME_CAPS: bool = false;
+    const TRANSFORM_IP_ON_PASSTHROUGH: bool = false;
+
+    fn start(&self) -> Result<(), gst::ErrorMessage> {
+        let settings = self.settings.lock().unwrap().clone();
+        let library =
+            inference::runtime_library(settings.ort_library.as_deref().map(std::path::Path::new));
+        let env = inference::environment(&library, settings.threads as usize)
+            .map_err(|e| gst::error_msg!(gst::LibraryError::Init, ["{e}"]))?;
+        let analyzer = FaceAnalyzer::new(&env, Self::analyzer_config(&settings)).map_err(|e| {
+            let kind = match e {
+                inference::InferenceError::ModelMissing { .. } => gst::ResourceError::NotFound,
+                _ => gst::ResourceError::OpenRead,
+            };
+            gst::error_msg!(kind, ["{e}"])
+        })?;
+        gst::info!(
+            CAT,
+            imp = self,
+            "started with {} from {}",
+            settings
+                .model_location
+                .as_deref()
+                .unwrap_or(analyzer.config().detector.name()),
+            library.display()
+        );
+        *self.state.lock().unwrap() = Some(State {
+            analyzer,
+            info: None,
+            last_face_count: None,
+            warned_small: false,
+            warned_failure: false,
+        });
+        Ok(())
+    }
+
+    fn stop(&self) -> Result<(), gst::ErrorMessage> {
+        *self.state.lock().unwrap() = None;
+        Ok(())
+    }
+
+    fn set_caps(&self, incaps: &gst::Caps, _outcaps: &gst::Caps) -> Result<(), gst::LoggableError> {
+        let info = gst_video::VideoInfo::from_caps(incaps)
+            .map_err(|_| gst::loggable_error!(CAT, "invalid caps {incaps}"))?;
+        if layout_of(info.format()).is_none() {
+            return Err(gst::loggable_error!(
+                CAT,
+                "unsupported format {}",
+                info.format()
+            ));
+        }
+        let mut state = self.state.lock().unwrap();
+        let Some(state) = state.as_mut() else {
+            return Err(gst::loggable_error!(CAT, "caps set before start"));
+        };
+        // A new geometry invalidates every track.
+        let changed = state
+            .info
+            .as_ref()
+            .is_some_and(|old| old.width() != info.width() || old.height() != info.height());
+        if changed {
+            state.analyzer.reset();
+        }
+        gst::debug!(CAT, imp = self, "caps {incaps}");
+        state.info = Some(info);
+        Ok(())
+    }
+
+    fn sink_event(&self, event: gst::Event) -> bool {
+        if matches!(
+            event.view(),
+            gst::EventView::FlushStop(_) | gst::EventView::StreamStart(_)
+        ) {
+            if let Some(state) = self.state.lock().unwrap().as_mut() {
+                state.analyzer.reset();
+                state.last_face_count = None;
+            }
+        }
+        self.parent_sink_event(event)
+    }
+
+    fn transform_ip(&self, buf: &mut gst::BufferRef) -> Result<gst::FlowSuccess, gst::FlowError> {
+        let settings = self.settings.lock().unwrap().clone();
+        let mut state_guard = self.state.lock().unwrap();
+        let Some(state) = state_guard.as_mut() else {
+            gst::element_imp_error!(self, gst::CoreError::Negotiation, ["buffer before start"]);
+            return Err(gst::FlowError::NotNegotiated);
+        };
+        let Some(info) = state.info.clone() else {
+            gst::element_imp_error!(self, gst::CoreError::Negotiation, ["buffer before caps"]);
+            return Err(gst::FlowError::NotNegotiated);
+        };
+        let layout = layout_of(info.format()).ok_or(gst::FlowError::NotNegotiated)?;
+        let detector = settings
+            .model_location
+            .clone()
+            .unwrap_or_else(|| state.analyzer.config().detector.name().to_string());
+        state.analyzer.set_tuning(
+            settings.confidence as f32,
+            settings.nms_iou as f32,
+            settings.min_face_size,
+            settings.max_faces,
+            settings.interval,
+            settings.hold_frames,
+        );
+
+        let mut warning = None;
+        let result: Result<(AnalysisStatus, Vec<Face>), String> = if info.width() < MIN_SIDE
+            || info.height() < MIN_SIDE
+        {
+            if !state.warned_small {
+                state.warned_small = true;
+                warning = Some(format!(
+                    "frames of {}x{} are too small to analyse (at least {MIN_SIDE}x{MIN_SIDE}); frames are marked as failed, scale them up before facedetect",
+                    info.width(),
+                    info.height()
+                ));
+            }
+            Err(format!("frame smaller than {MIN_SIDE}x{MIN_SIDE}"))
+        } else {
+            let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(&*buf, &info)
+                .map_err(|_| "cannot map frame".to_string());
+            frame.and_then(|frame| {
+                let image =
+                    view(&frame, layout).ok_or_else(|| "cannot read frame planes".to_string())?;
+                state
+                    .analyzer
+                    .analyze(&image)
+                    .map(|(detected, faces)| {
+                        (
+                            if detected {
+                                AnalysisStatus::Detected
+                            } else {
+                                AnalysisStatus::Tracked
+                            },
+                            faces,
+                        )
+                    })
+                    .map_err(|e| e.to_string())
+            })
+        };
+
+        let (marker, faces) = match result {
+            Ok((status, faces)) => (
+                FrameMarker {
+                    status,
+                    faces: faces.len() as u32,
+                    detector,
+                    error: None,
+                },
+                faces,
+            ),
+            Err(error) => {
+                if warning.is_none() && !state.warned_failure {
+                    state.warned_failure = true;
+                    warning = Some(format!(
+                        "face analysis failed, frames are marked as failed: {error}"
+                    ));
+                }
+                (
+                    FrameMarker {
+                        status: AnalysisStatus::Failed,
+                        faces: 0,
+                        detector,
+                        error: Some(error),
+                    },
+                    Vec::new(),
+                )
+            }
+        };
+        let post = match settings.updates {
+            Updates::EveryFrame => true,
+            Updates::OnChange => state.last_face_count != Some(faces.len()),
+            Updates::OnFace => !faces.is_empty(),
+            Updates::None => false,
+        } && marker.analysed();
+        if marker.analysed() {
+            state.last_face_count = Some(faces.len());
+        }
+        drop(state_guard);
+
+        meta::remove_faces(buf);
+        meta::write_frame(buf, &marker, &faces, (info.width(), info.height()));
+        if settings.draw && !faces.is_empty() {
+            self.draw(buf, &info, layout, &faces);
+        }
+        if let Some(w) = warning {
+            gst::element_imp_warning!(self, gst::StreamError::Failed, ["{w}"]);
+        }
+        if post {
+            self.post_message(buf, &faces);
+        }
+        Ok(gst::FlowSuccess::Ok)
+    }
+}

@@ -1,0 +1,386 @@
+//! Read-only views of raw video frames and sampling them into model input tensors.
+//!
+//! Frames are read in their own format (RGB family, I420, NV12) honouring strides, so no
+//! `videoconvert` round trip is needed in front of the models.
+
+/// Pixel layout of a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Packed 8-bit RGB family: bytes per pixel and the byte offsets of R, G and B.
+    Packed {
+        bpp: usize,
+        r: usize,
+        g: usize,
+        b: usize,
+    },
+    /// Planar Y, U, V with 2x2 subsampled chroma.
+    I420,
+    /// Y plane and interleaved UV plane with 2x2 subsampled chroma.
+    Nv12,
+}
+
+impl Layout {
+    pub const RGB: Self = Self::Packed {
+        bpp: 3,
+        r: 0,
+        g: 1,
+        b: 2,
+    };
+    pub const BGR: Self = Self::Packed {
+        bpp: 3,
+        r: 2,
+        g: 1,
+        b: 0,
+    };
+    pub const RGBA: Self = Self::Packed {
+        bpp: 4,
+        r: 0,
+        g: 1,
+        b: 2,
+    };
+    pub const BGRA: Self = Self::Packed {
+        bpp: 4,
+        r: 2,
+        g: 1,
+        b: 0,
+    };
+    pub const ARGB: Self = Self::Packed {
+        bpp: 4,
+        r: 1,
+        g: 2,
+        b: 3,
+    };
+    pub const ABGR: Self = Self::Packed {
+        bpp: 4,
+        r: 3,
+        g: 2,
+        b: 1,
+    };
+}
+
+/// A frame's planes. Plane slices start at the plane's first byte.
+#[derive(Debug, Clone, Copy)]
+pub struct ImageView<'a> {
+    pub width: usize,
+    pub height: usize,
+    pub layout: Layout,
+    pub planes: [&'a [u8]; 3],
+    pub strides: [usize; 3],
+}
+
+/// BT.601 limited range to RGB, the usual meaning of raw I420/NV12 from decoders and cameras.
+#[inline]
+fn yuv_to_rgb(y: f32, u: f32, v: f32) -> [f32; 3] {
+    let c = 1.164 * (y - 16.0);
+    let d = u - 128.0;
+    let e = v - 128.0;
+    [
+        (c + 1.596 * e).clamp(0.0, 255.0),
+        (c - 0.392 * d - 0.813 * e).clamp(0.0, 255.0),
+        (c + 2.017 * d).clamp(0.0, 255.0),
+    ]
+}
+
+impl<'a> ImageView<'a> {
+    /// A packed RGB-family view over one buffer.
+    pub fn packed(
+        data: &'a [u8],
+        width: usize,
+        height: usize,
+        stride: usize,
+        layout: Layout,
+    ) -> Self {
+        Self {
+            width,
+            height,
+            layout,
+            planes: [data, &[], &[]],
+            strides: [stride, 0, 0],
+        }
+    }
+
+    /// RGB at integer pixel coordinates (clamped to the frame).
+    #[inline]
+    pub fn rgb(&self, x: usize, y: usize) -> [f32; 3] {
+        let x = x.min(self.width - 1);
+        let y = y.min(self.height - 1);
+        match self.layout {
+            Layout::Packed { bpp, r, g, b } => {
+                let o = y * self.strides[0] + x * bpp;
+                let p = self.planes[0];
+                [p[o + r] as f32, p[o + g] as f32, p[o + b] as f32]
+            }
+            Layout::I420 => {
+                let yy = self.planes[0][y * self.strides[0] + x] as f32;
+                let u = self.planes[1][(y / 2) * self.strides[1] + x / 2] as f32;
+                let v = self.planes[2][(y / 2) * self.strides[2] + x / 2] as f32;
+                yuv_to_rgb(yy, u, v)
+            }
+            Layout::Nv12 => {
+                let yy = self.planes[0][y * self.strides[0] + x] as f32;
+                let o = (y / 2) * self.strides[1] + (x / 2) * 2;
+                let u = self.planes[1][o] as f32;
+                let v = self.planes[1][o + 1] as f32;
+                yuv_to_rgb(yy, u, v)
+            }
+        }
+    }
+
+    /// Bilinear RGB at pixel-centre coordinates; outside the frame gives `None`.
+    #[inline]
+    pub fn sample(&self, x: f32, y: f32) -> Option<[f32; 3]> {
+        if x < -0.5 || y < -0.5 || x > self.width as f32 - 0.5 || y > self.height as f32 - 0.5 {
+            return None;
+        }
+        let x = x.max(0.0);
+        let y = y.max(0.0);
+        let x0 = x.floor() as usize;
+        let y0 = y.floor() as usize;
+        let fx = x - x0 as f32;
+        let fy = y - y0 as f32;
+        let p00 = self.rgb(x0, y0);
+        let p10 = self.rgb(x0 + 1, y0);
+        let p01 = self.rgb(x0, y0 + 1);
+        let p11 = self.rgb(x0 + 1, y0 + 1);
+        let mut out = [0.0; 3];
+        for c in 0..3 {
+            let top = p00[c] + (p10[c] - p00[c]) * fx;
+            let bottom = p01[c] + (p11[c] - p01[c]) * fx;
+            out[c] = top + (bottom - top) * fy;
+        }
+        Some(out)
+    }
+
+    /// Grey level (BT.601 luma, 0..255) at integer coordinates.
+    #[inline]
+    pub fn luma(&self, x: usize, y: usize) -> f32 {
+        match self.layout {
+            Layout::I420 | Layout::Nv12 => {
+                let x = x.min(self.width - 1);
+                let y = y.min(self.height - 1);
+                ((self.planes[0][y * self.strides[0] + x] as f32 - 16.0) * 1.164).clamp(0.0, 255.0)
+            }
+            Layout::Packed { .. } => {
+                let [r, g, b] = self.rgb(x, y);
+                0.299 * r + 0.587 * g + 0.114 * b
+            }
+        }
+    }
+}
+
+/// A 2D affine map `[x, y] = [[a, b], [c, d]] * [u, v] + [tx, ty]`, from output (tensor)
+/// pixel coordinates to frame pixel coordinates (both pixel-centre based).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Affine {
+    pub a: f32,
+    pub b: f32,
+    pub c: f32,
+    pub d: f32,
+    pub tx: f32,
+    pub ty: f32,
+}
+
+impl Affine {
+    pub fn apply(&self, u: f32, v: f32) -> (f32, f32) {
+        (
+            self.a * u + self.b * v + self.tx,
+            self.c * u + self.d * v + self.ty,
+        )
+    }
+
+    /// Same map in continuous coordinates (pixel `i` spans `i..i+1`), as model outputs use.
+    pub fn apply_continuous(&self, u: f32, v: f32) -> (f32, f32) {
+        let (x, y) = self.apply(u - 0.5, v - 0.5);
+        (x + 0.5, y + 0.5)
+    }
+
+    /// Maps a square `size` x `size` output onto a square of side `side` centred at
+    /// (`cx`, `cy`) in the frame, rotated by `angle` radians (clockwise as seen in the image).
+    pub fn rotated_square(cx: f32, cy: f32, side: f32, angle: f32, size: usize) -> Self {
+        let s = side / size as f32;
+        let (sin, cos) = angle.sin_cos();
+        let half = size as f32 / 2.0;
+        let (a, b, c, d) = (s * cos, -s * sin, s * sin, s * cos);
+        // Output pixel centre u + 0.5, taken relative to the crop centre, scaled and rotated,
+        // lands at cx + ...; frame pixel centres sit at integer + 0.5, hence the -0.5.
+        let k = 0.5 - half;
+        Self {
+            a,
+            b,
+            c,
+            d,
+            tx: cx - 0.5 + (a + b) * k,
+            ty: cy - 0.5 + (c + d) * k,
+        }
+    }
+
+    /// Letterbox: fits a `width` x `height` frame into a `size` x `size` square, keeping the
+    /// aspect ratio and centring it. Returns the map and the frame-pixels-per-output-pixel scale.
+    pub fn letterbox(width: usize, height: usize, size_w: usize, size_h: usize) -> Self {
+        let scale = (width as f32 / size_w as f32).max(height as f32 / size_h as f32);
+        let pad_x = (size_w as f32 * scale - width as f32) / 2.0;
+        let pad_y = (size_h as f32 * scale - height as f32) / 2.0;
+        Self {
+            a: scale,
+            b: 0.0,
+            c: 0.0,
+            d: scale,
+            tx: (0.5 * scale - 0.5) - pad_x,
+            ty: (0.5 * scale - 0.5) - pad_y,
+        }
+    }
+}
+
+/// Writes `size_w` x `size_h` RGB samples of `image` through `map` into `out` as planar
+/// (NCHW, one image) `value * scale + offset`. Pixels outside the frame get `fill`.
+pub fn sample_nchw(
+    image: &ImageView,
+    map: &Affine,
+    size_w: usize,
+    size_h: usize,
+    scale: f32,
+    offset: f32,
+    fill: f32,
+    out: &mut [f32],
+) {
+    let plane = size_w * size_h;
+    assert!(out.len() >= 3 * plane, "tensor buffer too small");
+    let (r_out, rest) = out.split_at_mut(plane);
+    let (g_out, rest) = rest.split_at_mut(plane);
+    let b_out = &mut rest[..plane];
+    let axis_aligned = map.b == 0.0 && map.c == 0.0;
+    for v in 0..size_h {
+        for u in 0..size_w {
+            let (x, y) = map.apply(u as f32, v as f32);
+            let rgb = if axis_aligned && map.a >= 2.0 {
+                // Downscaling a lot: nearest is as good as bilinear and 4x cheaper.
+                if x < -0.5
+                    || y < -0.5
+                    || x > image.width as f32 - 0.5
+                    || y > image.height as f32 - 0.5
+                {
+                    None
+                } else {
+                    Some(image.rgb(x.round().max(0.0) as usize, y.round().max(0.0) as usize))
+                }
+            } else {
+                image.sample(x, y)
+            };
+            let i = v * size_w + u;
+            match rgb {
+                Some([r, g, b]) => {
+                    r_out[i] = r * scale + offset;
+                    g_out[i] = g * scale + offset;
+                    b_out[i] = b * scale + offset;
+                }
+                None => {
+                    r_out[i] = fill;
+                    g_out[i] = fill;
+                    b_out[i] = fill;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gradient_rgb(w: usize, h: usize) -> Vec<u8> {
+        let mut v = Vec::with_capacity(w * h * 3);
+        for y in 0..h {
+            for x in 0..w {
+                v.extend_from_slice(&[x as u8, y as u8, 100]);
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn letterbox_maps_output_centre_to_frame_centre() {
+        let m = Affine::letterbox(200, 100, 128, 128);
+        let (x, y) = m.apply(63.5, 63.5);
+        assert!(
+            (x - 99.5).abs() < 1e-3 && (y - 49.5).abs() < 1e-3,
+            "{x} {y}"
+        );
+        // Top rows are padding for a wide frame.
+        let (_, y0) = m.apply(0.0, 0.0);
+        assert!(y0 < -0.5);
+    }
+
+    #[test]
+    fn rotated_square_centre_and_axes() {
+        let m = Affine::rotated_square(50.0, 40.0, 20.0, 0.0, 10);
+        let (x, y) = m.apply(4.5, 4.5);
+        assert!(
+            (x - 49.5).abs() < 1e-3 && (y - 39.5).abs() < 1e-3,
+            "{x} {y}"
+        );
+        let r = Affine::rotated_square(50.0, 40.0, 20.0, std::f32::consts::FRAC_PI_2, 10);
+        // A step along output u moves down the frame when rotated 90 degrees clockwise.
+        let (x0, y0) = r.apply(0.0, 4.5);
+        let (x1, y1) = r.apply(1.0, 4.5);
+        assert!((x1 - x0).abs() < 1e-3 && (y1 - y0 - 2.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn packed_sampling_reads_channels_and_strides() {
+        let w = 8;
+        let h = 6;
+        let data = gradient_rgb(w, h);
+        let img = ImageView::packed(&data, w, h, w * 3, Layout::RGB);
+        assert_eq!(img.rgb(3, 2), [3.0, 2.0, 100.0]);
+        let bgr = ImageView::packed(&data, w, h, w * 3, Layout::BGR);
+        assert_eq!(bgr.rgb(3, 2), [100.0, 2.0, 3.0]);
+        let s = img.sample(3.5, 2.0).unwrap();
+        assert!((s[0] - 3.5).abs() < 1e-4);
+        assert!(img.sample(-1.0, 0.0).is_none());
+    }
+
+    #[test]
+    fn i420_and_nv12_grey_decode_alike() {
+        let (w, h) = (4, 4);
+        let y = vec![126u8; 16];
+        let u = vec![128u8; 4];
+        let uv = vec![128u8; 8];
+        let i420 = ImageView {
+            width: w,
+            height: h,
+            layout: Layout::I420,
+            planes: [&y, &u, &u],
+            strides: [4, 2, 2],
+        };
+        let nv12 = ImageView {
+            width: w,
+            height: h,
+            layout: Layout::Nv12,
+            planes: [&y, &uv, &[]],
+            strides: [4, 4, 0],
+        };
+        let a = i420.rgb(1, 1);
+        assert_eq!(a, nv12.rgb(1, 1));
+        assert!((a[0] - 128.0).abs() < 1.0 && (a[0] - a[2]).abs() < 1e-3);
+    }
+
+    #[test]
+    fn nchw_output_is_planar_and_normalised() {
+        let data = gradient_rgb(4, 4);
+        let img = ImageView::packed(&data, 4, 4, 12, Layout::RGB);
+        let mut out = vec![0.0; 3 * 16];
+        sample_nchw(
+            &img,
+            &Affine::letterbox(4, 4, 4, 4),
+            4,
+            4,
+            1.0 / 255.0,
+            0.0,
+            0.0,
+            &mut out,
+        );
+        assert!((out[1] - 1.0 / 255.0).abs() < 1e-6); // R of (1, 0) is x = 1
+        assert!((out[16 + 4] - 1.0 / 255.0).abs() < 1e-6); // G of (0, 1) is y = 1
+        assert!((out[32] - 100.0 / 255.0).abs() < 1e-6);
+    }
+}
