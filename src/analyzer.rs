@@ -23,6 +23,9 @@ pub const SCHEME_CENTERFACE: &str = "centerface-5";
 /// Face presence (sigmoid of the FaceMesh face flag) below which landmarks are not trusted.
 const PRESENCE_THRESHOLD: f32 = 0.5;
 
+/// FaceMesh output for one crop: landmarks in frame pixels and the face presence score.
+pub type MeshResult = (Vec<[f32; 3]>, f32);
+
 /// Detector families.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DetectorKind {
@@ -306,7 +309,7 @@ impl FaceAnalyzer {
         &mut self,
         image: &ImageView,
         crop: &Crop,
-    ) -> Result<Option<(Vec<[f32; 3]>, f32)>, InferenceError> {
+    ) -> Result<Option<MeshResult>, InferenceError> {
         let Some(mesh) = &self.mesh else {
             return Ok(None);
         };
@@ -343,7 +346,9 @@ impl FaceAnalyzer {
 
     /// Analyses one frame: detect (every `interval` frames), track, landmarks, pose.
     pub fn analyze(&mut self, image: &ImageView) -> Result<(bool, Vec<Face>), InferenceError> {
-        let run_detector = self.frame_count % self.config.interval.max(1) as u64 == 0
+        let run_detector = self
+            .frame_count
+            .is_multiple_of(self.config.interval.max(1) as u64)
             || self.tracker.tracks().is_empty();
         self.frame_count += 1;
         if run_detector {

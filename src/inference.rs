@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use ort::environment::{Environment, GlobalThreadPoolOptions};
@@ -136,11 +135,15 @@ pub struct SessionOptions {
 type SessionKey = (PathBuf, SessionOptions);
 
 static SESSIONS: Mutex<Option<HashMap<SessionKey, Weak<Mutex<Session>>>>> = Mutex::new(None);
-static SESSIONS_CREATED: AtomicUsize = AtomicUsize::new(0);
+static SESSION_LOADS: Mutex<Option<HashMap<PathBuf, usize>>> = Mutex::new(None);
 
-/// How many sessions this process has built so far (to check sharing).
-pub fn sessions_created() -> usize {
-    SESSIONS_CREATED.load(Ordering::SeqCst)
+/// How many times this process has loaded `model` into a new session (to check sharing).
+pub fn session_loads(model: &Path) -> usize {
+    let loads = SESSION_LOADS.lock().unwrap_or_else(|e| e.into_inner());
+    loads
+        .as_ref()
+        .and_then(|m| m.get(model).copied())
+        .unwrap_or(0)
 }
 
 /// One output tensor, copied out of the runtime.
@@ -199,7 +202,11 @@ impl Model {
             .map_err(|e| invalid(e.to_string()))?;
         let session = Arc::new(Mutex::new(session));
         cache.insert(key, Arc::downgrade(&session));
-        SESSIONS_CREATED.fetch_add(1, Ordering::SeqCst);
+        let mut loads = SESSION_LOADS.lock().unwrap_or_else(|e| e.into_inner());
+        *loads
+            .get_or_insert_with(HashMap::new)
+            .entry(path.to_path_buf())
+            .or_default() += 1;
         Ok(Self {
             path: path.to_path_buf(),
             session,

@@ -361,7 +361,7 @@ pub fn face_from_roi(meta: &VideoRegionOfInterestMeta) -> Result<Face, MetaError
                         .map_err(|e| MetaError(format!("landmarks.points: {e}")))
                 })
                 .collect::<Result<_, _>>()?;
-            if values.len() % 3 != 0 {
+            if !values.len().is_multiple_of(3) {
                 return Err(MetaError(
                     "landmarks.points length is not a multiple of 3".into(),
                 ));

@@ -465,13 +465,13 @@ impl BaseTransformImpl for FaceDetect {
         let library =
             inference::runtime_library(settings.ort_library.as_deref().map(std::path::Path::new));
         let env = inference::environment(&library, settings.threads as usize)
-            .map_err(|e| gst::error_msg!(gst::LibraryError::Init, ["{e}"]))?;
+            .map_err(|e| gst::error_msg!(gst::LibraryError::Init, ("{e}")))?;
         let analyzer = FaceAnalyzer::new(&env, Self::analyzer_config(&settings)).map_err(|e| {
             let kind = match e {
                 inference::InferenceError::ModelMissing { .. } => gst::ResourceError::NotFound,
                 _ => gst::ResourceError::OpenRead,
             };
-            gst::error_msg!(kind, ["{e}"])
+            gst::error_msg!(kind, ("{e}"))
         })?;
         gst::info!(
             CAT,
@@ -526,14 +526,13 @@ impl BaseTransformImpl for FaceDetect {
     }
 
     fn sink_event(&self, event: gst::Event) -> bool {
-        if matches!(
+        let restart = matches!(
             event.view(),
             gst::EventView::FlushStop(_) | gst::EventView::StreamStart(_)
-        ) {
-            if let Some(state) = self.state.lock().unwrap().as_mut() {
-                state.analyzer.reset();
-                state.last_face_count = None;
-            }
+        );
+        if restart && let Some(state) = self.state.lock().unwrap().as_mut() {
+            state.analyzer.reset();
+            state.last_face_count = None;
         }
         self.parent_sink_event(event)
     }
@@ -644,7 +643,7 @@ impl BaseTransformImpl for FaceDetect {
             self.draw(buf, &info, layout, &faces);
         }
         if let Some(w) = warning {
-            gst::element_imp_warning!(self, gst::StreamError::Failed, ["{w}"]);
+            gst::element_imp_warning!(self, gst::StreamError::Failed, ("{w}"));
         }
         if post {
             self.post_message(buf, &faces);

@@ -1,0 +1,219 @@
+//! Shared helpers for the integration tests: plugin registration, sample media, pipelines.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use gst::prelude::*;
+use gst_video::prelude::*;
+
+pub fn init() {
+    use std::sync::Once;
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        gst::init().unwrap();
+        gstfacekit::plugin_register_static().expect("register facekit");
+    });
+}
+
+/// A sample file fetched by `scripts/setup.sh`; panics with the fix when it is missing.
+pub fn sample(name: &str) -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name);
+    assert!(p.is_file(), "{} missing: run scripts/setup.sh", p.display());
+    p
+}
+
+/// Runs a gst-launch style pipeline ending in `appsink name=sink` and returns every sample.
+pub fn pull_all(description: &str) -> Vec<gst::Sample> {
+    let (samples, _) = run_collect(description);
+    samples
+}
+
+/// Runs a pipeline ending in `appsink name=sink`; returns its samples and the bus's element
+/// messages, panicking on an error message.
+pub fn run_collect(description: &str) -> (Vec<gst::Sample>, Vec<gst::Structure>) {
+    init();
+    let pipeline = gst::parse::launch(description)
+        .unwrap_or_else(|e| panic!("bad pipeline '{description}': {e}"))
+        .downcast::<gst::Pipeline>()
+        .unwrap();
+    let sink = pipeline
+        .by_name("sink")
+        .unwrap()
+        .downcast::<gst_app::AppSink>()
+        .unwrap();
+    sink.set_property("sync", false);
+    let samples = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let s2 = samples.clone();
+    sink.set_callbacks(
+        gst_app::AppSinkCallbacks::builder()
+            .new_sample(move |sink| {
+                let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                s2.lock().unwrap().push(sample);
+                Ok(gst::FlowSuccess::Ok)
+            })
+            .build(),
+    );
+    pipeline.set_state(gst::State::Playing).unwrap();
+    let bus = pipeline.bus().unwrap();
+    let mut messages = Vec::new();
+    for msg in bus.iter_timed(gst::ClockTime::from_seconds(120)) {
+        match msg.view() {
+            gst::MessageView::Eos(_) => break,
+            gst::MessageView::Error(e) => {
+                pipeline.set_state(gst::State::Null).unwrap();
+                panic!("pipeline error: {} ({:?})", e.error(), e.debug());
+            }
+            gst::MessageView::Element(e) => {
+                if let Some(s) = e.structure() {
+                    messages.push(s.to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    pipeline.set_state(gst::State::Null).unwrap();
+    let samples = std::mem::take(&mut *samples.lock().unwrap());
+    (samples, messages)
+}
+
+/// Starts a pipeline and returns the first error message text (or `None` on EOS).
+pub fn first_error(description: &str) -> Option<String> {
+    init();
+    let pipeline = gst::parse::launch(description).unwrap();
+    let _ = pipeline.set_state(gst::State::Playing);
+    let bus = pipeline.bus().unwrap();
+    let mut result = None;
+    for msg in bus.iter_timed(gst::ClockTime::from_seconds(60)) {
+        match msg.view() {
+            gst::MessageView::Eos(_) => break,
+            gst::MessageView::Error(e) => {
+                result = Some(e.error().to_string());
+                break;
+            }
+            _ => {}
+        }
+    }
+    pipeline.set_state(gst::State::Null).unwrap();
+    result
+}
+
+/// The raw RGB frames of a sample, as (width, height, bytes with stride = 3 * width).
+pub fn rgb_frames(source: &str) -> Vec<(usize, usize, Vec<u8>)> {
+    pull_all(&format!(
+        "{source} ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink"
+    ))
+    .into_iter()
+    .map(|s| {
+        let info = gst_video::VideoInfo::from_caps(s.caps().unwrap()).unwrap();
+        let frame =
+            gst_video::VideoFrameRef::from_buffer_ref_readable(s.buffer().unwrap(), &info).unwrap();
+        let (w, h) = (info.width() as usize, info.height() as usize);
+        let stride = frame.plane_stride()[0] as usize;
+        let data = frame.plane_data(0).unwrap();
+        let mut out = Vec::with_capacity(w * h * 3);
+        for y in 0..h {
+            out.extend_from_slice(&data[y * stride..y * stride + w * 3]);
+        }
+        (w, h, out)
+    })
+    .collect()
+}
+
+pub fn carphone_source() -> String {
+    format!(
+        "filesrc location={} ! qtdemux ! h264parse ! avdec_h264",
+        sample("carphone_pristine.mp4").display()
+    )
+}
+
+pub fn astronaut_source() -> String {
+    format!(
+        "filesrc location={} ! pngdec ! imagefreeze num-buffers=1",
+        sample("astronaut.png").display()
+    )
+}
+
+/// Pushes RGB frames through a `facedetect` configured by `props` and returns the face
+/// metadata of each output buffer.
+pub fn detect_rgb(
+    frames: &[(usize, usize, Vec<u8>)],
+    props: &[(&str, &str)],
+) -> Vec<gstfacekit::FrameFaces> {
+    init();
+    let mut h = gst_check::Harness::new("facedetect");
+    {
+        let el = h.element().unwrap();
+        for (k, v) in props {
+            el.set_property_from_str(k, v);
+        }
+    }
+    let mut out = Vec::new();
+    let mut current = None;
+    for (i, (w, hh, data)) in frames.iter().enumerate() {
+        if current != Some((*w, *hh)) {
+            let caps =
+                gst_video::VideoInfo::builder(gst_video::VideoFormat::Rgb, *w as u32, *hh as u32)
+                    .fps(gst::Fraction::new(30, 1))
+                    .build()
+                    .unwrap()
+                    .to_caps()
+                    .unwrap();
+            h.set_src_caps(caps);
+            current = Some((*w, *hh));
+        }
+        // Rows padded to 4 bytes, as GStreamer lays out RGB.
+        let stride = (w * 3).div_ceil(4) * 4;
+        let mut padded = vec![0u8; stride * hh];
+        for y in 0..*hh {
+            padded[y * stride..y * stride + w * 3]
+                .copy_from_slice(&data[y * w * 3..(y + 1) * w * 3]);
+        }
+        let mut buf = gst::Buffer::from_mut_slice(padded);
+        buf.get_mut()
+            .unwrap()
+            .set_pts(gst::ClockTime::from_mseconds(33 * i as u64));
+        let result = h.push_and_pull(buf).expect("facedetect output");
+        out.push(gstfacekit::read_frame(&result).unwrap());
+    }
+    out
+}
+
+/// Rotates an RGB image about its centre by `degrees` clockwise (as seen), bilinear, black fill.
+pub fn rotate_rgb(w: usize, h: usize, data: &[u8], degrees: f64) -> Vec<u8> {
+    let (s, c) = degrees.to_radians().sin_cos();
+    let (cx, cy) = (w as f64 / 2.0, h as f64 / 2.0);
+    let mut out = vec![0u8; w * h * 3];
+    for y in 0..h {
+        for x in 0..w {
+            // Inverse map: output pixel -> source pixel (rotate back).
+            let (dx, dy) = (x as f64 + 0.5 - cx, y as f64 + 0.5 - cy);
+            let sx = c * dx + s * dy + cx - 0.5;
+            let sy = -s * dx + c * dy + cy - 0.5;
+            if sx < 0.0 || sy < 0.0 || sx >= (w - 1) as f64 || sy >= (h - 1) as f64 {
+                continue;
+            }
+            let (x0, y0) = (sx.floor() as usize, sy.floor() as usize);
+            let (fx, fy) = (sx - x0 as f64, sy - y0 as f64);
+            for ch in 0..3 {
+                let p = |xx: usize, yy: usize| data[(yy * w + xx) * 3 + ch] as f64;
+                let top = p(x0, y0) * (1.0 - fx) + p(x0 + 1, y0) * fx;
+                let bottom = p(x0, y0 + 1) * (1.0 - fx) + p(x0 + 1, y0 + 1) * fx;
+                out[(y * w + x) * 3 + ch] = (top * (1.0 - fy) + bottom * fy).round() as u8;
+            }
+        }
+    }
+    out
+}
+
+pub fn mirror_rgb(w: usize, h: usize, data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0u8; w * h * 3];
+    for y in 0..h {
+        for x in 0..w {
+            let (src, dst) = ((y * w + x) * 3, (y * w + (w - 1 - x)) * 3);
+            out[dst..dst + 3].copy_from_slice(&data[src..src + 3]);
+        }
+    }
+    out
+}
