@@ -390,6 +390,7 @@ impl FaceAnalyzer {
                     age: t.age,
                     landmarks,
                     head_pose: head_pose.map(round_pose),
+                    params: Vec::new(),
                 }
             })
             .collect();

@@ -231,6 +231,109 @@ impl Affine {
     }
 }
 
+/// Pixel access specialised per layout, so the sampling loop is compiled once per layout
+/// instead of matching the layout at every pixel.
+trait Pixels {
+    fn size(&self) -> (usize, usize);
+    /// RGB at in-range integer coordinates.
+    fn rgb(&self, x: usize, y: usize) -> [f32; 3];
+    /// Bilinear RGB at in-range pixel-centre coordinates (x, y >= 0).
+    #[inline(always)]
+    fn bilinear(&self, x: f32, y: f32) -> [f32; 3] {
+        let (w, h) = self.size();
+        let (x0, y0) = (x as usize, y as usize);
+        let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+        let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+        let (p00, p10, p01, p11) = (
+            self.rgb(x0, y0),
+            self.rgb(x1, y0),
+            self.rgb(x0, y1),
+            self.rgb(x1, y1),
+        );
+        let mut out = [0.0; 3];
+        for c in 0..3 {
+            let top = p00[c] + (p10[c] - p00[c]) * fx;
+            let bottom = p01[c] + (p11[c] - p01[c]) * fx;
+            out[c] = top + (bottom - top) * fy;
+        }
+        out
+    }
+}
+
+struct PackedPixels<'a> {
+    width: usize,
+    height: usize,
+    data: &'a [u8],
+    stride: usize,
+    bpp: usize,
+    offsets: [usize; 3],
+}
+
+impl Pixels for PackedPixels<'_> {
+    fn size(&self) -> (usize, usize) {
+        (self.width, self.height)
+    }
+
+    #[inline(always)]
+    fn rgb(&self, x: usize, y: usize) -> [f32; 3] {
+        let o = y * self.stride + x * self.bpp;
+        let [r, g, b] = self.offsets;
+        [
+            self.data[o + r] as f32,
+            self.data[o + g] as f32,
+            self.data[o + b] as f32,
+        ]
+    }
+}
+
+/// I420 (`chroma_step` 1, separate U and V planes) or NV12 (`chroma_step` 2, V right after U).
+struct YuvPixels<'a> {
+    width: usize,
+    height: usize,
+    y: &'a [u8],
+    u: &'a [u8],
+    v: &'a [u8],
+    strides: [usize; 3],
+    chroma_step: usize,
+}
+
+impl YuvPixels<'_> {
+    #[inline(always)]
+    fn chroma(&self, x: usize, y: usize) -> (f32, f32) {
+        let cx = (x / 2) * self.chroma_step;
+        (
+            self.u[(y / 2) * self.strides[1] + cx] as f32,
+            self.v[(y / 2) * self.strides[2] + cx] as f32,
+        )
+    }
+}
+
+impl Pixels for YuvPixels<'_> {
+    fn size(&self) -> (usize, usize) {
+        (self.width, self.height)
+    }
+
+    #[inline(always)]
+    fn rgb(&self, x: usize, y: usize) -> [f32; 3] {
+        let (u, v) = self.chroma(x, y);
+        yuv_to_rgb(self.y[y * self.strides[0] + x] as f32, u, v)
+    }
+
+    /// Bilinear luma with nearest chroma (chroma is half resolution anyway): one colour
+    /// conversion per sample instead of four.
+    #[inline(always)]
+    fn bilinear(&self, x: f32, y: f32) -> [f32; 3] {
+        let (x0, y0) = (x as usize, y as usize);
+        let (x1, y1) = ((x0 + 1).min(self.width - 1), (y0 + 1).min(self.height - 1));
+        let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+        let l = |xx: usize, yy: usize| self.y[yy * self.strides[0] + xx] as f32;
+        let top = l(x0, y0) + (l(x1, y0) - l(x0, y0)) * fx;
+        let bottom = l(x0, y1) + (l(x1, y1) - l(x0, y1)) * fx;
+        let (u, v) = self.chroma((x + 0.5) as usize, (y + 0.5) as usize);
+        yuv_to_rgb(top + (bottom - top) * fy, u, v)
+    }
+}
+
 /// Writes `size_w` x `size_h` RGB samples of `image` through `map` into `out` as planar
 /// (NCHW, one image) `value * scale + offset`. Pixels outside the frame get `fill`.
 pub fn sample_nchw(
@@ -243,42 +346,92 @@ pub fn sample_nchw(
     fill: f32,
     out: &mut [f32],
 ) {
-    let plane = size_w * size_h;
+    let target = Target {
+        size_w,
+        size_h,
+        scale,
+        offset,
+        fill,
+    };
+    match image.layout {
+        Layout::Packed { bpp, r, g, b } => {
+            let pixels = PackedPixels {
+                width: image.width,
+                height: image.height,
+                data: image.planes[0],
+                stride: image.strides[0],
+                bpp,
+                offsets: [r, g, b],
+            };
+            sample_with(&pixels, map, &target, out)
+        }
+        Layout::I420 | Layout::Nv12 => {
+            let nv12 = image.layout == Layout::Nv12;
+            let pixels = YuvPixels {
+                width: image.width,
+                height: image.height,
+                y: image.planes[0],
+                u: image.planes[1],
+                v: if nv12 {
+                    image.planes[1].get(1..).unwrap_or(&[])
+                } else {
+                    image.planes[2]
+                },
+                strides: [
+                    image.strides[0],
+                    image.strides[1],
+                    if nv12 {
+                        image.strides[1]
+                    } else {
+                        image.strides[2]
+                    },
+                ],
+                chroma_step: if nv12 { 2 } else { 1 },
+            };
+            sample_with(&pixels, map, &target, out)
+        }
+    }
+}
+
+struct Target {
+    size_w: usize,
+    size_h: usize,
+    scale: f32,
+    offset: f32,
+    fill: f32,
+}
+
+fn sample_with<P: Pixels>(pixels: &P, map: &Affine, t: &Target, out: &mut [f32]) {
+    let plane = t.size_w * t.size_h;
     assert!(out.len() >= 3 * plane, "tensor buffer too small");
     let (r_out, rest) = out.split_at_mut(plane);
     let (g_out, rest) = rest.split_at_mut(plane);
     let b_out = &mut rest[..plane];
-    let axis_aligned = map.b == 0.0 && map.c == 0.0;
-    for v in 0..size_h {
-        for u in 0..size_w {
+    let (w, h) = pixels.size();
+    let (max_x, max_y) = (w as f32 - 0.5, h as f32 - 0.5);
+    // Downscaling a lot: nearest is as good as bilinear and 4x cheaper.
+    let nearest = map.b == 0.0 && map.c == 0.0 && map.a >= 2.0 && map.d >= 2.0;
+    for v in 0..t.size_h {
+        for u in 0..t.size_w {
             let (x, y) = map.apply(u as f32, v as f32);
-            let rgb = if axis_aligned && map.a >= 2.0 {
-                // Downscaling a lot: nearest is as good as bilinear and 4x cheaper.
-                if x < -0.5
-                    || y < -0.5
-                    || x > image.width as f32 - 0.5
-                    || y > image.height as f32 - 0.5
-                {
-                    None
-                } else {
-                    Some(image.rgb(x.round().max(0.0) as usize, y.round().max(0.0) as usize))
-                }
-            } else {
-                image.sample(x, y)
-            };
-            let i = v * size_w + u;
-            match rgb {
-                Some([r, g, b]) => {
-                    r_out[i] = r * scale + offset;
-                    g_out[i] = g * scale + offset;
-                    b_out[i] = b * scale + offset;
-                }
-                None => {
-                    r_out[i] = fill;
-                    g_out[i] = fill;
-                    b_out[i] = fill;
-                }
+            let i = v * t.size_w + u;
+            if x < -0.5 || y < -0.5 || x > max_x || y > max_y {
+                r_out[i] = t.fill;
+                g_out[i] = t.fill;
+                b_out[i] = t.fill;
+                continue;
             }
+            let [r, g, b] = if nearest {
+                pixels.rgb(
+                    ((x + 0.5) as usize).min(w - 1),
+                    ((y + 0.5) as usize).min(h - 1),
+                )
+            } else {
+                pixels.bilinear(x.max(0.0), y.max(0.0))
+            };
+            r_out[i] = r * t.scale + t.offset;
+            g_out[i] = g * t.scale + t.offset;
+            b_out[i] = b * t.scale + t.offset;
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod messages;
 pub mod meta;
 pub mod pose;
 pub mod tracker;
+pub mod video;
 
 pub use messages::{FaceDetectMessage, FaceEntry};
 pub use meta::{Face, FrameFaces, FrameMarker, read_frame};

@@ -179,6 +179,24 @@ pub struct Face {
     pub age: u32,
     pub landmarks: Option<Landmarks>,
     pub head_pose: Option<HeadPose>,
+    /// Further params added by later elements (e.g. `quality`), kept as they are.
+    pub params: Vec<gst::Structure>,
+}
+
+impl Face {
+    /// A later element's param by name.
+    pub fn param(&self, name: &str) -> Option<&gst::StructureRef> {
+        self.params
+            .iter()
+            .find(|p| p.name() == name)
+            .map(|p| p.as_ref())
+    }
+
+    /// Adds a param, replacing one of the same name.
+    pub fn set_param(&mut self, param: gst::Structure) {
+        self.params.retain(|p| p.name() != param.name());
+        self.params.push(param);
+    }
 }
 
 /// Faces and marker read back from a buffer.
@@ -189,12 +207,43 @@ pub struct FrameFaces {
     pub faces: Vec<Face>,
 }
 
+/// Which face an element follows when a frame has several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PrimaryFace {
+    /// The largest box (ties: the first).
+    #[default]
+    Largest,
+    /// The highest detector confidence.
+    MostConfident,
+    /// The face with this track id, if present.
+    Track(i32),
+}
+
 impl FrameFaces {
-    /// The largest face by box area, the documented "primary face" rule.
+    /// The largest face by box area.
     pub fn largest(&self) -> Option<&Face> {
-        self.faces
-            .iter()
-            .max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area()))
+        self.primary(PrimaryFace::Largest)
+    }
+
+    /// The face chosen by `rule`.
+    pub fn primary(&self, rule: PrimaryFace) -> Option<&Face> {
+        match rule {
+            PrimaryFace::Largest => self.faces.iter().reduce(|best, f| {
+                if f.bbox.area() > best.bbox.area() {
+                    f
+                } else {
+                    best
+                }
+            }),
+            PrimaryFace::MostConfident => self.faces.iter().reduce(|best, f| {
+                if f.confidence > best.confidence {
+                    f
+                } else {
+                    best
+                }
+            }),
+            PrimaryFace::Track(id) => self.faces.iter().find(|f| f.track_id == id),
+        }
     }
 }
 
@@ -323,6 +372,7 @@ pub fn face_params(face: &Face) -> Vec<gst::Structure> {
                 .build(),
         );
     }
+    params.extend(face.params.iter().cloned());
     params
 }
 
@@ -381,6 +431,13 @@ pub fn face_from_roi(meta: &VideoRegionOfInterestMeta) -> Result<Face, MetaError
         }),
         None => None,
     };
+    let params = meta
+        .params()
+        .filter(|p| {
+            ![DETECTION_PARAM, LANDMARKS_PARAM, HEAD_POSE_PARAM].contains(&p.name().as_str())
+        })
+        .map(|p| p.to_owned())
+        .collect();
     Ok(Face {
         track_id: meta.id(),
         bbox,
@@ -390,6 +447,7 @@ pub fn face_from_roi(meta: &VideoRegionOfInterestMeta) -> Result<Face, MetaError
         age: field(det, "age")?,
         landmarks,
         head_pose,
+        params,
     })
 }
 
@@ -402,6 +460,15 @@ pub fn read_frame(buffer: &gst::BufferRef) -> Result<FrameFaces, MetaError> {
         .map(|m| face_from_roi(&m))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(FrameFaces { marker, faces })
+}
+
+/// Replaces every face ROI meta of a buffer with `faces` (for elements that move, crop or
+/// annotate faces); the frame marker is kept.
+pub fn rewrite_faces(buffer: &mut gst::BufferRef, faces: &[Face], size: (u32, u32)) {
+    remove_faces(buffer);
+    for face in faces {
+        add_face(buffer, face, size);
+    }
 }
 
 /// Removes every face ROI meta (used before re-analysing a buffer that already carries faces).
@@ -439,6 +506,11 @@ mod tests {
                 yaw: -20.0,
                 roll: 3.0,
             }),
+            params: vec![
+                gst::Structure::builder("quality")
+                    .field("overall", 0.5)
+                    .build(),
+            ],
         }
     }
 
@@ -514,6 +586,52 @@ mod tests {
         for (a, b) in pixels.iter().zip(&back) {
             assert!((a[0] - b[0]).abs() < 1e-3 && (a[1] - b[1]).abs() < 1e-3);
         }
+    }
+
+    #[test]
+    fn rewrite_keeps_later_params_and_replaces_faces() {
+        gst::init().unwrap();
+        register();
+        let mut buffer = gst::Buffer::with_size(16).unwrap();
+        let b = buffer.get_mut().unwrap();
+        add_face(b, &sample_face(), (100, 100));
+        let mut face = read_frame(b).unwrap().faces.remove(0);
+        face.set_param(
+            gst::Structure::builder("quality")
+                .field("overall", 0.9)
+                .build(),
+        );
+        rewrite_faces(b, &[face], (100, 100));
+        let faces = read_frame(b).unwrap().faces;
+        assert_eq!(faces.len(), 1);
+        assert_eq!(
+            faces[0]
+                .param("quality")
+                .unwrap()
+                .get::<f64>("overall")
+                .unwrap(),
+            0.9
+        );
+        assert_eq!(faces[0].params.len(), 1);
+    }
+
+    #[test]
+    fn primary_face_rules() {
+        let mut small = sample_face();
+        small.bbox = BoundingBox::new(0.0, 0.0, 10.0, 10.0);
+        small.confidence = 0.99;
+        small.track_id = 2;
+        let frame = FrameFaces {
+            marker: None,
+            faces: vec![small, sample_face()],
+        };
+        assert_eq!(frame.primary(PrimaryFace::Largest).unwrap().track_id, 7);
+        assert_eq!(
+            frame.primary(PrimaryFace::MostConfident).unwrap().track_id,
+            2
+        );
+        assert_eq!(frame.primary(PrimaryFace::Track(2)).unwrap().track_id, 2);
+        assert!(frame.primary(PrimaryFace::Track(5)).is_none());
     }
 
     #[test]

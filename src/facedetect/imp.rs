@@ -11,11 +11,11 @@ use gst_video::prelude::*;
 
 use super::{Model, Updates};
 use crate::analyzer::{AnalyzerConfig, DetectorKind, FaceAnalyzer};
-use crate::draw::Canvas;
-use crate::image::{ImageView, Layout};
+use crate::image::Layout;
 use crate::inference;
 use crate::messages::{FaceDetectMessage, FaceEntry};
 use crate::meta::{self, AnalysisStatus, Face, FrameMarker};
+use crate::video::{FORMATS, canvas, image_view, layout_of};
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     gst::DebugCategory::new(
@@ -101,66 +101,6 @@ impl ObjectSubclass for FaceDetect {
     type ParentType = gst_base::BaseTransform;
 }
 
-fn layout_of(format: gst_video::VideoFormat) -> Option<Layout> {
-    use gst_video::VideoFormat as F;
-    Some(match format {
-        F::I420 => Layout::I420,
-        F::Nv12 => Layout::Nv12,
-        F::Rgb => Layout::RGB,
-        F::Bgr => Layout::BGR,
-        F::Rgba | F::Rgbx => Layout::RGBA,
-        F::Bgra | F::Bgrx => Layout::BGRA,
-        F::Argb | F::Xrgb => Layout::ARGB,
-        F::Abgr | F::Xbgr => Layout::ABGR,
-        _ => return None,
-    })
-}
-
-const FORMATS: &[gst_video::VideoFormat] = &[
-    gst_video::VideoFormat::I420,
-    gst_video::VideoFormat::Nv12,
-    gst_video::VideoFormat::Rgb,
-    gst_video::VideoFormat::Bgr,
-    gst_video::VideoFormat::Rgba,
-    gst_video::VideoFormat::Bgra,
-    gst_video::VideoFormat::Rgbx,
-    gst_video::VideoFormat::Bgrx,
-    gst_video::VideoFormat::Argb,
-    gst_video::VideoFormat::Abgr,
-    gst_video::VideoFormat::Xrgb,
-    gst_video::VideoFormat::Xbgr,
-];
-
-fn view<'a>(
-    frame: &'a gst_video::VideoFrameRef<&gst::BufferRef>,
-    layout: Layout,
-) -> Option<ImageView<'a>> {
-    let strides = frame.plane_stride();
-    let plane = |i: u32| frame.plane_data(i).ok();
-    let (planes, strides): ([&[u8]; 3], [usize; 3]) = match layout {
-        Layout::I420 => (
-            [plane(0)?, plane(1)?, plane(2)?],
-            [
-                strides[0] as usize,
-                strides[1] as usize,
-                strides[2] as usize,
-            ],
-        ),
-        Layout::Nv12 => (
-            [plane(0)?, plane(1)?, &[]],
-            [strides[0] as usize, strides[1] as usize, 0],
-        ),
-        Layout::Packed { .. } => ([plane(0)?, &[], &[]], [strides[0] as usize, 0, 0]),
-    };
-    Some(ImageView {
-        width: frame.width() as usize,
-        height: frame.height() as usize,
-        layout,
-        planes,
-        strides,
-    })
-}
-
 impl FaceDetect {
     fn analyzer_config(settings: &Settings) -> AnalyzerConfig {
         AnalyzerConfig {
@@ -192,21 +132,7 @@ impl FaceDetect {
             gst::warning!(CAT, imp = self, "cannot map frame writable for drawing");
             return;
         };
-        let (width, height) = (frame.width() as usize, frame.height() as usize);
-        let s = frame.plane_stride();
-        let strides = [
-            s[0] as usize,
-            s.get(1).copied().unwrap_or(0) as usize,
-            s.get(2).copied().unwrap_or(0) as usize,
-        ];
-        let [p0, p1, p2, _] = frame.planes_data_mut();
-        let mut canvas = Canvas {
-            width,
-            height,
-            layout,
-            planes: [p0, p1, p2],
-            strides,
-        };
+        let mut canvas = canvas(&mut frame, layout);
         for face in faces {
             let b = face.bbox;
             let colour = if face.tracked {
@@ -579,8 +505,8 @@ impl BaseTransformImpl for FaceDetect {
             let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(&*buf, &info)
                 .map_err(|_| "cannot map frame".to_string());
             frame.and_then(|frame| {
-                let image =
-                    view(&frame, layout).ok_or_else(|| "cannot read frame planes".to_string())?;
+                let image = image_view(&frame, layout)
+                    .ok_or_else(|| "cannot read frame planes".to_string())?;
                 state
                     .analyzer
                     .analyze(&image)
