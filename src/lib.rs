@@ -6,18 +6,29 @@
 
 use gst::glib;
 
+// GStreamer-free core modules.
 pub mod analyzer;
+pub mod attention;
+pub mod crop;
 pub mod detection;
 pub mod draw;
 pub mod face_reference;
-pub mod facedetect;
 pub mod facemesh;
 pub mod image;
 pub mod inference;
 pub mod messages;
 pub mod meta;
+pub mod occlusion;
 pub mod pose;
+pub mod quality;
 pub mod tracker;
+// GStreamer glue and elements.
+pub mod attentionmeter;
+pub mod attentionoverlay;
+pub mod facecrop;
+pub mod facedetect;
+pub mod facequality;
+pub mod faceocclude;
 pub mod video;
 
 pub use messages::{FaceDetectMessage, FaceEntry};
@@ -26,6 +37,11 @@ pub use meta::{Face, FrameFaces, FrameMarker, read_frame};
 fn plugin_init(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
     meta::register();
     facedetect::register(plugin)?;
+    attentionmeter::register(plugin)?;
+    attentionoverlay::register(plugin)?;
+    faceocclude::register(plugin)?;
+    facecrop::register(plugin)?;
+    facequality::register(plugin)?;
     Ok(())
 }
 

@@ -1,0 +1,1 @@
+//! attention logic, free of GStreamer (not built yet).

@@ -1,0 +1,1 @@
+//! crop logic, free of GStreamer (not built yet).

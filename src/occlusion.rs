@@ -1,0 +1,1 @@
+//! occlusion logic, free of GStreamer (not built yet).

@@ -1,0 +1,1 @@
+//! quality logic, free of GStreamer (not built yet).
