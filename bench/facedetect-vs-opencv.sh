@@ -185,7 +185,8 @@ print(json.dumps($(jobs identity identity) + $(jobs opencv "$OCV_EL")))
 PY
 "$PY" - >"$TMP/facekit-jobs.json" <<PY
 import json
-print(json.dumps($(jobs facekit-full "$OUR_EL") + $(jobs facekit-short "$OUR_EL model=blazeface-short")))
+print(json.dumps($(jobs facekit-full "$OUR_EL") + $(jobs facekit-short "$OUR_EL model=blazeface-short")
+                 + $(jobs facekit-track "$OUR_EL interval=10")))
 PY
 
 log "running OpenCV and baseline (identity) pipelines, $REPS reps each"
@@ -222,7 +223,7 @@ warn = []
 for inp in ("carphone", "astronaut"):
     base = med([r["secs"] / r["timed_frames"] for r in group(inp, "identity")])
     ref = None
-    for el in ("opencv", "facekit-full", "facekit-short"):
+    for el in ("opencv", "facekit-full", "facekit-short", "facekit-track"):
         g = group(inp, el)
         per = [r["secs"] / r["timed_frames"] for r in g]
         raw = med([1 / p for p in per])
