@@ -384,3 +384,22 @@ fn updates_on_change_posts_only_when_the_count_changes() {
     let n = messages.iter().filter(|s| s.name() == "facedetect").count();
     assert!((1..=3).contains(&n), "{n} messages");
 }
+
+#[test]
+fn a_face_that_vanishes_is_held_for_hold_frames_then_dropped() {
+    let mut frames: Vec<_> = rgb_frames(&carphone_source()).into_iter().take(5).collect();
+    let (w, h, _) = frames[0].clone();
+    frames.extend(std::iter::repeat_n((w, h, vec![0u8; w * h * 3]), 4));
+    let out = detect_rgb(&frames, &[("hold-frames", "2")]);
+    let id = out[0].faces[0].track_id;
+    for f in &out[..5] {
+        assert_eq!(f.faces.len(), 1);
+        assert!(!f.faces[0].tracked);
+    }
+    for f in &out[5..7] {
+        assert_eq!(f.faces.len(), 1, "held");
+        assert!(f.faces[0].tracked);
+        assert_eq!(f.faces[0].track_id, id);
+    }
+    assert!(out[7].faces.is_empty() && out[8].faces.is_empty());
+}
