@@ -11,6 +11,8 @@
 #   FACE_UPLOAD_SIZE      target size WxH (default 160x160; even sides for I420/H.264)
 #   FACE_UPLOAD_CONFIG    instead of a size: camera table file or http:// URL (config-location)
 #   FACE_UPLOAD_CAMERA    camera model for the table (camera-model)
+#   FACE_UPLOAD_FIT       crop or scale (default scale: the whole face is sent, so the
+#                         server can find it again; crop cuts faces larger than the target)
 #   FACE_UPLOAD_DEVICE    capture from this V4L2 device (e.g. /dev/video0) instead of the
 #                         sample clip (carphone scaled to 640x480)
 #   FACE_UPLOAD_SHOW=1    also show the received video (needs a display)
@@ -34,6 +36,7 @@ if [ -n "${FACE_UPLOAD_CONFIG:-}" ]; then
 else
   CROP=(facecrop "size=${FACE_UPLOAD_SIZE:-160x160}")
 fi
+CROP+=("fit=${FACE_UPLOAD_FIT:-scale}")
 if [ -n "${FACE_UPLOAD_DEVICE:-}" ]; then
   SOURCE=(v4l2src device="$FACE_UPLOAD_DEVICE" ! videoconvert ! videoscale ! video/x-raw,width=640,height=480)
 else
@@ -44,13 +47,15 @@ if [ "${FACE_UPLOAD_SHOW:-0}" = 1 ]; then SHOW=(autovideosink sync=false); else 
 
 # --- server: receive RTP/H.264 on loopback, record it, decode it and look for faces -------
 SERVER_LOG="$(mktemp /tmp/face-upload-server.XXXXXX)"
-trap 'rm -f "$SERVER_LOG"' EXIT
+SERVER=""
+# On any failure the server must not outlive the script.
+trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; rm -f "$SERVER_LOG"' EXIT
 gst-launch-1.0 -e -m \
   udpsrc address=127.0.0.1 port="$PORT" \
     caps="application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload=96" \
   ! rtpjitterbuffer latency=200 ! rtph264depay ! h264parse ! tee name=t \
   t. ! queue ! matroskamux ! filesink location="$OUT" \
-  t. ! queue ! avdec_h264 ! videoconvert ! facedetect landmarks=false updates=on-change ! "${SHOW[@]}" \
+  t. ! queue ! avdec_h264 ! videoconvert ! facedetect landmarks=false updates=every-frame ! "${SHOW[@]}" \
   >"$SERVER_LOG" 2>&1 &
 SERVER=$!
 # Wait until the server's socket is bound (/proc/net/udp lists ports in hex).
@@ -70,6 +75,10 @@ gst-launch-1.0 -m "${SOURCE[@]}" \
 # Let the last packets through the jitter buffer, then stop the server with EOS (-e).
 sleep 0.5
 kill -INT "$SERVER"
-wait "$SERVER" || { cat "$SERVER_LOG"; echo "server failed" >&2; exit 1; }
-echo "server: $(grep -c 'facedetect, timestamp' "$SERVER_LOG" || true) facedetect updates on the received stream"
+status=0; wait "$SERVER" || status=$?
+SERVER=""
+[ "$status" = 0 ] || { cat "$SERVER_LOG"; echo "server failed (exit $status)" >&2; exit 1; }
+received="$(grep -c 'facedetect, timestamp' "$SERVER_LOG" || true)"
+with_face="$(grep 'facedetect, timestamp' "$SERVER_LOG" | grep -c '"face\\,' || true)"
+echo "server: decoded $received frames, facedetect found a face in $with_face"
 echo "recorded what arrived in $OUT"

@@ -422,12 +422,14 @@ pub fn place_window(center: (f32, f32), size: Size, frame: Size, align: u32) -> 
 }
 
 /// Scale factor (source pixels per target pixel) the face needs: 1 when it fits, larger when
-/// `fit=scale` must take a bigger region to hold the whole face box.
-pub fn needed_scale(face: &BoundingBox, target: Size, fit: Fit) -> f32 {
+/// `fit=scale` must take a bigger region to hold the whole face box plus `margin` (a fraction
+/// of the box's size) on each side. Detectors need that context to find the face again.
+pub fn needed_scale(face: &BoundingBox, target: Size, fit: Fit, margin: f32) -> f32 {
+    let grow = 1.0 + 2.0 * margin.max(0.0);
     match fit {
         Fit::Crop => 1.0,
-        Fit::Scale => (face.width / target.width as f32)
-            .max(face.height / target.height as f32)
+        Fit::Scale => (face.width * grow / target.width as f32)
+            .max(face.height * grow / target.height as f32)
             .max(1.0),
     }
 }
@@ -766,10 +768,11 @@ mod tests {
         let t = Size::new(60, 60);
         let frame = Size::new(640, 480);
         let face = BoundingBox::new(100.0, 100.0, 150.0, 120.0);
-        assert_eq!(needed_scale(&face, t, Fit::Crop), 1.0);
-        assert_eq!(needed_scale(&face, t, Fit::Scale), 2.5);
+        assert_eq!(needed_scale(&face, t, Fit::Crop, 0.25), 1.0);
+        assert_eq!(needed_scale(&face, t, Fit::Scale, 0.0), 2.5);
+        assert_eq!(needed_scale(&face, t, Fit::Scale, 0.25), 3.75);
         assert_eq!(
-            needed_scale(&BoundingBox::new(0.0, 0.0, 30.0, 30.0), t, Fit::Scale),
+            needed_scale(&BoundingBox::new(0.0, 0.0, 30.0, 30.0), t, Fit::Scale, 0.25),
             1.0
         );
         assert_eq!(region_size(t, 2.5, frame), Size::new(150, 150));

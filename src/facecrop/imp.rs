@@ -29,6 +29,7 @@ const DEFAULT_PRIMARY: Primary = Primary::Largest;
 const DEFAULT_TRACK_ID: i32 = -1;
 const DEFAULT_SMOOTHING: f64 = 0.7;
 const DEFAULT_MAX_LAG: f64 = 2.0;
+const DEFAULT_MARGIN: f64 = 0.5;
 const DEFAULT_KEEP_NO_FACE: bool = false;
 const DEFAULT_ON_MISSING: OnMissing = OnMissing::Error;
 const DEFAULT_POST_MESSAGES: bool = true;
@@ -45,6 +46,7 @@ struct Settings {
     track_id: i32,
     smoothing: f64,
     max_lag: f64,
+    margin: f64,
     keep_no_face: bool,
     on_missing: OnMissing,
     post_messages: bool,
@@ -63,6 +65,7 @@ impl Default for Settings {
             track_id: DEFAULT_TRACK_ID,
             smoothing: DEFAULT_SMOOTHING,
             max_lag: DEFAULT_MAX_LAG,
+            margin: DEFAULT_MARGIN,
             keep_no_face: DEFAULT_KEEP_NO_FACE,
             on_missing: DEFAULT_ON_MISSING,
             post_messages: DEFAULT_POST_MESSAGES,
@@ -301,6 +304,14 @@ impl ObjectImpl for FaceCrop {
                     .default_value(DEFAULT_MAX_LAG)
                     .mutable_playing()
                     .build(),
+                glib::ParamSpecDouble::builder("margin")
+                    .nick("Margin")
+                    .blurb("fit=scale: room kept around the face box on each side, as a fraction of its size, so a detector on the receiving side finds the face again")
+                    .minimum(0.0)
+                    .maximum(2.0)
+                    .default_value(DEFAULT_MARGIN)
+                    .mutable_playing()
+                    .build(),
                 glib::ParamSpecBoolean::builder("keep-no-face")
                     .nick("Keep frames without a face")
                     .blurb("Also send frames without a face (cropped at the last face position, or the centre); default drops them")
@@ -371,6 +382,7 @@ impl ObjectImpl for FaceCrop {
             "track-id" => s.track_id = value.get().expect("type checked upstream"),
             "smoothing" => s.smoothing = value.get().expect("type checked upstream"),
             "max-lag" => s.max_lag = value.get().expect("type checked upstream"),
+            "margin" => s.margin = value.get().expect("type checked upstream"),
             "keep-no-face" => s.keep_no_face = value.get().expect("type checked upstream"),
             "on-missing" => s.on_missing = value.get().expect("type checked upstream"),
             "post-messages" => s.post_messages = value.get().expect("type checked upstream"),
@@ -399,6 +411,7 @@ impl ObjectImpl for FaceCrop {
             "track-id" => s.track_id.to_value(),
             "smoothing" => s.smoothing.to_value(),
             "max-lag" => s.max_lag.to_value(),
+            "margin" => s.margin.to_value(),
             "keep-no-face" => s.keep_no_face.to_value(),
             "on-missing" => s.on_missing.to_value(),
             "post-messages" => s.post_messages.to_value(),
@@ -746,9 +759,10 @@ impl BaseTransformImpl for FaceCrop {
                         smoothing,
                         settings.max_lag as f32,
                     ),
-                    state
-                        .smoother
-                        .update_scale(crop::needed_scale(&f.bbox, target, fit), smoothing),
+                    state.smoother.update_scale(
+                        crop::needed_scale(&f.bbox, target, fit, settings.margin as f32),
+                        smoothing,
+                    ),
                 ),
                 None => (
                     state.smoother.centre().unwrap_or((
