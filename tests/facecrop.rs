@@ -650,3 +650,59 @@ fn face_upload_script_sends_crops_over_rtp() {
     assert!(samples.iter().all(|s| caps_size(s) == (96, 96)));
     let _ = std::fs::remove_file(out);
 }
+
+/// The visible pixels of every plane, row by row (strides dropped).
+fn planes_of(sample: &gst::Sample) -> Vec<Vec<u8>> {
+    let info = gst_video::VideoInfo::from_caps(sample.caps().unwrap()).unwrap();
+    let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(sample.buffer().unwrap(), &info)
+        .unwrap();
+    let finfo = info.format_info();
+    (0..info.n_planes())
+        .map(|p| {
+            let data = frame.plane_data(p).unwrap();
+            let stride = frame.plane_stride()[p as usize] as usize;
+            // Bytes per row: component widths of this plane times pixel strides.
+            let comp = (0..finfo.n_components())
+                .find(|&c| finfo.plane()[c as usize] == p)
+                .unwrap();
+            let w = finfo.scale_width(comp as u8, info.width()) as usize
+                * finfo.pixel_stride()[comp as usize] as usize;
+            let h = finfo.scale_height(comp as u8, info.height()) as usize;
+            (0..h)
+                .flat_map(|y| data[y * stride..y * stride + w].iter().copied())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn crops_are_pixel_exact_against_videocrop() {
+    for format in ["I420", "NV12", "RGBx"] {
+        // smoothing=1 with an unbounded lag freezes the window at the first face position,
+        // so videocrop can cut the same window from every frame.
+        let (crops, messages) = common::run_collect(&format!(
+            "{} ! facedetect landmarks=false ! facecrop size=150x130 smoothing=1 max-lag=10000 ! appsink name=sink",
+            carphone(640, 480, format)
+        ));
+        let (x, y, w, h) = crop_messages(&messages)[0].window.unwrap();
+        assert!(
+            crop_messages(&messages)
+                .iter()
+                .all(|m| m.window == Some((x, y, w, h)))
+        );
+        let reference = common::pull_all(&format!(
+            "{} ! videocrop left={x} top={y} right={} bottom={} ! appsink name=sink",
+            carphone(640, 480, format),
+            640 - x - w,
+            480 - y - h
+        ));
+        assert_eq!(crops.len(), reference.len());
+        for (i, (a, b)) in crops.iter().zip(&reference).enumerate() {
+            assert_eq!(caps_size(a), (150, 130));
+            assert!(
+                planes_of(a) == planes_of(b),
+                "{format} frame {i}: crop at ({x}, {y}) differs from videocrop"
+            );
+        }
+    }
+}
