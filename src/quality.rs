@@ -14,7 +14,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::image::ImageView;
+use crate::image::{ImageView, Layout};
 use crate::meta::{BoundingBox, Landmarks};
 
 /// Landmark scheme whose face oval and midline are known.
@@ -189,7 +189,6 @@ pub struct FaceRegion {
     /// Square root of the box area, pixels.
     pub size: f32,
     pub visible: f32,
-    frame: (usize, usize),
     /// First frame row with spans, and per row the `[x0, x1)` spans of pixels whose centre
     /// lies inside the polygon, clipped to the frame.
     row0: usize,
@@ -254,7 +253,6 @@ impl FaceRegion {
             midline_source,
             size,
             visible,
-            frame: (width, height),
             row0,
             rows,
         }
@@ -462,6 +460,31 @@ struct Patch {
     height: usize,
     grey: Vec<f32>,
     inside: Vec<bool>,
+    /// Frame position of the patch's top-left corner, and frame pixels per patch pixel.
+    origin: (usize, usize),
+    scale: f32,
+}
+
+/// Grey levels (as [`ImageView::luma`]) of pixels `x0..x1` of row `y`, appended to `out`;
+/// the layout is matched once per row rather than per pixel.
+fn luma_row(image: &ImageView, y: usize, x0: usize, x1: usize, out: &mut Vec<f32>) {
+    match image.layout {
+        Layout::I420 | Layout::Nv12 => {
+            let row = &image.planes[0][y * image.strides[0]..];
+            out.extend(
+                row[x0..x1]
+                    .iter()
+                    .map(|&v| ((v as f32 - 16.0) * 1.164).clamp(0.0, 255.0)),
+            );
+        }
+        Layout::Packed { bpp, r, g, b } => {
+            let row = &image.planes[0][y * image.strides[0]..];
+            out.extend((x0..x1).map(|x| {
+                let o = x * bpp;
+                0.299 * row[o + r] as f32 + 0.587 * row[o + g] as f32 + 0.114 * row[o + b] as f32
+            }));
+        }
+    }
 }
 
 fn analysis_patch(image: &ImageView, region: &FaceRegion) -> Option<Patch> {
@@ -469,29 +492,39 @@ fn analysis_patch(image: &ImageView, region: &FaceRegion) -> Option<Patch> {
     let scale = (region.size / ANALYSIS_SIZE).max(1.0);
     let width = (((x1 - x0) as f32 / scale).ceil() as usize).max(1);
     let height = (((y1 - y0) as f32 / scale).ceil() as usize).max(1);
+    // Block `i` of an axis starting at `origin` covers `a..b` (at least one pixel).
     let edge = |origin: usize, end: usize, i: usize| {
-        let a = origin + (i as f32 * scale) as usize;
+        let a = (origin + (i as f32 * scale) as usize).min(end);
         let b = (origin + ((i + 1) as f32 * scale) as usize).clamp(a + 1, end.max(a + 1));
-        (a.min(end), b.min(end))
+        (a, b.min(end))
     };
+    let columns: Vec<(usize, usize)> = (0..width).map(|px| edge(x0, x1, px)).collect();
     let mut grey = vec![0.0; width * height];
     let mut inside = vec![false; width * height];
+    let mut row = Vec::with_capacity(x1 - x0);
     for py in 0..height {
         let (ry0, ry1) = edge(y0, y1, py);
-        for px in 0..width {
-            let (rx0, rx1) = edge(x0, x1, px);
-            if rx0 >= rx1 || ry0 >= ry1 || !(ry0..ry1).all(|y| region.covers(y, rx0, rx1)) {
-                continue;
-            }
-            let mut sum = 0.0;
-            for y in ry0..ry1 {
-                for x in rx0..rx1 {
-                    sum += image.luma(x, y);
+        inside[py * width..(py + 1) * width].fill(ry0 < ry1);
+        for y in ry0..ry1 {
+            row.clear();
+            luma_row(image, y, x0, x1, &mut row);
+            for (px, &(rx0, rx1)) in columns.iter().enumerate() {
+                let i = py * width + px;
+                if !inside[i] {
+                    continue;
                 }
+                if rx0 >= rx1 || !region.covers(y, rx0, rx1) {
+                    inside[i] = false;
+                    continue;
+                }
+                grey[i] += row[rx0 - x0..rx1 - x0].iter().sum::<f32>();
             }
+        }
+        for (px, &(rx0, rx1)) in columns.iter().enumerate() {
             let i = py * width + px;
-            grey[i] = sum / ((rx1 - rx0) * (ry1 - ry0)) as f32;
-            inside[i] = true;
+            if inside[i] {
+                grey[i] /= ((rx1 - rx0) * (ry1 - ry0)) as f32;
+            }
         }
     }
     Some(Patch {
@@ -499,6 +532,8 @@ fn analysis_patch(image: &ImageView, region: &FaceRegion) -> Option<Patch> {
         height,
         grey,
         inside,
+        origin: (x0, y0),
+        scale,
     })
 }
 
@@ -581,31 +616,37 @@ pub fn resolution_score(size: f32, reference: f32) -> f64 {
     (size / reference).clamp(0.0, 1.0) as f64
 }
 
-/// Bilinear grey level at continuous frame coordinates when all four taps are mask pixels.
-fn masked_luma(image: &ImageView, region: &FaceRegion, x: f32, y: f32) -> Option<f32> {
-    let (fx, fy) = (x - 0.5, y - 0.5);
-    if fx < 0.0 || fy < 0.0 {
+/// Bilinear grey level of the patch at continuous frame coordinates, when all four taps are
+/// inside the mask.
+fn masked_grey(p: &Patch, x: f32, y: f32) -> Option<f32> {
+    // Patch pixel i is centred on frame x = origin + (i + 0.5) * scale.
+    let fx = (x - p.origin.0 as f32) / p.scale - 0.5;
+    let fy = (y - p.origin.1 as f32) / p.scale - 0.5;
+    if !(fx >= 0.0 && fy >= 0.0) {
         return None;
     }
     let (x0, y0) = (fx as usize, fy as usize);
-    if x0 + 1 >= region.frame.0 || y0 + 1 >= region.frame.1 {
+    if x0 + 1 >= p.width || y0 + 1 >= p.height {
         return None;
     }
-    if !(region.covers(y0, x0, x0 + 2) && region.covers(y0 + 1, x0, x0 + 2)) {
+    let i = y0 * p.width + x0;
+    let (a, b, c, d) = (i, i + 1, i + p.width, i + p.width + 1);
+    if !(p.inside[a] && p.inside[b] && p.inside[c] && p.inside[d]) {
         return None;
     }
     let (tx, ty) = (fx - x0 as f32, fy - y0 as f32);
-    let top = image.luma(x0, y0) * (1.0 - tx) + image.luma(x0 + 1, y0) * tx;
-    let bottom = image.luma(x0, y0 + 1) * (1.0 - tx) + image.luma(x0 + 1, y0 + 1) * tx;
-    Some(top * (1.0 - ty) + bottom * ty)
+    let g = &p.grey;
+    let top = g[a] + (g[b] - g[a]) * tx;
+    let bottom = g[c] + (g[d] - g[c]) * tx;
+    Some(top + (bottom - top) * ty)
 }
 
-/// Symmetry: the face is resampled on a grid aligned with the midline, one half as seen and
-/// the other mirrored onto it. In each of 3 x 6 cells per half, magnitude-weighted
+/// Symmetry: the face (its analysis patch) is resampled on a grid aligned with the midline,
+/// one half as seen and the other mirrored onto it. In each of 3 x 6 cells per half, magnitude-weighted
 /// histograms of gradient orientation (8 bins over 180 degrees) are compared:
 /// `sum(min(left, right)) / sum(max(total left, total right))` over all cells. Only samples
 /// whose mirror partner and neighbours are mask pixels count.
-fn symmetry(image: &ImageView, region: &FaceRegion) -> f64 {
+fn symmetry(patch: &Patch, region: &FaceRegion) -> f64 {
     let Midline { origin, direction } = region.midline;
     let normal = (-direction.1, direction.0);
     let normal = (-normal.0, -normal.1); // towards the image right for an upright face
@@ -632,7 +673,7 @@ fn symmetry(image: &ImageView, region: &FaceRegion) -> f64 {
                 let u = sign * (i as f32 + 0.5) * du;
                 let x = origin.0 + u * normal.0 + v * direction.0;
                 let y = origin.1 + u * normal.1 + v * direction.1;
-                grid[(side * SYM_ROWS + j) * SYM_COLS + i] = masked_luma(image, region, x, y);
+                grid[(side * SYM_ROWS + j) * SYM_COLS + i] = masked_grey(patch, x, y);
             }
         }
     }
@@ -656,7 +697,8 @@ fn symmetry(image: &ImageView, region: &FaceRegion) -> f64 {
             if !ok {
                 continue;
             }
-            let cell = (j * SYM_CELL_ROWS / SYM_ROWS) * SYM_CELL_COLS + i * SYM_CELL_COLS / SYM_COLS;
+            let cell =
+                (j * SYM_CELL_ROWS / SYM_ROWS) * SYM_CELL_COLS + i * SYM_CELL_COLS / SYM_COLS;
             for (side, (gx, gy)) in g.into_iter().enumerate() {
                 let mag = (gx * gx + gy * gy).sqrt() as f64;
                 if mag <= 0.0 {
@@ -715,7 +757,7 @@ pub fn score_face(
         match analysis_patch(image, region) {
             Some(patch) => (
                 Components {
-                    symmetry: symmetry(image, region),
+                    symmetry: symmetry(&patch, region),
                     sharpness: sharpness(&patch),
                     illumination: illumination(&patch),
                     resolution,
@@ -768,7 +810,10 @@ impl Weights {
             .enumerate()
             .find(|(_, w)| !w.is_finite() || **w < 0.0)
         {
-            return Err(format!("weights: {} = {w} is not allowed; {HINT}", COMPONENTS[i]));
+            return Err(format!(
+                "weights: {} = {w} is not allowed; {HINT}",
+                COMPONENTS[i]
+            ));
         }
         let sum: f64 = raw.iter().sum();
         if sum <= 0.0 {
@@ -1042,9 +1087,21 @@ pub fn crop_rgb(image: &ImageView, bbox: &BoundingBox, margin: f32) -> Option<Cr
     let (width, height) = (x1 - x0, y1 - y0);
     let mut rgb = Vec::with_capacity(width * height * 3);
     for y in y0..y1 {
-        for x in x0..x1 {
-            let [r, g, b] = image.rgb(x, y);
-            rgb.extend_from_slice(&[r.round() as u8, g.round() as u8, b.round() as u8]);
+        match image.layout {
+            // Packed RGB family: the bytes themselves, reordered.
+            Layout::Packed { bpp, r, g, b } => {
+                let row = &image.planes[0][y * image.strides[0]..];
+                for x in x0..x1 {
+                    let o = x * bpp;
+                    rgb.extend_from_slice(&[row[o + r], row[o + g], row[o + b]]);
+                }
+            }
+            Layout::I420 | Layout::Nv12 => {
+                for x in x0..x1 {
+                    let [r, g, b] = image.rgb(x, y);
+                    rgb.extend_from_slice(&[(r + 0.5) as u8, (g + 0.5) as u8, (b + 0.5) as u8]);
+                }
+            }
         }
     }
     Some(Crop {
@@ -1053,6 +1110,103 @@ pub fn crop_rgb(image: &ImageView, bbox: &BoundingBox, margin: f32) -> Option<Cr
         width,
         height,
         rgb,
+    })
+}
+
+/// A copy of a frame region in the frame's own layout: plain row copies, so keeping a
+/// candidate key frame is cheap; it becomes RGB ([`RegionCopy::to_rgb`]) only when posted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegionCopy {
+    /// Top-left corner in the source frame (even for I420 / NV12, to keep chroma aligned).
+    pub x: usize,
+    pub y: usize,
+    pub width: usize,
+    pub height: usize,
+    layout: Layout,
+    planes: [Vec<u8>; 3],
+    strides: [usize; 3],
+}
+
+impl RegionCopy {
+    pub fn view(&self) -> ImageView<'_> {
+        ImageView {
+            width: self.width,
+            height: self.height,
+            layout: self.layout,
+            planes: [&self.planes[0], &self.planes[1], &self.planes[2]],
+            strides: self.strides,
+        }
+    }
+
+    /// The whole copy as RGB, positioned in the source frame.
+    pub fn to_rgb(&self) -> Option<Crop> {
+        let whole = BoundingBox::new(0.0, 0.0, self.width as f32, self.height as f32);
+        let mut crop = crop_rgb(&self.view(), &whole, 0.0)?;
+        crop.x += self.x;
+        crop.y += self.y;
+        Some(crop)
+    }
+}
+
+/// Copies the box grown by `margin` (fraction of the box size on each side), clamped to the
+/// frame. `None` when nothing of it is inside the frame.
+pub fn copy_region(image: &ImageView, bbox: &BoundingBox, margin: f32) -> Option<RegionCopy> {
+    let (mx, my) = (bbox.width * margin, bbox.height * margin);
+    let mut x0 = (bbox.x - mx).floor().max(0.0) as usize;
+    let mut y0 = (bbox.y - my).floor().max(0.0) as usize;
+    let x1 = ((bbox.x + bbox.width + mx).ceil().max(0.0) as usize).min(image.width);
+    let y1 = ((bbox.y + bbox.height + my).ceil().max(0.0) as usize).min(image.height);
+    let subsampled = matches!(image.layout, Layout::I420 | Layout::Nv12);
+    if subsampled {
+        x0 &= !1;
+        y0 &= !1;
+    }
+    if x0 >= x1 || y0 >= y1 {
+        return None;
+    }
+    let (width, height) = (x1 - x0, y1 - y0);
+    let rows = |plane: usize, r0: usize, r1: usize, b0: usize, b1: usize| {
+        let mut out = Vec::with_capacity((r1 - r0) * (b1 - b0));
+        for r in r0..r1 {
+            let start = r * image.strides[plane];
+            out.extend_from_slice(&image.planes[plane][start + b0..start + b1]);
+        }
+        out
+    };
+    let (planes, strides) = match image.layout {
+        Layout::Packed { bpp, .. } => (
+            [rows(0, y0, y1, x0 * bpp, x1 * bpp), Vec::new(), Vec::new()],
+            [width * bpp, 0, 0],
+        ),
+        Layout::I420 => {
+            let (c0, c1) = (x0 / 2, x1.div_ceil(2));
+            let (r0, r1) = (y0 / 2, y1.div_ceil(2));
+            (
+                [
+                    rows(0, y0, y1, x0, x1),
+                    rows(1, r0, r1, c0, c1),
+                    rows(2, r0, r1, c0, c1),
+                ],
+                [width, c1 - c0, c1 - c0],
+            )
+        }
+        Layout::Nv12 => {
+            let (c0, c1) = (x0 / 2 * 2, x1.div_ceil(2) * 2);
+            let (r0, r1) = (y0 / 2, y1.div_ceil(2));
+            (
+                [rows(0, y0, y1, x0, x1), rows(1, r0, r1, c0, c1), Vec::new()],
+                [width, c1 - c0, 0],
+            )
+        }
+    };
+    Some(RegionCopy {
+        x: x0,
+        y: y0,
+        width,
+        height,
+        layout: image.layout,
+        planes,
+        strides,
     })
 }
 
@@ -1107,7 +1261,8 @@ pub fn keyframe_path(template: &str, track: i32, running_time_ns: u64) -> PathBu
 
 /// Writes a crop as PNG or JPEG (quality 92).
 pub fn write_crop(path: &Path, crop: &Crop, format: FileFormat) -> Result<(), String> {
-    let fail = |e: &dyn std::fmt::Display| format!("cannot write key frame {}: {e}", path.display());
+    let fail =
+        |e: &dyn std::fmt::Display| format!("cannot write key frame {}: {e}", path.display());
     let image = image::RgbImage::from_raw(crop.width as u32, crop.height as u32, crop.rgb.clone())
         .ok_or_else(|| fail(&"crop size does not match its pixels"))?;
     match format {
@@ -1127,7 +1282,6 @@ pub fn write_crop(path: &Path, crop: &Crop, format: FileFormat) -> Result<(), St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::image::Layout;
 
     /// A grey test card: vertical stripes (period `period` px) of contrast `amp` around 128,
     /// `w` x `h` RGB.
@@ -1135,7 +1289,7 @@ mod tests {
         let mut v = Vec::with_capacity(w * h * 3);
         for _y in 0..h {
             for x in 0..w {
-                let on = (x / period.max(1)) % 2 == 0;
+                let on = (x / period.max(1)).is_multiple_of(2);
                 let g = (128.0 + if on { amp } else { -amp }).clamp(0.0, 255.0) as u8;
                 v.extend_from_slice(&[g, g, g]);
             }
@@ -1190,7 +1344,11 @@ mod tests {
         let bbox = square_box(-20.0, 0.0, 40.0);
         let region = FaceRegion::new(&bbox, Some(&lm), 64, 64);
         assert_eq!(region.mask, MaskKind::Landmarks);
-        assert!(region.visible > 0.3 && region.visible < 0.7, "{}", region.visible);
+        assert!(
+            region.visible > 0.3 && region.visible < 0.7,
+            "{}",
+            region.visible
+        );
         assert!(!region.contains(0, 70));
         assert!(region.pixel_count() > 0);
         let all_out = FaceRegion::new(&square_box(-100.0, -100.0, 40.0), Some(&lm), 64, 64);
@@ -1285,9 +1443,7 @@ mod tests {
     #[test]
     fn illumination_falls_when_darkened_or_clipped() {
         let mut hist = [0u32; 256];
-        for v in 40..220 {
-            hist[v] = 10;
-        }
+        hist[40..220].fill(10);
         let base = illumination_score(&hist);
         let scaled = |f: f64, offset: f64| {
             let mut out = [0u32; 256];
@@ -1367,17 +1523,30 @@ mod tests {
         assert_eq!(q.status, Status::Outside);
         // Degenerate and non-finite boxes neither panic nor score.
         let nan = FaceRegion::new(&BoundingBox::new(f32::NAN, 0.0, 10.0, 10.0), None, 64, 64);
-        assert_ne!(score_face(&view(&data, 64, 64), &nan, 112.0, &weights).status, Status::Ok);
+        assert_ne!(
+            score_face(&view(&data, 64, 64), &nan, 112.0, &weights).status,
+            Status::Ok
+        );
         let zero = FaceRegion::new(&square_box(5.0, 5.0, 0.0), None, 64, 64);
-        assert_ne!(score_face(&view(&data, 64, 64), &zero, 112.0, &weights).status, Status::Ok);
+        assert_ne!(
+            score_face(&view(&data, 64, 64), &zero, 112.0, &weights).status,
+            Status::Ok
+        );
     }
 
     #[test]
     fn weights_are_normalised_or_rejected() {
-        assert_eq!(Weights::normalised(&[1.0, 1.0, 1.0, 1.0]).unwrap().0, [0.25; 4]);
+        assert_eq!(
+            Weights::normalised(&[1.0, 1.0, 1.0, 1.0]).unwrap().0,
+            [0.25; 4]
+        );
         let w = Weights::normalised(&[2.0, 3.0, 2.0, 3.0]).unwrap();
         assert!((w.0[1] - 0.3).abs() < 1e-12);
-        assert!(Weights::normalised(&[-0.1, 0.5, 0.3, 0.3]).unwrap_err().contains("symmetry"));
+        assert!(
+            Weights::normalised(&[-0.1, 0.5, 0.3, 0.3])
+                .unwrap_err()
+                .contains("symmetry")
+        );
         assert!(Weights::normalised(&[0.0; 4]).is_err());
         assert!(Weights::normalised(&[0.5, 0.5]).is_err());
         assert!(Weights::normalised(&[f64::NAN, 0.5, 0.3, 0.3]).is_err());
@@ -1402,7 +1571,11 @@ mod tests {
                 resolution: i as f64 / 5.0,
             });
         }
-        assert_eq!(auto.effective(&base), base, "warm-up keeps the base weights");
+        assert_eq!(
+            auto.effective(&base),
+            base,
+            "warm-up keeps the base weights"
+        );
         for i in 0..200 {
             let t = (i % 10) as f64 / 10.0;
             auto.observe(&Components {
@@ -1439,8 +1612,14 @@ mod tests {
         sel.offer(1, 120, 0.99, limits, || 120);
         posted.extend(sel.end_frame(&[1], 120, limits));
         assert_eq!(posted.len(), 2);
-        assert_eq!((posted[0].track_id, posted[0].best.payload, posted[0].frames), (1, 40, 3));
-        assert_eq!((posted[1].track_id, posted[1].best.payload, posted[1].frames), (2, 40, 3));
+        assert_eq!(
+            (posted[0].track_id, posted[0].best.payload, posted[0].frames),
+            (1, 40, 3)
+        );
+        assert_eq!(
+            (posted[1].track_id, posted[1].best.payload, posted[1].frames),
+            (2, 40, 3)
+        );
         // Once per track: later faces of a closed track are ignored.
         sel.offer(1, 160, 1.0, limits, || 160);
         assert!(sel.end_frame(&[1], 160, limits).is_empty());
@@ -1482,13 +1661,69 @@ mod tests {
     }
 
     #[test]
+    fn region_copy_matches_direct_crop_in_every_layout() {
+        let (w, h) = (10usize, 8usize);
+        let rgb: Vec<u8> = (0..w * h * 3).map(|i| (i * 37 % 251) as u8).collect();
+        let y: Vec<u8> = (0..w * h).map(|i| (i * 13 % 220 + 16) as u8).collect();
+        let u: Vec<u8> = (0..25).map(|i| (i * 7 % 200 + 20) as u8).collect();
+        let v: Vec<u8> = (0..25).map(|i| (i * 11 % 200 + 20) as u8).collect();
+        let uv: Vec<u8> = u.iter().zip(&v).flat_map(|(a, b)| [*a, *b]).collect();
+        let views = [
+            view(&rgb, w, h),
+            ImageView {
+                width: w,
+                height: h,
+                layout: Layout::I420,
+                planes: [&y, &u, &v],
+                strides: [w, 5, 5],
+            },
+            ImageView {
+                width: w,
+                height: h,
+                layout: Layout::Nv12,
+                planes: [&y, &uv, &[]],
+                strides: [w, 10, 0],
+            },
+        ];
+        let bbox = BoundingBox::new(3.0, 3.0, 4.0, 3.0);
+        for image in views {
+            let copy = copy_region(&image, &bbox, 0.0).unwrap().to_rgb().unwrap();
+            // The copy starts on even coordinates for subsampled layouts.
+            let direct = crop_rgb(
+                &image,
+                &BoundingBox::new(
+                    copy.x as f32,
+                    copy.y as f32,
+                    copy.width as f32,
+                    copy.height as f32,
+                ),
+                0.0,
+            )
+            .unwrap();
+            assert_eq!(copy, direct, "{:?}", image.layout);
+        }
+    }
+
+    #[test]
     fn location_template_is_checked_and_filled() {
         let dir = std::env::temp_dir();
         let ok = format!("{}/kf-{{track}}-{{time}}.JPG", dir.display());
         assert_eq!(check_location(&ok).unwrap(), FileFormat::Jpeg);
-        assert!(check_location("/tmp/kf.png").unwrap_err().contains("{track}"));
-        assert!(check_location("/tmp/kf-{track}-{time}.bmp").unwrap_err().contains(".png"));
-        assert!(check_location("/nonexistent-dir/kf-{track}-{time}.png").unwrap_err().contains("does not exist"));
+        assert!(
+            check_location("/tmp/kf.png")
+                .unwrap_err()
+                .contains("{track}")
+        );
+        assert!(
+            check_location("/tmp/kf-{track}-{time}.bmp")
+                .unwrap_err()
+                .contains(".png")
+        );
+        assert!(
+            check_location("/nonexistent-dir/kf-{track}-{time}.png")
+                .unwrap_err()
+                .contains("does not exist")
+        );
         assert_eq!(
             keyframe_path("/x/f-{track}-{time}.png", 3, 2_040_000_000),
             PathBuf::from("/x/f-3-2040.png")
@@ -1498,10 +1733,15 @@ mod tests {
     #[test]
     fn crop_written_as_png_and_jpeg_decodes() {
         let data = stripes(20, 10, 2, 60.0);
-        let crop = crop_rgb(&view(&data, 20, 10), &BoundingBox::new(0.0, 0.0, 20.0, 10.0), 0.0)
-            .unwrap();
+        let crop = crop_rgb(
+            &view(&data, 20, 10),
+            &BoundingBox::new(0.0, 0.0, 20.0, 10.0),
+            0.0,
+        )
+        .unwrap();
         for (ext, format) in [("png", FileFormat::Png), ("jpg", FileFormat::Jpeg)] {
-            let path = std::env::temp_dir().join(format!("facekit-quality-unit-{}.{ext}", std::process::id()));
+            let path = std::env::temp_dir()
+                .join(format!("facekit-quality-unit-{}.{ext}", std::process::id()));
             write_crop(&path, &crop, format).unwrap();
             let back = image::open(&path).unwrap().to_rgb8();
             assert_eq!(back.dimensions(), (20, 10));

@@ -5,9 +5,11 @@ mod common;
 
 use common::*;
 use gst::prelude::*;
-use gstfacekit::facequality::{FaceQualityMessage, KeyframeMessage, quality_of};
-use gstfacekit::meta::{self, AnalysisStatus, BoundingBox, Face, FrameFaces, FrameMarker, Landmarks};
 use gstfacekit::face_reference::MIRROR_PAIRS;
+use gstfacekit::facequality::{FaceQualityMessage, KeyframeMessage, quality_of};
+use gstfacekit::meta::{
+    self, AnalysisStatus, BoundingBox, Face, FrameFaces, FrameMarker, Landmarks,
+};
 use gstfacekit::quality::{FaceQuality, FaceRegion, MaskKind, Status};
 
 type Frame = (usize, usize, Vec<u8>);
@@ -25,7 +27,9 @@ impl Scored {
             .faces
             .first()
             .unwrap_or_else(|| panic!("no face on frame {frame}"));
-        quality_of(face).expect("quality param").expect("well formed")
+        quality_of(face)
+            .expect("quality param")
+            .expect("well formed")
     }
 
     fn named(&self, name: &str) -> Vec<&gst::Structure> {
@@ -164,14 +168,22 @@ fn from_image(img: image::RgbImage) -> Frame {
 }
 
 fn map_pixels(f: &Frame, op: impl Fn(f32) -> f32) -> Frame {
-    let data = f.2.iter().map(|&v| op(v as f32).round().clamp(0.0, 255.0) as u8).collect();
+    let data =
+        f.2.iter()
+            .map(|&v| op(v as f32).round().clamp(0.0, 255.0) as u8)
+            .collect();
     (f.0, f.1, data)
 }
 
 /// Scores variants of one detected frame, all with the original frame's face metadata (the
 /// degradation does not move the face).
-fn score_variants(faces: &FrameFaces, variants: &[Frame], props: &[(&str, &str)]) -> Vec<FaceQuality> {
-    let input: Vec<(&Frame, Option<&FrameFaces>)> = variants.iter().map(|v| (v, Some(faces))).collect();
+fn score_variants(
+    faces: &FrameFaces,
+    variants: &[Frame],
+    props: &[(&str, &str)],
+) -> Vec<FaceQuality> {
+    let input: Vec<(&Frame, Option<&FrameFaces>)> =
+        variants.iter().map(|v| (v, Some(faces))).collect();
     let scored = score(&input, props);
     (0..variants.len()).map(|i| scored.quality(i)).collect()
 }
@@ -200,19 +212,31 @@ fn pristine_beats_heavily_compressed_on_almost_every_frame() {
     assert_eq!(distorted.len(), 120);
     let faces = detect_rgb(&pristine, &[]);
     let with_face: Vec<usize> = (0..120).filter(|&i| faces[i].faces.len() == 1).collect();
-    assert!(with_face.len() >= 118, "faces on {} frames", with_face.len());
+    assert!(
+        with_face.len() >= 118,
+        "faces on {} frames",
+        with_face.len()
+    );
     let run = |frames: &[Frame]| {
-        let input: Vec<(&Frame, Option<&FrameFaces>)> =
-            with_face.iter().map(|&i| (&frames[i], Some(&faces[i]))).collect();
+        let input: Vec<(&Frame, Option<&FrameFaces>)> = with_face
+            .iter()
+            .map(|&i| (&frames[i], Some(&faces[i])))
+            .collect();
         score(&input, &[("message-interval", "0")])
     };
     let p = run(&pristine);
     let d = run(&distorted);
     let n = with_face.len();
-    let pairs: Vec<(FaceQuality, FaceQuality)> = (0..n).map(|i| (p.quality(i), d.quality(i))).collect();
-    let sharper = pairs.iter().filter(|(p, d)| p.components.sharpness > d.components.sharpness).count();
+    let pairs: Vec<(FaceQuality, FaceQuality)> =
+        (0..n).map(|i| (p.quality(i), d.quality(i))).collect();
+    let sharper = pairs
+        .iter()
+        .filter(|(p, d)| p.components.sharpness > d.components.sharpness)
+        .count();
     let better = pairs.iter().filter(|(p, d)| p.overall > d.overall).count();
-    let mean = |f: &dyn Fn(&(FaceQuality, FaceQuality)) -> f64| pairs.iter().map(f).sum::<f64>() / n as f64;
+    let mean = |f: &dyn Fn(&(FaceQuality, FaceQuality)) -> f64| {
+        pairs.iter().map(f).sum::<f64>() / n as f64
+    };
     eprintln!(
         "pristine sharper on {sharper}/{n}, better overall on {better}/{n}; mean sharpness {:.3} vs {:.3}, overall {:.3} vs {:.3}",
         mean(&|p| p.0.components.sharpness),
@@ -243,9 +267,15 @@ fn gaussian_blur_lowers_sharpness_monotonically() {
         }
         let q = score_variants(&faces, &variants, &[]);
         let s: Vec<f64> = q.iter().map(|q| q.components.sharpness).collect();
-        eprintln!("{}x{} sharpness by sigma 0, 0.7, 1.2, 2, 3: {s:.3?}", frame.0, frame.1);
+        eprintln!(
+            "{}x{} sharpness by sigma 0, 0.7, 1.2, 2, 3: {s:.3?}",
+            frame.0, frame.1
+        );
         assert!(strictly_decreasing(&s), "sharpness {s:?}");
-        assert!(q.iter().all(|q| q.status == Status::Ok && q.mask == MaskKind::Landmarks));
+        assert!(
+            q.iter()
+                .all(|q| q.status == Status::Ok && q.mask == MaskKind::Landmarks)
+        );
     }
 }
 
@@ -274,9 +304,18 @@ fn darkening_and_overexposure_lower_illumination_monotonically() {
             let q = lumas[((1.0 - clipped) * (lumas.len() - 1) as f32) as usize].max(1.0);
             bright.push(map_pixels(&frame, |v| v * 255.0 / q));
         }
-        let d: Vec<f64> = score_variants(&faces, &dark, &[]).iter().map(|q| q.components.illumination).collect();
-        let b: Vec<f64> = score_variants(&faces, &bright, &[]).iter().map(|q| q.components.illumination).collect();
-        eprintln!("{}x{} illumination darkened {d:.3?}, over-exposed {b:.3?}", frame.0, frame.1);
+        let d: Vec<f64> = score_variants(&faces, &dark, &[])
+            .iter()
+            .map(|q| q.components.illumination)
+            .collect();
+        let b: Vec<f64> = score_variants(&faces, &bright, &[])
+            .iter()
+            .map(|q| q.components.illumination)
+            .collect();
+        eprintln!(
+            "{}x{} illumination darkened {d:.3?}, over-exposed {b:.3?}",
+            frame.0, frame.1
+        );
         assert!(strictly_decreasing(&d), "darkening: {d:?}");
         assert!(strictly_decreasing(&b), "over-exposing: {b:?}");
     }
@@ -289,12 +328,21 @@ fn downscaling_lowers_resolution_monotonically() {
         let mut resolution = Vec::new();
         let mut sizes = Vec::new();
         for scale in [1.0f32, 0.8, 0.6, 0.45, 0.3] {
-            let (w, h) = ((frame.0 as f32 * scale) as u32, (frame.1 as f32 * scale) as u32);
-            let small = from_image(image::imageops::resize(&img, w, h, image::imageops::FilterType::Triangle));
+            let (w, h) = (
+                (frame.0 as f32 * scale) as u32,
+                (frame.1 as f32 * scale) as u32,
+            );
+            let small = from_image(image::imageops::resize(
+                &img,
+                w,
+                h,
+                image::imageops::FilterType::Triangle,
+            ));
             // The same face, its box scaled (landmarks are normalised to the box).
             let mut f = faces.clone();
             let b = f.faces[0].bbox;
-            f.faces[0].bbox = BoundingBox::new(b.x * scale, b.y * scale, b.width * scale, b.height * scale);
+            f.faces[0].bbox =
+                BoundingBox::new(b.x * scale, b.y * scale, b.width * scale, b.height * scale);
             let q = score(&[(&small, Some(&f))], &[("reference-size", "400")]).quality(0);
             resolution.push(q.components.resolution);
             sizes.push(f.faces[0].bbox.area().sqrt());
@@ -322,9 +370,18 @@ fn mirrored_face_keeps_its_symmetry_score() {
         }
         // What facedetect finds on the mirrored image: the whole chain.
         let redetected = detect_rgb(std::slice::from_ref(&mirrored), &[]).remove(0);
-        let a = score(&[(&frame, Some(&faces))], &[]).quality(0).components.symmetry;
-        let b = score(&[(&mirrored, Some(&exact))], &[]).quality(0).components.symmetry;
-        let r = score(&[(&mirrored, Some(&redetected))], &[]).quality(0).components.symmetry;
+        let a = score(&[(&frame, Some(&faces))], &[])
+            .quality(0)
+            .components
+            .symmetry;
+        let b = score(&[(&mirrored, Some(&exact))], &[])
+            .quality(0)
+            .components
+            .symmetry;
+        let r = score(&[(&mirrored, Some(&redetected))], &[])
+            .quality(0)
+            .components
+            .symmetry;
         // Control: darkening one half of the face (beyond its midline) makes it less symmetric.
         let face = &faces.faces[0];
         let m = FaceRegion::new(&face.bbox, face.landmarks.as_ref(), frame.0, frame.1).midline;
@@ -344,7 +401,10 @@ fn mirrored_face_keeps_its_symmetry_score() {
             }
             f
         };
-        let c = score(&[(&half, Some(&faces))], &[]).quality(0).components.symmetry;
+        let c = score(&[(&half, Some(&faces))], &[])
+            .quality(0)
+            .components
+            .symmetry;
         eprintln!(
             "{}x{} symmetry {a:.3}, mirrored {b:.3}, mirrored and re-detected {r:.3}, half darkened {c:.3}",
             frame.0, frame.1
@@ -353,9 +413,17 @@ fn mirrored_face_keeps_its_symmetry_score() {
         // FaceMesh places the midline ~2 degrees / ~1 px differently on a 52 px face, which
         // moves the score by up to ~0.1: less than a real asymmetry (the control) does.
         assert!((a - b).abs() < 0.01, "symmetry {a} vs mirrored {b}");
-        assert!((a - r).abs() < 0.12, "symmetry {a} vs mirrored and re-detected {r}");
+        assert!(
+            (a - r).abs() < 0.12,
+            "symmetry {a} vs mirrored and re-detected {r}"
+        );
         assert!(c < a - 0.12, "half-darkened face kept symmetry {c} vs {a}");
-        assert!((a - r).abs() < a - c, "re-detection noise {} exceeds a real asymmetry {}", (a - r).abs(), a - c);
+        assert!(
+            (a - r).abs() < a - c,
+            "re-detection noise {} exceeds a real asymmetry {}",
+            (a - r).abs(),
+            a - c
+        );
     }
 }
 
@@ -383,7 +451,10 @@ fn background_outside_the_mask_changes_nothing() {
                 }
             }
         }
-        assert!(changed > frame.0 * frame.1 / 3, "background is most of the frame");
+        assert!(
+            changed > frame.0 * frame.1 / 3,
+            "background is most of the frame"
+        );
         let q = score_variants(&faces, &[frame.clone(), outside, inside], &[]);
         assert_eq!(q[0].components.sharpness, q[1].components.sharpness);
         assert_eq!(q[0].components.illumination, q[1].components.illumination);
@@ -399,7 +470,9 @@ fn sharpest_frame_becomes_the_keyframe_once_and_is_written() {
     // 12 frames 40 ms apart; the window (300 ms from the first face) holds frames 0..=7
     // (0..280 ms) and closes on frame 8 (320 ms); frame 5 (200 ms) is the sharpest inside
     // it. Frame 10 is as sharp, but after the window: the track already has its key frame.
-    let sigmas = [2.5f32, 2.0, 3.0, 1.5, 2.0, 0.0, 1.2, 2.5, 2.0, 3.0, 0.0, 2.0];
+    let sigmas = [
+        2.5f32, 2.0, 3.0, 1.5, 2.0, 0.0, 1.2, 2.5, 2.0, 3.0, 0.0, 2.0,
+    ];
     let frames: Vec<Frame> = sigmas
         .iter()
         .map(|&s| {
@@ -413,10 +486,14 @@ fn sharpest_frame_becomes_the_keyframe_once_and_is_written() {
     let dir = std::env::temp_dir().join(format!("facekit-kf-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let template = format!("{}/face-{{track}}-{{time}}.png", dir.display());
-    let input: Vec<(&Frame, Option<&FrameFaces>)> = frames.iter().map(|f| (f, Some(&faces))).collect();
+    let input: Vec<(&Frame, Option<&FrameFaces>)> =
+        frames.iter().map(|f| (f, Some(&faces))).collect();
     let scored = score(
         &input,
-        &[("keyframe-window", "300000000"), ("keyframe-location", &template)],
+        &[
+            ("keyframe-window", "300000000"),
+            ("keyframe-location", &template),
+        ],
     );
     let kfs = scored.keyframes();
     assert_eq!(kfs.len(), 1, "one key frame per track: {kfs:?}");
@@ -426,12 +503,17 @@ fn sharpest_frame_becomes_the_keyframe_once_and_is_written() {
     assert_eq!(kf.running_time, Some(gst::ClockTime::from_mseconds(200)));
     assert_eq!(kf.frames, 8);
     assert_eq!(kf.quality, scored.quality(5));
-    let best_in_window = (0..8).map(|i| scored.quality(i).overall).fold(0.0, f64::max);
+    let best_in_window = (0..8)
+        .map(|i| scored.quality(i).overall)
+        .fold(0.0, f64::max);
     assert_eq!(kf.quality.overall, best_in_window);
     // The sample: an RGB crop around the face, with the face's metadata in crop coordinates.
     let caps = kf.sample.caps().unwrap().structure(0).unwrap().to_owned();
     assert_eq!(caps.get::<String>("format").unwrap(), "RGB");
-    let (cw, ch) = (caps.get::<i32>("width").unwrap() as u32, caps.get::<i32>("height").unwrap() as u32);
+    let (cw, ch) = (
+        caps.get::<i32>("width").unwrap() as u32,
+        caps.get::<i32>("height").unwrap() as u32,
+    );
     assert_eq!((kf.crop.2, kf.crop.3), (cw, ch));
     let buffer = kf.sample.buffer().unwrap();
     assert_eq!(buffer.pts(), Some(gst::ClockTime::from_mseconds(200)));
@@ -448,9 +530,18 @@ fn sharpest_frame_becomes_the_keyframe_once_and_is_written() {
     let decoded = from_image(image::open(&expected).unwrap().to_rgb8());
     assert_eq!((decoded.0 as u32, decoded.1 as u32), (cw, ch));
     let found = detect_rgb(std::slice::from_ref(&decoded), &[]).remove(0);
-    assert_eq!(found.faces.len(), 1, "facedetect finds the face in the key frame file");
+    assert_eq!(
+        found.faces.len(),
+        1,
+        "facedetect finds the face in the key frame file"
+    );
     let iou = found.faces[0].bbox.iou(&cf.bbox);
-    assert!(iou > 0.6, "face in the file at {:?}, expected {:?}", found.faces[0].bbox, cf.bbox);
+    assert!(
+        iou > 0.6,
+        "face in the file at {:?}, expected {:?}",
+        found.faces[0].bbox,
+        cf.bbox
+    );
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -486,7 +577,11 @@ fn keyframe_window_until_track_end_and_per_track() {
     assert_eq!(kfs[1].track_id, 42);
     assert_eq!(kfs[1].timestamp, Some(gst::ClockTime::from_mseconds(240)));
     // Track A's key frame was posted when it ended, before track 42 began.
-    let order: Vec<i32> = scored.named("facequality-keyframe").iter().map(|s| s.get::<i32>("track-id").unwrap()).collect();
+    let order: Vec<i32> = scored
+        .named("facequality-keyframe")
+        .iter()
+        .map(|s| s.get::<i32>("track-id").unwrap())
+        .collect();
     assert_eq!(order, vec![faces.faces[0].track_id, 42]);
     // Default message-interval (1 s): one facequality message over these 320 ms.
     assert_eq!(scored.named("facequality").len(), 1);
@@ -518,7 +613,9 @@ fn every_format_is_read_in_place_with_consistent_scores() {
             .iter()
             .filter_map(|s| {
                 let f = gstfacekit::read_frame(s.buffer().unwrap()).unwrap();
-                f.faces.first().map(|face| quality_of(face).unwrap().unwrap().components.sharpness)
+                f.faces
+                    .first()
+                    .map(|face| quality_of(face).unwrap().unwrap().components.sharpness)
             })
             .collect();
         assert!(q.len() >= 115, "{format}: {} scored frames", q.len());
@@ -541,11 +638,20 @@ fn auto_weights_follow_the_stream_statistics() {
         .filter(|s| s.name() == "facequality")
         .map(|s| FaceQualityMessage::try_from(s.as_ref()).unwrap())
         .collect();
-    assert_eq!(msgs[0].weights, [0.2, 0.3, 0.2, 0.3], "base weights during warm-up");
+    assert_eq!(
+        msgs[0].weights,
+        [0.2, 0.3, 0.2, 0.3],
+        "base weights during warm-up"
+    );
     let last = msgs.last().unwrap();
     eprintln!("auto weights at the end of carphone: {:.3?}", last.weights);
     assert!((last.weights.iter().sum::<f64>() - 1.0).abs() < 1e-9);
-    let moved = last.weights.iter().zip([0.2, 0.3, 0.2, 0.3]).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    let moved = last
+        .weights
+        .iter()
+        .zip([0.2, 0.3, 0.2, 0.3])
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
     assert!(moved > 0.02, "weights did not adapt: {:?}", last.weights);
     // Overall is the weighted sum with the weights reported in the same message.
     let f = &last.faces[0].quality;
@@ -572,7 +678,12 @@ fn bad_input_is_handled_as_documented() {
     let mut blaze = face.clone();
     blaze.landmarks = Some(Landmarks {
         scheme: "blazeface-6".into(),
-        points: vec![[0.3, 0.4, 0.0], [0.7, 0.4, 0.0], [0.5, 0.6, 0.0], [0.5, 0.8, 0.0]],
+        points: vec![
+            [0.3, 0.4, 0.0],
+            [0.7, 0.4, 0.0],
+            [0.5, 0.6, 0.0],
+            [0.5, 0.8, 0.0],
+        ],
     });
     let frames_of = |fs: Vec<Face>| FrameFaces {
         marker: faces.marker.clone(),
@@ -620,7 +731,11 @@ fn bad_input_is_handled_as_documented() {
     tiny.track_id = 99;
     let g = frames_of(vec![gone, tiny]);
     let s = score(&[(&frame, Some(&g))], &[("keyframe-window", "0")]);
-    let statuses: Vec<Status> = s.frames[0].faces.iter().map(|f| quality_of(f).unwrap().unwrap().status).collect();
+    let statuses: Vec<Status> = s.frames[0]
+        .faces
+        .iter()
+        .map(|f| quality_of(f).unwrap().unwrap().status)
+        .collect();
     assert_eq!(statuses, vec![Status::Outside, Status::TooSmall]);
     assert!(s.keyframes().is_empty());
 
@@ -634,7 +749,14 @@ fn bad_input_is_handled_as_documented() {
         }),
         faces: vec![],
     };
-    let s = score(&[(&frame, Some(&faces)), (&frame, Some(&failed)), (&frame, Some(&faces))], &[("keyframe-window", "0")]);
+    let s = score(
+        &[
+            (&frame, Some(&faces)),
+            (&frame, Some(&failed)),
+            (&frame, Some(&faces)),
+        ],
+        &[("keyframe-window", "0")],
+    );
     assert_eq!(s.keyframes().len(), 1);
     assert_eq!(s.keyframes()[0].frames, 2);
 
@@ -644,16 +766,30 @@ fn bad_input_is_handled_as_documented() {
     let el = gst::ElementFactory::make("facequality").build().unwrap();
     el.set_property_from_str("weights", "<1, 1, 1, 1>");
     let w: gst::Array = el.property("weights");
-    assert_eq!(w.iter().map(|v| v.get::<f64>().unwrap()).collect::<Vec<_>>(), vec![0.25; 4]);
+    assert_eq!(
+        w.iter()
+            .map(|v| v.get::<f64>().unwrap())
+            .collect::<Vec<_>>(),
+        vec![0.25; 4]
+    );
     el.set_property_from_str("weights", "<2, 3, 2, 3>");
     let s = score(
         &[(&frame, Some(&faces))],
-        &[("weights", "<2, 3, 2, 3>"), ("weights", "<-0.5, 1, 0.25, 0.25>"), ("message-interval", "0")],
+        &[
+            ("weights", "<2, 3, 2, 3>"),
+            ("weights", "<-0.5, 1, 0.25, 0.25>"),
+            ("message-interval", "0"),
+        ],
     );
     let w = s.warnings();
     assert!(w.iter().any(|w| w.contains("symmetry = -0.5")), "{w:?}");
     let m = FaceQualityMessage::try_from(s.named("facequality")[0].as_ref()).unwrap();
-    assert!(m.weights.iter().zip([0.2, 0.3, 0.2, 0.3]).all(|(a, b)| (a - b).abs() < 1e-12));
+    assert!(
+        m.weights
+            .iter()
+            .zip([0.2, 0.3, 0.2, 0.3])
+            .all(|(a, b)| (a - b).abs() < 1e-12)
+    );
     let s = score(&[(&frame, Some(&faces))], &[("weights", "<0.5, 0.5>")]);
     assert!(s.warnings().iter().any(|w| w.contains("2 values")));
 
@@ -682,13 +818,25 @@ fn face_quality_script_runs() {
         "script failed: {stdout}\n{}",
         String::from_utf8_lossy(&result.stderr)
     );
-    assert!(stdout.contains("facequality, timestamp"), "no facequality message: {stdout}");
-    assert!(stdout.contains("facequality-keyframe"), "no key frame message: {stdout}");
-    let files: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()).collect();
+    assert!(
+        stdout.contains("facequality, timestamp"),
+        "no facequality message: {stdout}"
+    );
+    assert!(
+        stdout.contains("facequality-keyframe"),
+        "no key frame message: {stdout}"
+    );
+    let files: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert!(!files.is_empty(), "no key frame file written");
     for f in &files {
         let name = f.file_name().unwrap().to_string_lossy().to_string();
-        assert!(name.starts_with("carphone-track1-") && name.ends_with(".jpg"), "{name}");
+        assert!(
+            name.starts_with("carphone-track1-") && name.ends_with(".jpg"),
+            "{name}"
+        );
         image::open(f).expect("key frame decodes");
     }
     let _ = std::fs::remove_dir_all(out);

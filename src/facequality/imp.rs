@@ -12,7 +12,7 @@ use super::{FaceQualityMessage, KeyframeMessage, QualityEntry, quality_param};
 use crate::meta::{self, BoundingBox, Face, FrameMarker};
 use crate::quality::{
     self, AutoWeights, Crop, FaceQuality, FaceRegion, FileFormat, Keyframe, KeyframeSelector,
-    MaskKind, Status, Weights, WindowLimits,
+    MaskKind, RegionCopy, Status, Weights, WindowLimits,
 };
 use crate::video::{FORMATS, image_view, layout_of};
 
@@ -66,7 +66,7 @@ impl Default for Settings {
 
 /// What is kept of a track's best face until its window closes.
 struct Best {
-    crop: Crop,
+    region: Option<RegionCopy>,
     face: Face,
     marker: FrameMarker,
     quality: FaceQuality,
@@ -135,8 +135,8 @@ impl FaceQualityFilter {
         )
     }
 
-    fn keyframe_sample(best: &Best) -> Option<gst::Sample> {
-        let (w, h) = (best.crop.width as u32, best.crop.height as u32);
+    fn keyframe_sample(best: &Best, crop: &Crop) -> Option<gst::Sample> {
+        let (w, h) = (crop.width as u32, crop.height as u32);
         let info = gst_video::VideoInfo::builder(gst_video::VideoFormat::Rgb, w, h)
             .build()
             .ok()?;
@@ -148,15 +148,15 @@ impl FaceQualityFilter {
             {
                 let mut map = b.map_writable().ok()?;
                 let stride = info.stride()[0] as usize;
-                let row = best.crop.width * 3;
-                for (y, src) in best.crop.rgb.chunks_exact(row).enumerate() {
+                let row = crop.width * 3;
+                for (y, src) in crop.rgb.chunks_exact(row).enumerate() {
                     map[y * stride..y * stride + row].copy_from_slice(src);
                 }
             }
             let mut face = best.face.clone();
             face.bbox = BoundingBox::new(
-                face.bbox.x - best.crop.x as f32,
-                face.bbox.y - best.crop.y as f32,
+                face.bbox.x - crop.x as f32,
+                face.bbox.y - crop.y as f32,
                 face.bbox.width,
                 face.bbox.height,
             );
@@ -177,15 +177,19 @@ impl FaceQualityFilter {
 
     /// Builds, optionally writes, and posts the key frames of closed windows. Called without
     /// holding the state lock.
-    fn post_keyframes(
-        &self,
-        keyframes: Vec<Keyframe<Best>>,
-        location: Option<(&str, FileFormat)>,
-    ) {
+    fn post_keyframes(&self, keyframes: Vec<Keyframe<Best>>, location: Option<(&str, FileFormat)>) {
         for kf in keyframes {
             let best = &kf.best.payload;
-            let Some(sample) = Self::keyframe_sample(best) else {
-                gst::warning!(CAT, imp = self, "cannot build key frame sample for track {}", kf.track_id);
+            let crop = best.region.as_ref().and_then(RegionCopy::to_rgb);
+            let Some((crop, sample)) =
+                crop.and_then(|c| Self::keyframe_sample(best, &c).map(|s| (c, s)))
+            else {
+                gst::warning!(
+                    CAT,
+                    imp = self,
+                    "cannot build key frame sample for track {}",
+                    kf.track_id
+                );
                 continue;
             };
             let mut written = None;
@@ -195,7 +199,7 @@ impl FaceQualityFilter {
                     kf.track_id,
                     best.running_time.or(best.pts).map_or(0, |t| t.nseconds()),
                 );
-                match quality::write_crop(&path, &best.crop, format) {
+                match quality::write_crop(&path, &crop, format) {
                     Ok(()) => written = Some(path.display().to_string()),
                     Err(e) => self.warn(&e),
                 }
@@ -213,10 +217,10 @@ impl FaceQualityFilter {
                 width: w,
                 height: h,
                 crop: (
-                    best.crop.x as u32,
-                    best.crop.y as u32,
-                    best.crop.width as u32,
-                    best.crop.height as u32,
+                    crop.x as u32,
+                    crop.y as u32,
+                    crop.width as u32,
+                    crop.height as u32,
                 ),
                 frames: kf.frames,
                 location: written,
@@ -360,9 +364,7 @@ impl ObjectImpl for FaceQualityFilter {
             "auto-weights" => s.auto_weights = value.get().expect("type checked upstream"),
             "reference-size" => s.reference_size = value.get().expect("type checked upstream"),
             "post-messages" => s.post_messages = value.get().expect("type checked upstream"),
-            "message-interval" => {
-                s.message_interval = value.get().expect("type checked upstream")
-            }
+            "message-interval" => s.message_interval = value.get().expect("type checked upstream"),
             "keyframes" => s.keyframes = value.get().expect("type checked upstream"),
             "keyframe-window" => s.keyframe_window = value.get().expect("type checked upstream"),
             "keyframe-window-frames" => {
@@ -558,7 +560,8 @@ impl BaseTransformImpl for FaceQualityFilter {
 
         let limits = WindowLimits {
             time_ns: (settings.keyframe_window > 0).then_some(settings.keyframe_window),
-            frames: (settings.keyframe_window_frames > 0).then_some(settings.keyframe_window_frames),
+            frames: (settings.keyframe_window_frames > 0)
+                .then_some(settings.keyframe_window_frames),
         };
         let weights = if settings.auto_weights {
             state.auto.effective(&settings.weights)
@@ -581,12 +584,8 @@ impl BaseTransformImpl for FaceQualityFilter {
             };
             for face in faces.iter_mut() {
                 let region = FaceRegion::new(&face.bbox, face.landmarks.as_ref(), width, height);
-                let q = quality::score_face(
-                    &image,
-                    &region,
-                    settings.reference_size as f32,
-                    &weights,
-                );
+                let q =
+                    quality::score_face(&image, &region, settings.reference_size as f32, &weights);
                 if q.mask == MaskKind::Ellipse && !state.warned_ellipse {
                     state.warned_ellipse = true;
                     warnings.push(format!(
@@ -613,28 +612,24 @@ impl BaseTransformImpl for FaceQualityFilter {
                         let face_ref = &*face;
                         let time = now.map_or(0, |t| t.nseconds());
                         let marker = &marker;
-                        state.selector.offer(face.track_id, time, q.overall, limits, || {
-                            let crop = quality::crop_rgb(&image, &face_ref.bbox, margin)
-                                .unwrap_or(Crop {
-                                    x: 0,
-                                    y: 0,
-                                    width: 0,
-                                    height: 0,
-                                    rgb: Vec::new(),
-                                });
-                            let mut face = face_ref.clone();
-                            face.set_param(quality_param(&q));
-                            Best {
-                                crop,
-                                face,
-                                marker: marker.clone(),
-                                quality: q,
-                                pts,
-                                duration: buf.duration(),
-                                stream_time,
-                                running_time,
-                            }
-                        });
+                        state
+                            .selector
+                            .offer(face.track_id, time, q.overall, limits, || {
+                                // Row copies only: the RGB conversion waits for the post.
+                                let region = quality::copy_region(&image, &face_ref.bbox, margin);
+                                let mut face = face_ref.clone();
+                                face.set_param(quality_param(&q));
+                                Best {
+                                    region,
+                                    face,
+                                    marker: marker.clone(),
+                                    quality: q,
+                                    pts,
+                                    duration: buf.duration(),
+                                    stream_time,
+                                    running_time,
+                                }
+                            });
                     }
                 }
                 face.set_param(quality_param(&q));

@@ -51,7 +51,10 @@ fn set_quality_fields(s: &mut gst::StructureRef, q: &FaceQuality) {
 }
 
 fn read_quality_fields(s: &gst::StructureRef) -> Result<FaceQuality, MetaError> {
-    let f = |n: &str| s.get::<f64>(n).map_err(|e| err(&format!("{}.{n}", s.name()), e));
+    let f = |n: &str| {
+        s.get::<f64>(n)
+            .map_err(|e| err(&format!("{}.{n}", s.name()), e))
+    };
     let text = |n: &str| {
         s.get::<String>(n)
             .map_err(|e| err(&format!("{}.{n}", s.name()), e))
@@ -289,7 +292,12 @@ impl TryFrom<&gst::StructureRef> for KeyframeMessage {
             y: u("y")?,
             width: u("width")?,
             height: u("height")?,
-            crop: (u("crop-x")?, u("crop-y")?, u("crop-width")?, u("crop-height")?),
+            crop: (
+                u("crop-x")?,
+                u("crop-y")?,
+                u("crop-width")?,
+                u("crop-height")?,
+            ),
             frames: u("frames")?,
             location: s.get::<String>("location").ok(),
             sample: s
