@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gst::prelude::*;
+use gst_video::prelude::*;
 use gstfacekit::attention::messages::AttentionEvent;
 use gstfacekit::attention::paint::OverlayLayout;
 
@@ -63,7 +64,10 @@ impl Broker {
             .expect("start mosquitto");
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "mosquitto did not listen on {port}");
+            assert!(
+                Instant::now() < deadline,
+                "mosquitto did not listen on {port}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         Self { child, port }
@@ -165,9 +169,9 @@ fn sequence(out: &Outcome) -> Vec<(String, u64)> {
     out.events
         .iter()
         .filter_map(|e| match e {
-            AttentionEvent::Reminder(r) | AttentionEvent::Alert(r) | AttentionEvent::Recovered(r) => {
-                Some((e.name().to_string(), r.window_index))
-            }
+            AttentionEvent::Reminder(r)
+            | AttentionEvent::Alert(r)
+            | AttentionEvent::Recovered(r) => Some((e.name().to_string(), r.window_index)),
             _ => None,
         })
         .collect()
@@ -189,12 +193,17 @@ fn run_clip(w: usize, h: usize, fps: u64, frames: &[&[u8]], chain: &str) -> Outc
     );
     let frames: Vec<Vec<u8>> = frames.iter().map(|f| f.to_vec()).collect();
     run(&desc, move |p| {
-        let src = p.by_name("src").unwrap().downcast::<gst_app::AppSrc>().unwrap();
+        let src = p
+            .by_name("src")
+            .unwrap()
+            .downcast::<gst_app::AppSrc>()
+            .unwrap();
         let stride = (w * 3).div_ceil(4) * 4;
         for (i, f) in frames.iter().enumerate() {
             let mut padded = vec![0u8; stride * h];
             for y in 0..h {
-                padded[y * stride..y * stride + w * 3].copy_from_slice(&f[y * w * 3..(y + 1) * w * 3]);
+                padded[y * stride..y * stride + w * 3]
+                    .copy_from_slice(&f[y * w * 3..(y + 1) * w * 3]);
             }
             let mut buf = gst::Buffer::from_mut_slice(padded);
             let b = buf.get_mut().unwrap();
@@ -236,7 +245,9 @@ fn interleaved_clip_gives_exact_attention_and_reminder_alert_recovered_sequence(
         h,
         2,
         &clip,
-        &format!("{DETECT} ! attentionmeter viewer-id=anna course=c1 sample-rate=1 window=5 stats-interval=10 threshold=0.5 {WIDE}"),
+        &format!(
+            "{DETECT} ! attentionmeter viewer-id=anna course=c1 sample-rate=1 window=5 stats-interval=10 threshold=0.5 {WIDE}"
+        ),
     );
     assert_eq!(out.error, None);
     assert_eq!(out.frames, 70, "every frame passes");
@@ -286,27 +297,37 @@ fn interleaved_clip_gives_exact_attention_and_reminder_alert_recovered_sequence(
     );
     assert!(stats[..3].iter().all(|s| !s.is_final) && stats[3].is_final);
     let lesson = &stats[3].lesson;
-    assert_eq!((lesson.windows, lesson.min, lesson.max), (7, Some(0.0), Some(1.0)));
+    assert_eq!(
+        (lesson.windows, lesson.min, lesson.max),
+        (7, Some(0.0), Some(1.0))
+    );
     assert!((lesson.mean.unwrap() - 3.8 / 7.0).abs() < 1e-9);
     assert_eq!(lesson.histogram, vec![1, 0, 1, 0, 2, 0, 0, 0, 1, 2]);
 }
 
 #[test]
 fn carphone_pose_decides_gaze_and_default_sampling_is_one_per_second() {
-    // The real clip: 120 frames at 29.97 fps (0 to 3.97 s). sample-rate 1 samples 4 frames
+    // The real clip (a frontal driver: pitch -2..17, yaw -10..12 degrees, inside the default
+    // ranges): 120 frames at 29.97 fps (0 to 3.97 s). sample-rate 1 samples 4 frames
     // (t = 0, 1, 2, 3 s) in one 60 s window flushed at EOS as partial; windows of 1 s at 5
     // samples/s give 4 complete windows; a yaw range the face never reaches gives 0.
     let src = common::carphone_source();
     let chain = |props: &str| {
         format!("{src} ! {DETECT} ! attentionmeter viewer-id=v {props} ! appsink name=sink")
     };
-    let attentive = run(&chain(WIDE), |_| {});
+    let attentive = run(&chain(""), |_| {});
     assert_eq!(windows(&attentive), vec![(0, 4, 4, 1.0, false)]);
-    assert!(sequence(&attentive).is_empty(), "a partial window drives no reminder");
+    assert!(
+        sequence(&attentive).is_empty(),
+        "a partial window drives no reminder"
+    );
     let away = run(&chain("yaw-range=80,90 window=1 sample-rate=5"), |_| {});
     let w = windows(&away);
     assert_eq!(w.len(), 4, "{w:?}");
-    assert!(w.iter().all(|x| x.1 == 5 && x.2 == 0 && x.3 == 0.0 && x.4), "{w:?}");
+    assert!(
+        w.iter().all(|x| x.1 == 5 && x.2 == 0 && x.3 == 0.0 && x.4),
+        "{w:?}"
+    );
     assert_eq!(
         sequence(&away),
         vec![
@@ -340,7 +361,15 @@ fn bad_values_give_clear_errors_and_warnings() {
     // threshold outside 0..1 is refused by the property itself (GLib names it) and the
     // pipeline runs with the default.
     let r = Command::new("gst-launch-1.0")
-        .args(["videotestsrc", "num-buffers=2", "!", "attentionmeter", "threshold=1.5", "!", "fakesink"])
+        .args([
+            "videotestsrc",
+            "num-buffers=2",
+            "!",
+            "attentionmeter",
+            "threshold=1.5",
+            "!",
+            "fakesink",
+        ])
         .env("GST_PLUGIN_PATH", plugin_dir())
         .output()
         .unwrap();
@@ -350,19 +379,38 @@ fn bad_values_give_clear_errors_and_warnings() {
     let out = run(&format!("{base} ! appsink name=sink"), |_| {});
     assert_eq!(out.error, None);
     assert_eq!(out.frames, 3);
-    assert!(out.warnings.iter().any(|w| w.contains("put facedetect")), "{:?}", out.warnings);
+    assert!(
+        out.warnings.iter().any(|w| w.contains("put facedetect")),
+        "{:?}",
+        out.warnings
+    );
     // Unwritable history: a warning, attention still measured.
     let out = run(
-        &format!("{} ! {DETECT} ! attentionmeter history-location=/nonexistent/dir/h.jsonl ! appsink name=sink", common::carphone_source()),
+        &format!(
+            "{} ! {DETECT} ! attentionmeter history-location=/nonexistent/dir/h.jsonl ! appsink name=sink",
+            common::carphone_source()
+        ),
         |_| {},
     );
     assert_eq!(out.error, None);
-    assert!(out.warnings.iter().any(|w| w.contains("/nonexistent/dir/h.jsonl")), "{:?}", out.warnings);
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.contains("/nonexistent/dir/h.jsonl")),
+        "{:?}",
+        out.warnings
+    );
     assert_eq!(windows(&out).len(), 1);
     // Overlay: bad URL and missing font are errors that say how to fix them.
-    let out = run("videotestsrc num-buffers=1 ! attentionoverlay subscribe=mqtt://h ! appsink name=sink", |_| {});
+    let out = run(
+        "videotestsrc num-buffers=1 ! attentionoverlay subscribe=mqtt://h ! appsink name=sink",
+        |_| {},
+    );
     assert!(out.error.unwrap().contains("no topic"));
-    let out = run("videotestsrc num-buffers=1 ! attentionoverlay font=/nonexistent.ttf ! appsink name=sink", |_| {});
+    let out = run(
+        "videotestsrc num-buffers=1 ! attentionoverlay font=/nonexistent.ttf ! appsink name=sink",
+        |_| {},
+    );
     assert!(out.error.unwrap().contains("fonts-dejavu-core"));
 }
 
@@ -380,7 +428,9 @@ fn broker_down_at_start_is_a_warning_and_video_keeps_flowing() {
     assert_eq!(out.error, None);
     assert_eq!(out.frames, 120);
     assert!(
-        out.warnings.iter().any(|w| w.contains("cannot reach the MQTT broker") && w.contains(&port.to_string())),
+        out.warnings
+            .iter()
+            .any(|w| w.contains("cannot reach the MQTT broker") && w.contains(&port.to_string())),
         "{:?}",
         out.warnings
     );
@@ -390,7 +440,8 @@ fn broker_down_at_start_is_a_warning_and_video_keeps_flowing() {
 
 fn red_pixels(sample: &gst::Sample, region: gstfacekit::attention::paint::Rect) -> usize {
     let info = gst_video::VideoInfo::from_caps(sample.caps().unwrap()).unwrap();
-    let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(sample.buffer().unwrap(), &info).unwrap();
+    let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(sample.buffer().unwrap(), &info)
+        .unwrap();
     let stride = frame.plane_stride()[0] as usize;
     let data = frame.plane_data(0).unwrap();
     let mut n = 0;
@@ -421,7 +472,11 @@ fn viewers_publish_over_mosquitto_and_the_presenter_sees_alerts_and_gets_a_repor
     // A previous lesson of the course, by a real viewer pipeline: the presenter's history.
     let previous = run(&viewer("earlier", WIDE), |_| {});
     assert_eq!(previous.error, None);
-    assert!(std::fs::read_to_string(&history).unwrap().contains("\"viewer-id\":\"earlier\""));
+    assert!(
+        std::fs::read_to_string(&history)
+            .unwrap()
+            .contains("\"viewer-id\":\"earlier\"")
+    );
 
     common::init();
     let presenter = gst::parse::launch(&format!(
@@ -434,14 +489,22 @@ fn viewers_publish_over_mosquitto_and_the_presenter_sees_alerts_and_gets_a_repor
     .unwrap()
     .downcast::<gst::Pipeline>()
     .unwrap();
-    let sink = presenter.by_name("sink").unwrap().downcast::<gst_app::AppSink>().unwrap();
+    let sink = presenter
+        .by_name("sink")
+        .unwrap()
+        .downcast::<gst_app::AppSink>()
+        .unwrap();
     presenter.set_state(gst::State::Playing).unwrap();
     let bus = presenter.bus().unwrap();
-    let subscribed = bus.iter_timed(gst::ClockTime::from_seconds(10)).any(|m| match m.view() {
-        gst::MessageView::Element(e) => e.structure().unwrap().name() == "attentionoverlay-subscribed",
-        gst::MessageView::Error(e) => panic!("presenter: {}", e.error()),
-        _ => false,
-    });
+    let subscribed = bus
+        .iter_timed(gst::ClockTime::from_seconds(10))
+        .any(|m| match m.view() {
+            gst::MessageView::Element(e) => {
+                e.structure().unwrap().name() == "attentionoverlay-subscribed"
+            }
+            gst::MessageView::Error(e) => panic!("presenter: {}", e.error()),
+            _ => false,
+        });
     assert!(subscribed, "presenter never subscribed");
     let latest = |sink: &gst_app::AppSink| {
         // Drain to a fresh frame.
@@ -456,11 +519,15 @@ fn viewers_publish_over_mosquitto_and_the_presenter_sees_alerts_and_gets_a_repor
     };
     let layout = OverlayLayout::new(640, 360);
     let before = latest(&sink);
-    assert_eq!(red_pixels(&before, layout.alerts), 0, "alerts drawn before any viewer");
+    assert_eq!(
+        red_pixels(&before, layout.alerts),
+        0,
+        "alerts drawn before any viewer"
+    );
 
     // Three viewers; one never looks at the screen (its yaw range is never reached).
     let mut handles = Vec::new();
-    for (id, props) in [("anna", WIDE), ("ben", WIDE), ("drifter", "yaw-range=80,90")] {
+    for (id, props) in [("anna", ""), ("ben", ""), ("drifter", "yaw-range=80,90")] {
         let desc = viewer(id, props);
         handles.push(std::thread::spawn(move || run(&desc, |_| {})));
     }
@@ -473,18 +540,31 @@ fn viewers_publish_over_mosquitto_and_the_presenter_sees_alerts_and_gets_a_repor
     std::thread::sleep(Duration::from_millis(500));
     let after = latest(&sink);
     let red = red_pixels(&after, layout.alerts);
-    assert!(red > 30, "no alert drawn in the alert list ({red} red pixels)");
-    assert_eq!(red_pixels(&after, layout.header), 0, "alert colour outside the alert list");
+    assert!(
+        red > 30,
+        "no alert drawn in the alert list ({red} red pixels)"
+    );
+    assert_eq!(
+        red_pixels(&after, layout.header),
+        0,
+        "alert colour outside the alert list"
+    );
 
     // Ask for the report now (action signal), then at EOS.
-    let overlay = presenter.iterate_elements().into_iter().flatten()
-        .find(|e| e.factory().is_some_and(|f| f.name() == "attentionoverlay")).unwrap();
+    let overlay = presenter
+        .iterate_elements()
+        .into_iter()
+        .flatten()
+        .find(|e| e.factory().is_some_and(|f| f.name() == "attentionoverlay"))
+        .unwrap();
     assert!(overlay.emit_by_name::<bool>("write-report", &[]));
     presenter.send_event(gst::event::Eos::new());
     let mut series = None;
     for m in bus.iter_timed(gst::ClockTime::from_seconds(10)) {
         match m.view() {
-            gst::MessageView::Element(e) if e.structure().unwrap().name() == "attentionoverlay-report" => {
+            gst::MessageView::Element(e)
+                if e.structure().unwrap().name() == "attentionoverlay-report" =>
+            {
                 series = e.structure().unwrap().get::<u32>("series").ok();
             }
             gst::MessageView::Eos(_) => break,
@@ -499,9 +579,15 @@ fn viewers_publish_over_mosquitto_and_the_presenter_sees_alerts_and_gets_a_repor
     assert_eq!(svg.matches("class=\"series").count(), 5);
     assert_eq!(series, Some(5));
     for id in ["anna", "ben", "drifter"] {
-        assert!(svg.contains(&format!("data-series=\"viewer:{id}\"")), "{id} missing");
+        assert!(
+            svg.contains(&format!("data-series=\"viewer:{id}\"")),
+            "{id} missing"
+        );
     }
-    assert!(!svg.contains("viewer:earlier"), "previous lesson's viewer is history only");
+    assert!(
+        !svg.contains("viewer:earlier"),
+        "previous lesson's viewer is history only"
+    );
     // The class curve was appended to the history for the next lesson.
     let text = std::fs::read_to_string(&history).unwrap();
     assert!(text.contains("\"viewer-id\":\"class\""), "{text}");
@@ -516,7 +602,11 @@ fn pipeline_scripts_run_as_shipped() {
     let video = tmp("presenter.mp4");
     let report = tmp("script-report.svg");
     let mut presenter = Command::new("stdbuf")
-        .args(["-oL", "bash", &format!("{root}/pipelines/attention-presenter.sh")])
+        .args([
+            "-oL",
+            "bash",
+            &format!("{root}/pipelines/attention-presenter.sh"),
+        ])
         .arg(&url)
         .arg(&video)
         .arg(&report)
@@ -543,11 +633,19 @@ fn pipeline_scripts_run_as_shipped() {
         .output()
         .unwrap();
     let vout = String::from_utf8_lossy(&viewer.stdout);
-    assert!(viewer.status.success(), "viewer script failed: {vout}\n{}", String::from_utf8_lossy(&viewer.stderr));
+    assert!(
+        viewer.status.success(),
+        "viewer script failed: {vout}\n{}",
+        String::from_utf8_lossy(&viewer.stderr)
+    );
     assert!(vout.contains("attention-stats"), "{vout}");
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     let status = presenter.wait().unwrap();
-    assert!(status.success(), "presenter script failed: {log}{}", rest.join("\n"));
+    assert!(
+        status.success(),
+        "presenter script failed: {log}{}",
+        rest.join("\n")
+    );
     let svg = std::fs::read_to_string(&report).unwrap();
     assert_eq!(svg.matches("class=\"series viewer\"").count(), 1, "{svg}");
     assert!(svg.contains("viewer:script-viewer"));

@@ -46,7 +46,10 @@ fn seconds_since_start(r: &WindowReport) -> f64 {
 impl ClassBoard {
     pub fn apply(&mut self, event: &AttentionEvent) {
         self.revision += 1;
-        let track = self.viewers.entry(event.viewer_id().to_string()).or_default();
+        let track = self
+            .viewers
+            .entry(event.viewer_id().to_string())
+            .or_default();
         match event {
             AttentionEvent::Attention(r) => {
                 track.attention = Some(r.attention);
@@ -131,7 +134,10 @@ mod tests {
         b.apply(&AttentionEvent::Alert(report("c", 0, 0.1)));
         assert_eq!(b.alerted(), vec![("b".into(), 0.0), ("c".into(), 0.1)]);
         assert!((b.class_average().unwrap() - 0.3).abs() < 1e-12);
-        assert_eq!(b.class_curve(), vec![(10.0, (1.0 + 0.2 + 0.1) / 3.0), (20.0, 0.4)]);
+        assert_eq!(
+            b.class_curve(),
+            vec![(10.0, (1.0 + 0.2 + 0.1) / 3.0), (20.0, 0.4)]
+        );
         b.apply(&AttentionEvent::Recovered(report("b", 2, 0.9)));
         assert_eq!(b.alerted(), vec![("c".into(), 0.1)]);
         assert_eq!(b.revision, 9);

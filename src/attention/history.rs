@@ -32,7 +32,13 @@ pub struct LessonRecord {
 }
 
 impl LessonRecord {
-    pub fn new(course: &str, viewer_id: &str, started: u64, window_seconds: f64, curve: Vec<f64>) -> Self {
+    pub fn new(
+        course: &str,
+        viewer_id: &str,
+        started: u64,
+        window_seconds: f64,
+        curve: Vec<f64>,
+    ) -> Self {
         let mean = (!curve.is_empty()).then(|| curve.iter().sum::<f64>() / curve.len() as f64);
         Self {
             course: course.into(),
@@ -78,12 +84,18 @@ pub fn load(path: &Path, course: &str) -> Result<(Vec<LessonRecord>, usize), Str
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), 0)),
-        Err(e) => return Err(format!("cannot read the history file {}: {e}", path.display())),
+        Err(e) => {
+            return Err(format!(
+                "cannot read the history file {}: {e}",
+                path.display()
+            ));
+        }
     };
     let mut records = Vec::new();
     let mut bad = 0;
     for line in std::io::BufReader::new(file).lines() {
-        let line = line.map_err(|e| format!("cannot read the history file {}: {e}", path.display()))?;
+        let line =
+            line.map_err(|e| format!("cannot read the history file {}: {e}", path.display()))?;
         if line.trim().is_empty() {
             continue;
         }
@@ -101,7 +113,10 @@ pub fn load(path: &Path, course: &str) -> Result<(Vec<LessonRecord>, usize), Str
 /// Each lesson's points sit at `i * window-seconds`; lessons are averaged per point index of
 /// the first record's spacing.
 pub fn history_curve(records: &[LessonRecord]) -> Vec<(f64, f64)> {
-    let class: Vec<&LessonRecord> = records.iter().filter(|r| r.viewer_id == CLASS_VIEWER).collect();
+    let class: Vec<&LessonRecord> = records
+        .iter()
+        .filter(|r| r.viewer_id == CLASS_VIEWER)
+        .collect();
     let chosen: Vec<&LessonRecord> = if class.is_empty() {
         records.iter().collect()
     } else {
@@ -111,9 +126,15 @@ pub fn history_curve(records: &[LessonRecord]) -> Vec<(f64, f64)> {
     let step = chosen.first().map_or(60.0, |r| r.window_seconds);
     (0..len)
         .filter_map(|i| {
-            let values: Vec<f64> = chosen.iter().filter_map(|r| r.curve.get(i).copied()).collect();
+            let values: Vec<f64> = chosen
+                .iter()
+                .filter_map(|r| r.curve.get(i).copied())
+                .collect();
             (!values.is_empty()).then(|| {
-                ((i as f64 + 1.0) * step, values.iter().sum::<f64>() / values.len() as f64)
+                (
+                    (i as f64 + 1.0) * step,
+                    values.iter().sum::<f64>() / values.len() as f64,
+                )
             })
         })
         .collect()
@@ -132,26 +153,41 @@ mod tests {
     #[test]
     fn append_and_load_per_course() {
         let p = tmp("a.jsonl");
-        assert_eq!(load(&p, "c").unwrap(), (vec![], 0), "missing file = empty history");
+        assert_eq!(
+            load(&p, "c").unwrap(),
+            (vec![], 0),
+            "missing file = empty history"
+        );
         check_writable(&p).unwrap();
         let a = LessonRecord::new("c", "anna", 1, 60.0, vec![1.0, 0.5]);
         let b = LessonRecord::new("other", "bob", 2, 60.0, vec![0.0]);
         append(&p, &a).unwrap();
         append(&p, &b).unwrap();
-        std::fs::OpenOptions::new().append(true).open(&p).unwrap().write_all(b"{broken\n\n").unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&p)
+            .unwrap()
+            .write_all(b"{broken\n\n")
+            .unwrap();
         let (records, bad) = load(&p, "c").unwrap();
         assert_eq!(records, vec![a.clone()]);
         assert_eq!(bad, 1);
         assert_eq!(a.mean, Some(0.75));
         let text = std::fs::read_to_string(&p).unwrap();
-        assert!(text.starts_with("{\"course\":\"c\",\"viewer-id\":\"anna\""), "{text}");
+        assert!(
+            text.starts_with("{\"course\":\"c\",\"viewer-id\":\"anna\""),
+            "{text}"
+        );
         let _ = std::fs::remove_file(p);
     }
 
     #[test]
     fn unwritable_location_is_explained() {
         let e = check_writable(Path::new("/nonexistent-dir/h.jsonl")).unwrap_err();
-        assert!(e.contains("/nonexistent-dir/h.jsonl") && e.contains("history-location"), "{e}");
+        assert!(
+            e.contains("/nonexistent-dir/h.jsonl") && e.contains("history-location"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -160,10 +196,19 @@ mod tests {
             LessonRecord::new("c", "a", 1, 10.0, vec![1.0, 0.0]),
             LessonRecord::new("c", "b", 1, 10.0, vec![0.0, 0.0, 1.0]),
         ];
-        assert_eq!(history_curve(&viewers), vec![(10.0, 0.5), (20.0, 0.0), (30.0, 1.0)]);
+        assert_eq!(
+            history_curve(&viewers),
+            vec![(10.0, 0.5), (20.0, 0.0), (30.0, 1.0)]
+        );
         let mut all = viewers.clone();
         all.push(LessonRecord::new("c", CLASS_VIEWER, 1, 10.0, vec![0.8]));
-        all.push(LessonRecord::new("c", CLASS_VIEWER, 2, 10.0, vec![0.4, 0.6]));
+        all.push(LessonRecord::new(
+            "c",
+            CLASS_VIEWER,
+            2,
+            10.0,
+            vec![0.4, 0.6],
+        ));
         let curve = history_curve(&all);
         assert_eq!(curve.len(), 2);
         assert!((curve[0].1 - 0.6).abs() < 1e-12 && curve[1] == (20.0, 0.6));

@@ -38,7 +38,9 @@ impl AngleRange {
         let example = "e.g. \"-20,20\"";
         let parts: Vec<&str> = text.split([',', ':']).map(str::trim).collect();
         if text.trim().is_empty() {
-            return Err(format!("{name} is empty: give MIN,MAX in degrees ({example})"));
+            return Err(format!(
+                "{name} is empty: give MIN,MAX in degrees ({example})"
+            ));
         }
         if parts.len() != 2 {
             return Err(format!(
@@ -49,7 +51,9 @@ impl AngleRange {
             s.parse::<f64>()
                 .ok()
                 .filter(|v| v.is_finite())
-                .ok_or_else(|| format!("{name} '{text}': '{s}' is not a number of degrees ({example})"))
+                .ok_or_else(|| {
+                    format!("{name} '{text}': '{s}' is not a number of degrees ({example})")
+                })
         };
         let (min, max) = (num(parts[0])?, num(parts[1])?);
         if min > max {
@@ -498,7 +502,12 @@ mod tests {
         assert!(c.validate().unwrap_err().contains("threshold"));
         c.threshold = -0.1;
         assert!(c.validate().is_err());
-        assert!(cfg(0.01, 60).validate().unwrap_err().contains("once per window"));
+        assert!(
+            cfg(0.01, 60)
+                .validate()
+                .unwrap_err()
+                .contains("once per window")
+        );
         let mut c = cfg(1.0, 60);
         c.stats_interval = 0;
         assert!(c.validate().unwrap_err().contains("stats-interval"));
@@ -549,13 +558,21 @@ mod tests {
         let last = s.flush(Some(5 * S + 10 * S)).unwrap();
         assert_eq!(windows.len(), 2);
         assert_eq!(
-            (windows[0].sampled, windows[0].gaze, windows[0].start, windows[0].end),
+            (
+                windows[0].sampled,
+                windows[0].gaze,
+                windows[0].start,
+                windows[0].end
+            ),
             (3, 2, 5 * S, 9 * S)
         );
         assert_eq!(windows[0].attention(), Some(2.0 / 3.0));
         assert_eq!((windows[1].sampled, windows[1].gaze), (4, 4));
         assert!(windows[1].complete);
-        assert_eq!((last.index, last.sampled, last.gaze, last.complete), (2, 2, 0, false));
+        assert_eq!(
+            (last.index, last.sampled, last.gaze, last.complete),
+            (2, 2, 0, false)
+        );
         assert_eq!(last.end, 15 * S);
         assert!(s.flush(None).is_none());
         // A stream that ends exactly at a window's end completes it.
@@ -607,8 +624,14 @@ mod tests {
         let mut m = ReminderMachine::default();
         assert_eq!(m.step(0.0, 0.0), None);
         assert_eq!(m.step(0.99, 1.0), Some(Transition::Reminder));
-        assert_eq!(ReminderState::parse("reminded"), Some(ReminderState::Reminded));
-        assert_eq!(ReminderState::parse(ReminderState::NotReminded.as_str()), Some(ReminderState::NotReminded));
+        assert_eq!(
+            ReminderState::parse("reminded"),
+            Some(ReminderState::Reminded)
+        );
+        assert_eq!(
+            ReminderState::parse(ReminderState::NotReminded.as_str()),
+            Some(ReminderState::NotReminded)
+        );
         assert_eq!(ReminderState::parse("x"), None);
     }
 
@@ -621,7 +644,10 @@ mod tests {
         assert!((s.mean.unwrap() - 0.54).abs() < 1e-12);
         assert_eq!(s.histogram, vec![1, 0, 1, 0, 0, 1, 0, 0, 0, 2]);
         let empty = summarize(&[]);
-        assert_eq!((empty.windows, empty.min, empty.mean, empty.max), (0, None, None, None));
+        assert_eq!(
+            (empty.windows, empty.min, empty.mean, empty.max),
+            (0, None, None, None)
+        );
         assert_eq!(empty.histogram.iter().sum::<u32>(), 0);
     }
 

@@ -242,7 +242,10 @@ mod tests {
             }
         );
         let u = MqttUrl::parse("mqtt://broker/t").unwrap();
-        assert_eq!((u.port, u.to_string()), (1883, "mqtt://broker:1883/t".to_string()));
+        assert_eq!(
+            (u.port, u.to_string()),
+            (1883, "mqtt://broker:1883/t".to_string())
+        );
         for bad in [
             "http://x/t",
             "mqtt://host",
@@ -253,8 +256,18 @@ mod tests {
         ] {
             assert!(MqttUrl::parse(bad).is_err(), "{bad}");
         }
-        assert!(MqttUrl::parse("mqtt://h/a/#").unwrap().check_publishable().is_err());
-        assert!(MqttUrl::parse("mqtt://h/a/b").unwrap().check_publishable().is_ok());
+        assert!(
+            MqttUrl::parse("mqtt://h/a/#")
+                .unwrap()
+                .check_publishable()
+                .is_err()
+        );
+        assert!(
+            MqttUrl::parse("mqtt://h/a/b")
+                .unwrap()
+                .check_publishable()
+                .is_ok()
+        );
     }
 
     #[test]
@@ -277,12 +290,18 @@ mod tests {
                 refused += 1;
             }
         }
-        assert!(started.elapsed() < Duration::from_millis(500), "publishing blocked");
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "publishing blocked"
+        );
         assert!(refused >= 40, "queue not bounded: {refused} refused");
         let first = rx.recv_timeout(Duration::from_secs(5)).unwrap();
         assert!(matches!(first, LinkEvent::Down(_)), "{first:?}");
         std::thread::sleep(Duration::from_millis(2500));
         assert!(rx.try_recv().is_err(), "down reported more than once");
-        assert!(link.close(Duration::from_secs(3)), "link thread did not stop");
+        assert!(
+            link.close(Duration::from_secs(3)),
+            "link thread did not stop"
+        );
     }
 }

@@ -72,7 +72,9 @@ impl Rect {
 }
 
 fn mix(a: u8, b: u8, alpha: f32) -> u8 {
-    (a as f32 + (b as f32 - a as f32) * alpha).round().clamp(0.0, 255.0) as u8
+    (a as f32 + (b as f32 - a as f32) * alpha)
+        .round()
+        .clamp(0.0, 255.0) as u8
 }
 
 fn rgb_to_yuv([r, g, b]: [u8; 3]) -> [u8; 3] {
@@ -186,8 +188,31 @@ impl<'c, 'a> Painter<'c, 'a> {
         }
     }
 
+    /// Text with a dark drop shadow, readable over any background.
+    pub fn text_shadowed(
+        &mut self,
+        font: &TextFont,
+        x: f32,
+        y: f32,
+        px: f32,
+        text: &str,
+        rgb: [u8; 3],
+    ) -> f32 {
+        let offset = (px / 14.0).max(1.0).round();
+        self.text(font, x + offset, y + offset, px, text, [0, 0, 0]);
+        self.text(font, x, y, px, text, rgb)
+    }
+
     /// Draws `text` with its top-left corner at (x, y); returns the width drawn.
-    pub fn text(&mut self, font: &TextFont, x: f32, y: f32, px: f32, text: &str, rgb: [u8; 3]) -> f32 {
+    pub fn text(
+        &mut self,
+        font: &TextFont,
+        x: f32,
+        y: f32,
+        px: f32,
+        text: &str,
+        rgb: [u8; 3],
+    ) -> f32 {
         let scaled = font.font.as_scaled(PxScale::from(px));
         let baseline = y + scaled.ascent();
         let mut caret = x;
@@ -240,10 +265,14 @@ impl OverlayLayout {
         let font_px = (h / 22.0).clamp(12.0, 48.0);
         let margin = (h / 45.0).max(4.0).round();
         let line = (font_px * 1.25).round();
-        let panel_w = (w * 0.42).max(font_px * 14.0).min(w - 2.0 * margin).max(1.0);
+        let panel_w = (w * 0.42)
+            .max(font_px * 14.0)
+            .min(w - 2.0 * margin)
+            .max(1.0);
         let alert_lines = 4;
         let chart_h = (h * 0.22).max(font_px * 3.0);
-        let panel_h = (margin * 3.0 + line * (1 + alert_lines) as f32 + chart_h).min(h - 2.0 * margin);
+        let panel_h =
+            (margin * 3.0 + line * (1 + alert_lines) as f32 + chart_h).min(h - 2.0 * margin);
         let panel = Rect::new(margin, margin, panel_w, panel_h.max(1.0));
         let inner_x = panel.x + margin;
         let inner_w = (panel.w - 2.0 * margin).max(1.0);
@@ -294,7 +323,8 @@ mod tests {
     use super::*;
 
     fn font() -> TextFont {
-        TextFont::load(std::path::Path::new(DEFAULT_FONT)).expect("fonts-dejavu-core installed by scripts/setup.sh")
+        TextFont::load(std::path::Path::new(DEFAULT_FONT))
+            .expect("fonts-dejavu-core installed by scripts/setup.sh")
     }
 
     #[test]
@@ -314,11 +344,18 @@ mod tests {
         assert!(drawn > 50.0 && drawn < 90.0, "{drawn}");
         let lit: Vec<u8> = rgba.chunks(4).map(|p| p[0]).filter(|v| *v > 0).collect();
         assert!(lit.len() > 80, "too few text pixels: {}", lit.len());
-        assert!(lit.iter().any(|v| *v == 255) && lit.iter().any(|v| *v < 200), "no anti-aliasing");
+        assert!(
+            lit.iter().any(|v| *v == 255) && lit.iter().any(|v| *v < 200),
+            "no anti-aliasing"
+        );
         // Nothing below the line.
         assert!(rgba[(25 * w) * 4..].iter().all(|v| *v == 0));
 
-        let (mut y, mut u, mut v) = (vec![16u8; w * h], vec![128u8; w * h / 4], vec![128u8; w * h / 4]);
+        let (mut y, mut u, mut v) = (
+            vec![16u8; w * h],
+            vec![128u8; w * h / 4],
+            vec![128u8; w * h / 4],
+        );
         let mut c = Canvas {
             width: w,
             height: h,
@@ -375,6 +412,7 @@ mod tests {
             let v = ViewerCueLayout::new(w, h);
             assert!(v.bar.y + v.bar.h <= h as f32 && v.banner.h <= h as f32);
         }
-        assert!(TextFont::load(std::path::Path::new("/nonexistent.ttf")).unwrap_err().contains("fonts-dejavu-core"));
+        let missing = TextFont::load(std::path::Path::new("/nonexistent.ttf"));
+        assert!(missing.err().unwrap().contains("fonts-dejavu-core"));
     }
 }

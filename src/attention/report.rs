@@ -26,7 +26,12 @@ fn escape(s: &str) -> String {
 }
 
 /// Renders the report; `history` is `(seconds, attention)` of previous lessons.
-pub fn render_svg(course: &str, board: &ClassBoard, history: &[(f64, f64)], threshold: f64) -> String {
+pub fn render_svg(
+    course: &str,
+    board: &ClassBoard,
+    history: &[(f64, f64)],
+    threshold: f64,
+) -> String {
     let class = board.class_curve();
     let t_max = board
         .viewers
@@ -133,7 +138,12 @@ pub fn write(path: &std::path::Path, svg: &str) -> Result<(), String> {
     let tmp = path.with_extension("svg.part");
     std::fs::write(&tmp, svg)
         .and_then(|_| std::fs::rename(&tmp, path))
-        .map_err(|e| format!("cannot write the report {}: {e}; set report-location to a writable file", path.display()))
+        .map_err(|e| {
+            format!(
+                "cannot write the report {}: {e}; set report-location to a writable file",
+                path.display()
+            )
+        })
 }
 
 #[cfg(test)]
@@ -159,7 +169,9 @@ mod tests {
         assert_eq!(svg.matches("class=\"series").count(), 4);
         assert_eq!(svg.matches("class=\"series viewer\"").count(), 2);
         assert!(svg.contains("data-series=\"viewer:bob&lt;&amp;&gt;\""));
-        assert!(svg.contains("class=\"series class-mean\"") && svg.contains("class=\"series history\""));
+        assert!(
+            svg.contains("class=\"series class-mean\"") && svg.contains("class=\"series history\"")
+        );
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
         // No history, no viewers: an empty chart, still a valid picture.
         let empty = render_svg("c", &ClassBoard::default(), &[], 0.5);
@@ -168,6 +180,10 @@ mod tests {
         write(&p, &svg).unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), svg);
         let _ = std::fs::remove_file(p);
-        assert!(write(std::path::Path::new("/nonexistent/r.svg"), &svg).unwrap_err().contains("report-location"));
+        assert!(
+            write(std::path::Path::new("/nonexistent/r.svg"), &svg)
+                .unwrap_err()
+                .contains("report-location")
+        );
     }
 }

@@ -144,7 +144,10 @@ impl AttentionMeter {
             out.push(AttentionEvent::for_transition(t, report));
         }
         let origin = state.sampler.origin().unwrap_or(0);
-        for closed in state.stats.add(window.end.saturating_sub(origin), attention) {
+        for closed in state
+            .stats
+            .add(window.end.saturating_sub(origin), attention)
+        {
             out.push(AttentionEvent::Stats(StatsReport::new(
                 &state.viewer_id,
                 &state.course,
@@ -301,7 +304,11 @@ impl AttentionMeter {
         if state.font.is_none() {
             state.font = Some(
                 TextFont::load(std::path::Path::new(paint::DEFAULT_FONT)).map_err(|e| {
-                    gst::element_imp_warning!(self, gst::ResourceError::NotFound, ("{e}; the reminder banner is drawn without text"));
+                    gst::element_imp_warning!(
+                        self,
+                        gst::ResourceError::NotFound,
+                        ("{e}; the reminder banner is drawn without text")
+                    );
                 }),
             );
         }
@@ -332,7 +339,7 @@ impl AttentionMeter {
                     attention.unwrap_or(0.0) * 100.0
                 );
                 let y = cue.banner.y + (cue.banner.h - cue.font_px * 1.2) / 2.0;
-                p.text(font, cue.font_px * 0.5, y, cue.font_px, &text, paint::WHITE);
+                p.text_shadowed(font, cue.font_px * 0.5, y, cue.font_px, &text, paint::WHITE);
             }
         }
     }
@@ -559,8 +566,13 @@ impl ElementImpl for AttentionMeter {
                 .format_list(FORMATS.iter().copied())
                 .build();
             vec![
-                gst::PadTemplate::new("src", gst::PadDirection::Src, gst::PadPresence::Always, &caps)
-                    .unwrap(),
+                gst::PadTemplate::new(
+                    "src",
+                    gst::PadDirection::Src,
+                    gst::PadPresence::Always,
+                    &caps,
+                )
+                .unwrap(),
                 gst::PadTemplate::new(
                     "sink",
                     gst::PadDirection::Sink,
@@ -655,7 +667,11 @@ impl BaseTransformImpl for AttentionMeter {
                     ),
                     LinkEvent::Connected => {
                         let lost = dropped.swap(0, Ordering::Relaxed);
-                        gst::info!(CAT, obj = obj, "connected to {shown} ({lost} messages dropped before)");
+                        gst::info!(
+                            CAT,
+                            obj = obj,
+                            "connected to {shown} ({lost} messages dropped before)"
+                        );
                     }
                     _ => {}
                 }

@@ -78,7 +78,11 @@ fn value_to_json(v: &glib::Value) -> Result<serde_json::Value, String> {
         return Ok(J::String(s));
     }
     if let Ok(a) = v.get::<gst::Array>() {
-        return a.iter().map(|i| value_to_json(i)).collect::<Result<_, _>>().map(J::Array);
+        return a
+            .iter()
+            .map(|i| value_to_json(i))
+            .collect::<Result<_, _>>()
+            .map(J::Array);
     }
     if let Ok(s) = v.get::<gst::Structure>() {
         return structure_fields(&s).map(J::Object);
@@ -90,7 +94,11 @@ fn structure_fields(
     s: &gst::StructureRef,
 ) -> Result<serde_json::Map<String, serde_json::Value>, String> {
     s.iter()
-        .map(|(k, v)| value_to_json(v).map(|j| (k.to_string(), j)).map_err(|e| format!("{k}: {e}")))
+        .map(|(k, v)| {
+            value_to_json(v)
+                .map(|j| (k.to_string(), j))
+                .map_err(|e| format!("{k}: {e}"))
+        })
         .collect()
 }
 
@@ -139,7 +147,12 @@ mod tests {
         let interval = s.get::<gst::Structure>("interval").unwrap();
         assert_eq!(interval.get::<f64>("mean").unwrap(), 0.75);
         assert_eq!(interval.get::<gst::Array>("histogram").unwrap().len(), 10);
-        assert!(s.get::<gst::Structure>("lesson").unwrap().get::<f64>("min").is_err());
+        assert!(
+            s.get::<gst::Structure>("lesson")
+                .unwrap()
+                .get::<f64>("min")
+                .is_err()
+        );
         assert!(s.get::<bool>("final").unwrap());
         assert_eq!(AttentionEvent::try_from(s.as_ref()).unwrap(), stats);
         // Through a string (as an application may log and re-read it).
@@ -147,7 +160,9 @@ mod tests {
         let parsed: gst::Structure = text.parse().unwrap();
         assert_eq!(AttentionEvent::try_from(parsed.as_ref()).unwrap(), stats);
 
-        let other = gst::Structure::builder("attention").field("attention", "x").build();
+        let other = gst::Structure::builder("attention")
+            .field("attention", "x")
+            .build();
         assert!(AttentionEvent::try_from(other.as_ref()).is_err());
     }
 }

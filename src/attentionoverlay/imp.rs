@@ -204,8 +204,12 @@ impl AttentionOverlay {
     }
 
     fn draw(&self, state: &State, buf: &mut gst::BufferRef) {
-        let Some(info) = state.info.as_ref() else { return };
-        let Some(layout) = layout_of(info.format()) else { return };
+        let Some(info) = state.info.as_ref() else {
+            return;
+        };
+        let Some(layout) = layout_of(info.format()) else {
+            return;
+        };
         let Ok(mut frame) = gst_video::VideoFrameRef::from_buffer_ref_writable(buf, info) else {
             gst::warning!(CAT, imp = self, "cannot map frame writable for drawing");
             return;
@@ -225,7 +229,7 @@ impl AttentionOverlay {
         let mut p = Painter::new(&mut canvas);
         let font = &state.font;
         let px = l.font_px;
-        p.fill(l.panel, [0, 0, 0], 0.55);
+        p.fill(l.panel, [0, 0, 0], 0.7);
         let header = match average {
             Some(a) => format!(
                 "Class attention {:.0}% · {viewers} viewer{}",
@@ -234,10 +238,17 @@ impl AttentionOverlay {
             ),
             None => "Attention: waiting for viewers".to_string(),
         };
-        p.text(font, l.header.x, l.header.y, px, &header, paint::WHITE);
+        p.text_shadowed(font, l.header.x, l.header.y, px, &header, paint::WHITE);
         let line = l.alerts.h / l.alert_lines as f32;
         if alerted.is_empty() {
-            p.text(font, l.alerts.x, l.alerts.y, px, "No alerts", [170, 170, 170]);
+            p.text_shadowed(
+                font,
+                l.alerts.x,
+                l.alerts.y,
+                px,
+                "No alerts",
+                [170, 170, 170],
+            );
         }
         let shown = if alerted.len() > l.alert_lines {
             l.alert_lines - 1
@@ -247,12 +258,12 @@ impl AttentionOverlay {
         for (i, (id, a)) in alerted.iter().take(shown).enumerate() {
             let y = l.alerts.y + i as f32 * line;
             let text = format!("● {id}  {:.0}%", a * 100.0);
-            p.text(font, l.alerts.x, y, px, &text, paint::ALERT_RED);
+            p.text_shadowed(font, l.alerts.x, y, px, &text, paint::ALERT_RED);
         }
         if alerted.len() > shown {
             let y = l.alerts.y + shown as f32 * line;
             let text = format!("+{} more alerted", alerted.len() - shown);
-            p.text(font, l.alerts.x, y, px, &text, paint::ALERT_RED);
+            p.text_shadowed(font, l.alerts.x, y, px, &text, paint::ALERT_RED);
         }
         // The chart: history behind, the live class curve on top, the threshold dashed.
         let c = l.chart;
@@ -269,7 +280,13 @@ impl AttentionOverlay {
             )
         };
         let ty = c.y + (1.0 - threshold as f32) * (c.h - 1.0);
-        p.line((c.x, ty), (c.x + c.w - 1.0, ty), paint::THRESHOLD_AMBER, 1.0, 4.0);
+        p.line(
+            (c.x, ty),
+            (c.x + c.w - 1.0, ty),
+            paint::THRESHOLD_AMBER,
+            1.0,
+            4.0,
+        );
         let thick = (px / 8.0).max(1.5);
         let history: Vec<(f32, f32)> = state.history_curve.iter().map(to_px).collect();
         p.polyline(&history, paint::HISTORY_GREY, thick * 2.0);
@@ -330,7 +347,11 @@ impl ObjectImpl for AttentionOverlay {
                         let ok = match obj.imp().write_report() {
                             Ok(Some(_)) => true,
                             Ok(None) => {
-                                gst::warning!(CAT, obj = obj, "write-report: no report-location set");
+                                gst::warning!(
+                                    CAT,
+                                    obj = obj,
+                                    "write-report: no report-location set"
+                                );
                                 false
                             }
                             Err(e) => {
@@ -412,8 +433,13 @@ impl ElementImpl for AttentionOverlay {
                 .format_list(FORMATS.iter().copied())
                 .build();
             vec![
-                gst::PadTemplate::new("src", gst::PadDirection::Src, gst::PadPresence::Always, &caps)
-                    .unwrap(),
+                gst::PadTemplate::new(
+                    "src",
+                    gst::PadDirection::Src,
+                    gst::PadPresence::Always,
+                    &caps,
+                )
+                .unwrap(),
                 gst::PadTemplate::new(
                     "sink",
                     gst::PadDirection::Sink,
@@ -482,7 +508,10 @@ impl BaseTransformImpl for AttentionOverlay {
             let link = MqttLink::subscriber(&url, move |event| match event {
                 LinkEvent::Message(payload) => {
                     if !apply_json(&shared, course.as_deref(), &payload) {
-                        gst::debug!(CAT, "ignored a message that is not an attention message of the course");
+                        gst::debug!(
+                            CAT,
+                            "ignored a message that is not an attention message of the course"
+                        );
                     }
                 }
                 LinkEvent::Subscribed => {
@@ -526,7 +555,11 @@ impl BaseTransformImpl for AttentionOverlay {
         let info = gst_video::VideoInfo::from_caps(incaps)
             .map_err(|_| gst::loggable_error!(CAT, "invalid caps {incaps}"))?;
         if layout_of(info.format()).is_none() {
-            return Err(gst::loggable_error!(CAT, "unsupported format {}", info.format()));
+            return Err(gst::loggable_error!(
+                CAT,
+                "unsupported format {}",
+                info.format()
+            ));
         }
         if let Some(state) = self.state.lock().unwrap().as_mut() {
             state.info = Some(info);
