@@ -140,7 +140,9 @@ impl MqttLink {
         let thread_client = client.clone();
         let thread_stop = stop.clone();
         let topic = url.topic.clone();
-        let spawned = std::thread::Builder::new()
+        // Without a thread (spawning failed) nothing drains the queue: publishes are then
+        // refused once it is full, which the caller already treats as dropped messages.
+        let _ = std::thread::Builder::new()
             .name("facekit-mqtt".into())
             .spawn(move || {
                 let mut up = None::<bool>;
@@ -185,10 +187,6 @@ impl MqttLink {
                 }
                 let _ = done_tx.send(());
             });
-        if let Err(e) = spawned {
-            // No thread: report once; publishes then fail on a full queue.
-            let _ = e;
-        }
         Self {
             client,
             url: url.clone(),

@@ -80,6 +80,13 @@ impl Default for Settings {
     }
 }
 
+/// The settings `process` reads per buffer.
+struct Live {
+    track_id: i32,
+    sample_rate: f64,
+    threshold: f64,
+}
+
 fn seconds_to_ns(s: f64) -> u64 {
     (s * NS as f64).round().max(0.0) as u64
 }
@@ -102,6 +109,9 @@ struct State {
     font: Option<Result<TextFont, ()>>,
     warned_missing: bool,
     warned_no_time: bool,
+    warned_config: bool,
+    /// Warnings to post once the state lock is released.
+    warnings: Vec<String>,
     finished: bool,
 }
 
@@ -194,11 +204,7 @@ impl AttentionMeter {
             None => {
                 if !state.warned_missing {
                     state.warned_missing = true;
-                    gst::element_imp_warning!(
-                        self,
-                        gst::StreamError::Format,
-                        ("buffers reach attentionmeter without face metadata: put facedetect (with landmarks=true) before attentionmeter; such frames are not counted")
-                    );
+                    state.warnings.push("buffers reach attentionmeter without face metadata: put facedetect (with landmarks=true) before attentionmeter; such frames are not counted".into());
                 }
                 Observation::Unknown
             }
@@ -212,11 +218,7 @@ impl AttentionMeter {
                     Some(None) => {
                         if !state.warned_missing {
                             state.warned_missing = true;
-                            gst::element_imp_warning!(
-                                self,
-                                gst::StreamError::Format,
-                                ("faces carry no head pose: set landmarks=true on facedetect; such frames are not counted")
-                            );
+                            state.warnings.push("faces carry no head pose: set landmarks=true on facedetect; such frames are not counted".into());
                         }
                         Observation::Unknown
                     }
@@ -233,7 +235,15 @@ impl AttentionMeter {
     }
 
     fn process(&self, buf: &gst::BufferRef) {
-        let settings = self.settings.lock().unwrap().clone();
+        // Only the values that may change while playing (no string copies per buffer).
+        let settings = {
+            let s = self.settings.lock().unwrap();
+            Live {
+                track_id: s.track_id,
+                sample_rate: s.sample_rate,
+                threshold: s.threshold,
+            }
+        };
         let rule = if settings.track_id >= 0 {
             PrimaryFace::Track(settings.track_id)
         } else {
@@ -254,8 +264,30 @@ impl AttentionMeter {
         let Some(state) = guard.as_mut() else {
             return;
         };
-        state.config.threshold = settings.threshold;
-        state.sampler.set_sample_rate(settings.sample_rate);
+        if (settings.threshold, settings.sample_rate)
+            != (state.config.threshold, state.config.sample_rate)
+        {
+            // Changed while playing: take the new values only when they are valid.
+            let candidate = MeterConfig {
+                threshold: settings.threshold,
+                sample_rate: settings.sample_rate,
+                ..state.config
+            };
+            match candidate.validate() {
+                Ok(()) => {
+                    state.config = candidate;
+                    state.sampler.set_sample_rate(candidate.sample_rate);
+                }
+                Err(e) if !state.warned_config => {
+                    state.warned_config = true;
+                    state.warnings.push(format!(
+                        "{e}; keeping sample-rate {} and threshold {}",
+                        state.config.sample_rate, state.config.threshold
+                    ));
+                }
+                Err(_) => {}
+            }
+        }
         if let Some(rt) = running_time.map(gst::ClockTime::nseconds) {
             state.last_end = end_time.map(gst::ClockTime::nseconds).or(Some(rt));
             state.started_unix.get_or_insert_with(|| {
@@ -284,13 +316,13 @@ impl AttentionMeter {
             }
         } else if !state.warned_no_time {
             state.warned_no_time = true;
-            gst::element_imp_warning!(
-                self,
-                gst::StreamError::Format,
-                ("buffers without timestamps cannot be sampled in running time; such frames are not counted")
-            );
+            state.warnings.push("buffers without timestamps cannot be sampled in running time; such frames are not counted".into());
         }
+        let warnings = std::mem::take(&mut state.warnings);
         drop(guard);
+        for w in warnings {
+            gst::element_imp_warning!(self, gst::StreamError::Format, ("{w}"));
+        }
         self.emit(events);
     }
 
@@ -302,15 +334,13 @@ impl AttentionMeter {
             return;
         };
         if state.font.is_none() {
-            state.font = Some(
-                TextFont::load(std::path::Path::new(paint::DEFAULT_FONT)).map_err(|e| {
-                    gst::element_imp_warning!(
-                        self,
-                        gst::ResourceError::NotFound,
-                        ("{e}; the reminder banner is drawn without text")
-                    );
-                }),
-            );
+            let font = TextFont::load(std::path::Path::new(paint::DEFAULT_FONT));
+            if let Err(e) = &font {
+                state
+                    .warnings
+                    .push(format!("{e}; the reminder banner is drawn without text"));
+            }
+            state.font = Some(font.map_err(|_| ()));
         }
         let Ok(mut frame) = gst_video::VideoFrameRef::from_buffer_ref_writable(buf, &info) else {
             gst::warning!(CAT, imp = self, "cannot map frame writable for drawing");
@@ -650,6 +680,8 @@ impl BaseTransformImpl for AttentionMeter {
             font: None,
             warned_missing: false,
             warned_no_time: false,
+            warned_config: false,
+            warnings: Vec::new(),
             finished: false,
         });
         if let Some(url) = url {
@@ -720,10 +752,19 @@ impl BaseTransformImpl for AttentionMeter {
 
     fn transform_ip(&self, buf: &mut gst::BufferRef) -> Result<gst::FlowSuccess, gst::FlowError> {
         self.process(buf);
-        if self.settings.lock().unwrap().draw
-            && let Some(state) = self.state.lock().unwrap().as_mut()
-        {
-            self.draw_cue(state, buf);
+        if self.settings.lock().unwrap().draw {
+            let mut guard = self.state.lock().unwrap();
+            let warnings = match guard.as_mut() {
+                Some(state) => {
+                    self.draw_cue(state, buf);
+                    std::mem::take(&mut state.warnings)
+                }
+                None => Vec::new(),
+            };
+            drop(guard);
+            for w in warnings {
+                gst::element_imp_warning!(self, gst::ResourceError::NotFound, ("{w}"));
+            }
         }
         Ok(gst::FlowSuccess::Ok)
     }
