@@ -655,3 +655,159 @@ fn pipeline_scripts_run_as_shipped() {
     ));
     assert!(frames.len() >= 50, "{} frames", frames.len());
 }
+
+/// Pushes JSON messages (as published) into an overlay drawing on `format` frames of
+/// `width`x`height`, returns the last frame converted to RGB.
+fn overlay_frame(format: &str, width: u32, height: u32, messages: &[String]) -> gst::Sample {
+    common::init();
+    let pipeline = gst::parse::launch(&format!(
+        "videotestsrc pattern=smpte num-buffers=3 ! video/x-raw,format={format},width={width},height={height} \
+         ! attentionoverlay name=o ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink"
+    ))
+    .unwrap()
+    .downcast::<gst::Pipeline>()
+    .unwrap();
+    let overlay = pipeline.by_name("o").unwrap();
+    for m in messages {
+        assert!(overlay.emit_by_name::<bool>("push-json", &[m]), "{m}");
+    }
+    assert!(!overlay.emit_by_name::<bool>("push-json", &[&"not json"]));
+    let sink = pipeline
+        .by_name("sink")
+        .unwrap()
+        .downcast::<gst_app::AppSink>()
+        .unwrap();
+    pipeline.set_state(gst::State::Playing).unwrap();
+    let mut last = None;
+    while let Ok(s) = sink.pull_sample() {
+        last = Some(s);
+    }
+    pipeline.set_state(gst::State::Null).unwrap();
+    last.expect("frames")
+}
+
+fn light_pixels(sample: &gst::Sample, region: gstfacekit::attention::paint::Rect) -> usize {
+    let info = gst_video::VideoInfo::from_caps(sample.caps().unwrap()).unwrap();
+    let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(sample.buffer().unwrap(), &info)
+        .unwrap();
+    let stride = frame.plane_stride()[0] as usize;
+    let data = frame.plane_data(0).unwrap();
+    let mut n = 0;
+    for y in region.y as usize..(region.y + region.h) as usize {
+        for x in region.x as usize..(region.x + region.w) as usize {
+            if data[y * stride + x * 3..y * stride + x * 3 + 3]
+                .iter()
+                .all(|v| *v > 200)
+            {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+#[test]
+fn overlay_text_is_drawn_in_i420_nv12_and_rgba_at_presenter_sizes() {
+    use gstfacekit::attention::messages::WindowReport;
+    let report = |id: &str, attention: f64| WindowReport {
+        viewer_id: id.into(),
+        course: "c".into(),
+        window_index: 0,
+        window_start: 0,
+        window_end: 60 * S,
+        sampled: 60,
+        gaze: (attention * 60.0) as u32,
+        attention,
+        threshold: 0.5,
+        state: "reminded".into(),
+        complete: true,
+    };
+    let messages: Vec<String> = [
+        AttentionEvent::Attention(report("anna", 0.9)),
+        AttentionEvent::Attention(report("bob", 0.1)),
+        AttentionEvent::Alert(report("bob", 0.1)),
+    ]
+    .iter()
+    .map(AttentionEvent::to_json)
+    .collect();
+    for (w, h) in [(640, 360), (1280, 720)] {
+        let layout = OverlayLayout::new(w, h);
+        for format in ["I420", "NV12", "RGBA"] {
+            let quiet = overlay_frame(format, w, h, &messages[..1]);
+            let alerted = overlay_frame(format, w, h, &messages);
+            let red = red_pixels(&alerted, layout.alerts);
+            // Text strokes of a 16 px font and up: dozens of pure red pixels per glyph line.
+            assert!(
+                red > 40,
+                "{format} {w}x{h}: {red} red pixels in the alert list"
+            );
+            assert_eq!(red_pixels(&quiet, layout.alerts), 0, "{format} {w}x{h}");
+            let text = light_pixels(&alerted, layout.header);
+            assert!(text > 60, "{format} {w}x{h}: header text {text} px");
+            if std::env::var_os("FACEKIT_DUMP").is_some() {
+                dump_png(&alerted, &format!("/tmp/overlay-{format}-{w}x{h}.png"));
+            }
+        }
+    }
+}
+
+fn dump_png(sample: &gst::Sample, path: &str) {
+    let pipeline = gst::parse::launch(&format!(
+        "appsrc name=src num-buffers=1 ! videoconvert ! pngenc ! filesink location={path}"
+    ))
+    .unwrap()
+    .downcast::<gst::Pipeline>()
+    .unwrap();
+    let src = pipeline
+        .by_name("src")
+        .unwrap()
+        .downcast::<gst_app::AppSrc>()
+        .unwrap();
+    src.set_caps(sample.caps().map(|c| c.to_owned()).as_ref());
+    pipeline.set_state(gst::State::Playing).unwrap();
+    src.push_buffer(sample.buffer().unwrap().to_owned())
+        .unwrap();
+    src.end_of_stream().unwrap();
+    let bus = pipeline.bus().unwrap();
+    bus.timed_pop_filtered(
+        gst::ClockTime::from_seconds(10),
+        &[gst::MessageType::Eos, gst::MessageType::Error],
+    );
+    pipeline.set_state(gst::State::Null).unwrap();
+}
+
+#[test]
+fn viewer_cue_shows_a_reminder_banner_once_reminded() {
+    // The viewer never looks at the screen: reminded after the first 1 s window.
+    let samples = common::pull_all(&format!(
+        "{} ! {DETECT} ! attentionmeter window=1 sample-rate=5 yaw-range=80,90 draw=true \
+         ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink",
+        common::carphone_source()
+    ));
+    assert_eq!(samples.len(), 120);
+    let cue = gstfacekit::attention::paint::ViewerCueLayout::new(176, 144);
+    let amber = |s: &gst::Sample| {
+        let info = gst_video::VideoInfo::from_caps(s.caps().unwrap()).unwrap();
+        let frame =
+            gst_video::VideoFrameRef::from_buffer_ref_readable(s.buffer().unwrap(), &info).unwrap();
+        let stride = frame.plane_stride()[0] as usize;
+        let data = frame.plane_data(0).unwrap();
+        let mut n = 0;
+        for y in 0..cue.banner.h as usize {
+            for x in 0..176 {
+                let p = &data[y * stride + x * 3..y * stride + x * 3 + 3];
+                if p[0] > 180 && p[1] > 90 && p[1] < 170 && p[2] < 80 {
+                    n += 1;
+                }
+            }
+        }
+        n
+    };
+    // Before the first window closes (t < 1 s): no banner; after: banner across the top.
+    assert_eq!(amber(&samples[10]), 0);
+    let banner = amber(&samples[100]);
+    assert!(
+        banner > 176 * cue.banner.h as usize / 3,
+        "banner pixels {banner}"
+    );
+}

@@ -490,7 +490,6 @@ impl BaseTransformImpl for AttentionOverlay {
                 ),
             }
         }
-        *self.shared.lock().unwrap() = Shared::default();
         *self.state.lock().unwrap() = Some(State {
             font,
             info: None,
@@ -548,6 +547,8 @@ impl BaseTransformImpl for AttentionOverlay {
             link.close(Duration::from_millis(500));
         }
         *self.state.lock().unwrap() = None;
+        // The next start is a new lesson (messages pushed before it are kept).
+        *self.shared.lock().unwrap() = Shared::default();
         Ok(())
     }
 
