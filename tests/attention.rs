@@ -811,3 +811,138 @@ fn viewer_cue_shows_a_reminder_banner_once_reminded() {
         "banner pixels {banner}"
     );
 }
+
+impl Broker {
+    /// A broker on a given port (to restart one where clients expect it).
+    fn start_on(port: u16) -> Self {
+        let conf = tmp(&format!("mosquitto-{port}-again.conf"));
+        std::fs::write(
+            &conf,
+            format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"),
+        )
+        .unwrap();
+        let child = Command::new("/usr/sbin/mosquitto")
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start mosquitto");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "mosquitto did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, port }
+    }
+}
+
+#[test]
+fn presenter_survives_a_broker_restart_and_keeps_receiving() {
+    let broker = Broker::start();
+    let port = broker.port;
+    let url = broker.url("course/9/attention");
+    common::init();
+    let presenter = gst::parse::launch(&format!(
+        "videotestsrc is-live=true pattern=black ! video/x-raw,format=NV12,width=640,height=360,framerate=10/1 \
+         ! attentionoverlay subscribe={url} ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink max-buffers=2 drop=true"
+    ))
+    .unwrap()
+    .downcast::<gst::Pipeline>()
+    .unwrap();
+    let sink = presenter
+        .by_name("sink")
+        .unwrap()
+        .downcast::<gst_app::AppSink>()
+        .unwrap();
+    presenter.set_state(gst::State::Playing).unwrap();
+    let bus = presenter.bus().unwrap();
+    let wait_for = |name: &str, secs: u64| {
+        bus.iter_timed(gst::ClockTime::from_seconds(secs))
+            .any(|m| match m.view() {
+                gst::MessageView::Element(e) => e.structure().unwrap().name() == name,
+                gst::MessageView::Warning(w) => {
+                    name == "warning" && w.error().to_string().contains("cannot reach")
+                }
+                gst::MessageView::Error(e) => panic!("presenter: {}", e.error()),
+                _ => false,
+            })
+    };
+    assert!(wait_for("attentionoverlay-subscribed", 10));
+    drop(broker);
+    assert!(
+        wait_for("warning", 15),
+        "no warning when the broker went away"
+    );
+    // Frames keep flowing while the broker is down.
+    let before = Instant::now();
+    let mut frames = 0;
+    while before.elapsed() < Duration::from_millis(800) {
+        if sink
+            .try_pull_sample(gst::ClockTime::from_mseconds(100))
+            .is_some()
+        {
+            frames += 1;
+        }
+    }
+    assert!(
+        frames >= 4,
+        "{frames} frames in 0.8 s while the broker is down"
+    );
+    let _broker = Broker::start_on(port);
+    assert!(
+        wait_for("attentionoverlay-subscribed", 15),
+        "no resubscription after the restart"
+    );
+    // A viewer publishing now is seen: its alert is drawn.
+    let out = run(
+        &format!(
+            "{} ! {DETECT} ! attentionmeter viewer-id=late window=1 sample-rate=5 yaw-range=80,90 publish={url} ! appsink name=sink",
+            common::carphone_source()
+        ),
+        |_| {},
+    );
+    assert_eq!(out.error, None);
+    std::thread::sleep(Duration::from_millis(500));
+    let mut last = None;
+    let deadline = Instant::now() + Duration::from_millis(400);
+    while Instant::now() < deadline {
+        if let Some(s) = sink.try_pull_sample(gst::ClockTime::from_mseconds(50)) {
+            last = Some(s);
+        }
+    }
+    presenter.set_state(gst::State::Null).unwrap();
+    let red = red_pixels(&last.unwrap(), OverlayLayout::new(640, 360).alerts);
+    assert!(red > 30, "alert after the restart not drawn ({red})");
+}
+
+#[test]
+fn overlay_handles_tiny_and_odd_frame_sizes() {
+    let alert = AttentionEvent::Alert(gstfacekit::attention::messages::WindowReport {
+        viewer_id: "x".into(),
+        course: "c".into(),
+        window_index: 1,
+        window_start: S,
+        window_end: 2 * S,
+        sampled: 5,
+        gaze: 0,
+        attention: 0.0,
+        threshold: 0.5,
+        state: "reminded".into(),
+        complete: true,
+    })
+    .to_json();
+    for (format, w, h) in [
+        ("I420", 16, 16),
+        ("I420", 641, 361),
+        ("NV12", 34, 18),
+        ("RGBA", 1, 1),
+    ] {
+        let s = overlay_frame(format, w, h, std::slice::from_ref(&alert));
+        let info = gst_video::VideoInfo::from_caps(s.caps().unwrap()).unwrap();
+        assert_eq!((info.width(), info.height()), (w, h));
+    }
+}
