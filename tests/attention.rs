@@ -629,6 +629,7 @@ fn pipeline_scripts_run_as_shipped() {
         .arg(format!("{root}/pipelines/attention-viewer.sh"))
         .arg(&url)
         .arg("script-viewer")
+        .arg(tmp("script-history.jsonl"))
         .env("GST_PLUGIN_PATH", plugin_dir())
         .output()
         .unwrap();
