@@ -90,6 +90,35 @@ impl GazeCone {
     }
 }
 
+/// Keeps the lesson's timeline monotonic: running time normally, but when it jumps back
+/// (a flushing seek, a new segment) the timeline continues from where it was instead of
+/// stalling sampling until running time catches up again.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LessonClock {
+    shift: i128,
+    last: Option<u64>,
+}
+
+impl LessonClock {
+    /// Maps a running time (ns) to lesson time (ns); never goes backwards.
+    pub fn map(&mut self, running_time: u64) -> u64 {
+        let mut t = (running_time as i128 + self.shift).max(0) as u64;
+        if let Some(last) = self.last
+            && t < last
+        {
+            self.shift += (last - t) as i128;
+            t = last;
+        }
+        self.last = Some(t);
+        t
+    }
+
+    /// Maps a later instant of the same frame (e.g. its end) without moving the clock.
+    pub fn peek(&self, running_time: u64) -> u64 {
+        ((running_time as i128 + self.shift).max(0) as u64).max(self.last.unwrap_or(0))
+    }
+}
+
 /// What one sampled frame showed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Observation {
@@ -582,6 +611,18 @@ mod tests {
         s.record(Observation::Gaze);
         let w = s.flush(Some(2 * S)).unwrap();
         assert!(w.complete && w.end == 2 * S);
+    }
+
+    #[test]
+    fn lesson_clock_continues_after_running_time_jumps_back() {
+        let mut c = LessonClock::default();
+        assert_eq!(c.map(5 * S), 5 * S);
+        assert_eq!(c.map(6 * S), 6 * S);
+        // A flushing seek: running time starts again at 0.
+        assert_eq!(c.map(0), 6 * S);
+        assert_eq!(c.map(S), 7 * S);
+        assert_eq!(c.peek(S + S / 2), 7 * S + S / 2);
+        assert_eq!(c.map(2 * S), 8 * S);
     }
 
     #[test]

@@ -16,8 +16,8 @@ use crate::attention::messages::{AttentionEvent, StatsReport, WindowReport};
 use crate::attention::mqtt::{self, LinkEvent, MqttLink, MqttUrl};
 use crate::attention::paint::{self, Painter, TextFont, ViewerCueLayout};
 use crate::attention::{
-    AngleRange, GazeCone, MeterConfig, NS, Observation, ReminderMachine, ReminderState, Sampler,
-    StatsCollector, Window,
+    AngleRange, GazeCone, LessonClock, MeterConfig, NS, Observation, ReminderMachine,
+    ReminderState, Sampler, StatsCollector, Window,
 };
 use crate::meta::{self, PrimaryFace};
 use crate::video::{FORMATS, canvas, layout_of};
@@ -101,6 +101,8 @@ struct State {
     machine: ReminderMachine,
     stats: StatsCollector,
     started_unix: Option<u64>,
+    /// Running time made monotonic across seeks.
+    clock: LessonClock,
     /// Running time where the last frame ends (EOS completes a window that reached its end).
     last_end: Option<u64>,
     info: Option<gst_video::VideoInfo>,
@@ -289,7 +291,12 @@ impl AttentionMeter {
             }
         }
         if let Some(rt) = running_time.map(gst::ClockTime::nseconds) {
-            state.last_end = end_time.map(gst::ClockTime::nseconds).or(Some(rt));
+            let rt = state.clock.map(rt);
+            state.last_end = Some(
+                end_time
+                    .map(|e| state.clock.peek(e.nseconds()))
+                    .unwrap_or(rt),
+            );
             state.started_unix.get_or_insert_with(|| {
                 std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
@@ -674,6 +681,7 @@ impl BaseTransformImpl for AttentionMeter {
             machine: ReminderMachine::default(),
             stats: StatsCollector::new(config.stats_interval),
             started_unix: None,
+            clock: LessonClock::default(),
             last_end: None,
             info: None,
             last_attention: None,
