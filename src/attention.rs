@@ -1,1 +1,0 @@
-//! attention logic, free of GStreamer (not built yet).

@@ -1,0 +1,418 @@
+//! Drawing the attention cues into raw frames: translucent panels, text in a real font
+//! (ab_glyph, e.g. DejaVu Sans from Debian's `fonts-dejavu-core`), curves and bars.
+//! Works on [`crate::draw::Canvas`] (I420, NV12, RGB family) with alpha blending.
+
+use ab_glyph::{Font, FontVec, PxScale, ScaleFont};
+
+use crate::draw::Canvas;
+use crate::image::Layout;
+
+/// Where Debian's `fonts-dejavu-core` puts DejaVu Sans.
+pub const DEFAULT_FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+
+pub const WHITE: [u8; 3] = [255, 255, 255];
+pub const ALERT_RED: [u8; 3] = [255, 60, 60];
+pub const CLASS_GREEN: [u8; 3] = [70, 220, 90];
+pub const HISTORY_GREY: [u8; 3] = [150, 150, 160];
+pub const THRESHOLD_AMBER: [u8; 3] = [255, 190, 40];
+pub const BANNER_AMBER: [u8; 3] = [230, 140, 0];
+
+/// A loaded font.
+pub struct TextFont {
+    font: FontVec,
+}
+
+impl TextFont {
+    pub fn load(path: &std::path::Path) -> Result<Self, String> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            format!(
+                "cannot read the font {}: {e}; install Debian's fonts-dejavu-core or set the font property to a .ttf file",
+                path.display()
+            )
+        })?;
+        let font = FontVec::try_from_vec(bytes)
+            .map_err(|_| format!("{} is not a TrueType/OpenType font", path.display()))?;
+        Ok(Self { font })
+    }
+
+    /// Width in pixels of `text` at `px` pixels per em.
+    pub fn width(&self, text: &str, px: f32) -> f32 {
+        let f = self.font.as_scaled(PxScale::from(px));
+        let mut w = 0.0;
+        let mut prev = None;
+        for c in text.chars() {
+            let id = f.glyph_id(c);
+            if let Some(p) = prev {
+                w += f.kern(p, id);
+            }
+            w += f.h_advance(id);
+            prev = Some(id);
+        }
+        w
+    }
+}
+
+/// An axis-aligned rectangle in pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rect {
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
+}
+
+impl Rect {
+    pub fn new(x: f32, y: f32, w: f32, h: f32) -> Self {
+        Self { x, y, w, h }
+    }
+
+    pub fn contains(&self, x: f32, y: f32) -> bool {
+        x >= self.x && y >= self.y && x < self.x + self.w && y < self.y + self.h
+    }
+}
+
+fn mix(a: u8, b: u8, alpha: f32) -> u8 {
+    (a as f32 + (b as f32 - a as f32) * alpha)
+        .round()
+        .clamp(0.0, 255.0) as u8
+}
+
+fn rgb_to_yuv([r, g, b]: [u8; 3]) -> [u8; 3] {
+    let (r, g, b) = (r as f32, g as f32, b as f32);
+    let y = 16.0 + 0.257 * r + 0.504 * g + 0.098 * b;
+    let u = 128.0 - 0.148 * r - 0.291 * g + 0.439 * b;
+    let v = 128.0 + 0.439 * r - 0.368 * g - 0.071 * b;
+    [y as u8, u as u8, v as u8]
+}
+
+/// Alpha-blended drawing over a canvas.
+pub struct Painter<'c, 'a> {
+    pub canvas: &'c mut Canvas<'a>,
+}
+
+impl<'c, 'a> Painter<'c, 'a> {
+    pub fn new(canvas: &'c mut Canvas<'a>) -> Self {
+        Self { canvas }
+    }
+
+    pub fn width(&self) -> usize {
+        self.canvas.width
+    }
+
+    pub fn height(&self) -> usize {
+        self.canvas.height
+    }
+
+    /// Blends one pixel; chroma of subsampled formats is blended once per 2x2 block (at its
+    /// top-left pixel) so that translucent fills keep their colour.
+    pub fn blend(&mut self, x: i64, y: i64, rgb: [u8; 3], alpha: f32) {
+        let c = &mut *self.canvas;
+        if x < 0 || y < 0 || x >= c.width as i64 || y >= c.height as i64 || alpha <= 0.0 {
+            return;
+        }
+        let alpha = alpha.min(1.0);
+        let (x, y) = (x as usize, y as usize);
+        match c.layout {
+            Layout::Packed { bpp, r, g, b } => {
+                let o = y * c.strides[0] + x * bpp;
+                let p = &mut c.planes[0];
+                p[o + r] = mix(p[o + r], rgb[0], alpha);
+                p[o + g] = mix(p[o + g], rgb[1], alpha);
+                p[o + b] = mix(p[o + b], rgb[2], alpha);
+            }
+            Layout::I420 => {
+                let [yy, u, v] = rgb_to_yuv(rgb);
+                let o = y * c.strides[0] + x;
+                c.planes[0][o] = mix(c.planes[0][o], yy, alpha);
+                if x % 2 == 0 && y % 2 == 0 {
+                    let ou = (y / 2) * c.strides[1] + x / 2;
+                    let ov = (y / 2) * c.strides[2] + x / 2;
+                    c.planes[1][ou] = mix(c.planes[1][ou], u, alpha);
+                    c.planes[2][ov] = mix(c.planes[2][ov], v, alpha);
+                }
+            }
+            Layout::Nv12 => {
+                let [yy, u, v] = rgb_to_yuv(rgb);
+                let o = y * c.strides[0] + x;
+                c.planes[0][o] = mix(c.planes[0][o], yy, alpha);
+                if x % 2 == 0 && y % 2 == 0 {
+                    let o = (y / 2) * c.strides[1] + (x / 2) * 2;
+                    c.planes[1][o] = mix(c.planes[1][o], u, alpha);
+                    c.planes[1][o + 1] = mix(c.planes[1][o + 1], v, alpha);
+                }
+            }
+        }
+    }
+
+    pub fn fill(&mut self, r: Rect, rgb: [u8; 3], alpha: f32) {
+        let x0 = r.x.round().max(0.0) as i64;
+        let y0 = r.y.round().max(0.0) as i64;
+        let x1 = ((r.x + r.w).round() as i64).min(self.width() as i64);
+        let y1 = ((r.y + r.h).round() as i64).min(self.height() as i64);
+        for y in y0..y1 {
+            for x in x0..x1 {
+                self.blend(x, y, rgb, alpha);
+            }
+        }
+    }
+
+    /// A line `thickness` pixels wide; `dash` > 0 draws dashes of that length.
+    pub fn line(&mut self, a: (f32, f32), b: (f32, f32), rgb: [u8; 3], thickness: f32, dash: f32) {
+        let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+        // Bounded so a wild coordinate cannot stall the streaming thread.
+        let steps = (len.ceil() as usize).clamp(1, 4 * (self.width() + self.height()));
+        let half = (thickness / 2.0).max(0.5);
+        let r = half.ceil() as i64;
+        for i in 0..=steps {
+            let t = i as f32 / steps as f32;
+            if dash > 0.0 && ((t * len) / dash) as i64 % 2 == 1 {
+                continue;
+            }
+            let (x, y) = (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
+            for dy in -r..=r {
+                for dx in -r..=r {
+                    if ((dx * dx + dy * dy) as f32) <= half * half + 0.25 {
+                        self.blend(x.round() as i64 + dx, y.round() as i64 + dy, rgb, 1.0);
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn polyline(&mut self, points: &[(f32, f32)], rgb: [u8; 3], thickness: f32) {
+        if points.len() == 1 {
+            self.line(points[0], points[0], rgb, thickness + 2.0, 0.0);
+        }
+        for pair in points.windows(2) {
+            self.line(pair[0], pair[1], rgb, thickness, 0.0);
+        }
+    }
+
+    /// Text with a dark drop shadow, readable over any background.
+    pub fn text_shadowed(
+        &mut self,
+        font: &TextFont,
+        x: f32,
+        y: f32,
+        px: f32,
+        text: &str,
+        rgb: [u8; 3],
+    ) -> f32 {
+        let offset = (px / 14.0).max(1.0).round();
+        self.text(font, x + offset, y + offset, px, text, [0, 0, 0]);
+        self.text(font, x, y, px, text, rgb)
+    }
+
+    /// Draws `text` with its top-left corner at (x, y); returns the width drawn.
+    pub fn text(
+        &mut self,
+        font: &TextFont,
+        x: f32,
+        y: f32,
+        px: f32,
+        text: &str,
+        rgb: [u8; 3],
+    ) -> f32 {
+        let scaled = font.font.as_scaled(PxScale::from(px));
+        let baseline = y + scaled.ascent();
+        let mut caret = x;
+        let mut prev = None;
+        for c in text.chars() {
+            let id = scaled.glyph_id(c);
+            if let Some(p) = prev {
+                caret += scaled.kern(p, id);
+            }
+            let glyph = id.with_scale_and_position(px, ab_glyph::point(caret, baseline));
+            caret += scaled.h_advance(id);
+            prev = Some(id);
+            if let Some(outlined) = font.font.outline_glyph(glyph) {
+                let bounds = outlined.px_bounds();
+                outlined.draw(|gx, gy, coverage| {
+                    self.blend(
+                        bounds.min.x as i64 + gx as i64,
+                        bounds.min.y as i64 + gy as i64,
+                        rgb,
+                        coverage,
+                    );
+                });
+            }
+        }
+        caret - x
+    }
+}
+
+/// Where the presenter overlay draws, for a `width` x `height` frame (documented in
+/// docs/attentionoverlay.md; tests compare these regions).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OverlayLayout {
+    /// The translucent panel holding everything.
+    pub panel: Rect,
+    /// The header line: class average and viewer count.
+    pub header: Rect,
+    /// The list of alerted viewers (red: id and attention).
+    pub alerts: Rect,
+    /// The lesson chart: class curve over the history curve.
+    pub chart: Rect,
+    /// Text size in pixels.
+    pub font_px: f32,
+    /// Alert lines that fit.
+    pub alert_lines: usize,
+}
+
+impl OverlayLayout {
+    pub fn new(width: u32, height: u32) -> Self {
+        let (w, h) = (width as f32, height as f32);
+        let font_px = (h / 22.0).clamp(12.0, 48.0);
+        let margin = (h / 45.0).max(4.0).round();
+        let line = (font_px * 1.25).round();
+        let panel_w = (w * 0.42)
+            .max(font_px * 14.0)
+            .min(w - 2.0 * margin)
+            .max(1.0);
+        let alert_lines = 4;
+        let chart_h = (h * 0.22).max(font_px * 3.0);
+        let panel_h =
+            (margin * 3.0 + line * (1 + alert_lines) as f32 + chart_h).min(h - 2.0 * margin);
+        let panel = Rect::new(margin, margin, panel_w, panel_h.max(1.0));
+        let inner_x = panel.x + margin;
+        let inner_w = (panel.w - 2.0 * margin).max(1.0);
+        let header = Rect::new(inner_x, panel.y + margin, inner_w, line);
+        let alerts = Rect::new(inner_x, header.y + line, inner_w, line * alert_lines as f32);
+        let chart_y = alerts.y + alerts.h + margin;
+        let chart = Rect::new(
+            inner_x,
+            chart_y,
+            inner_w,
+            (panel.y + panel.h - margin - chart_y).max(1.0),
+        );
+        Self {
+            panel,
+            header,
+            alerts,
+            chart,
+            font_px,
+            alert_lines,
+        }
+    }
+}
+
+/// Where the viewer-side cue goes: a bar at the bottom and a banner across the top.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ViewerCueLayout {
+    pub bar: Rect,
+    pub banner: Rect,
+    pub font_px: f32,
+}
+
+impl ViewerCueLayout {
+    pub fn new(width: u32, height: u32) -> Self {
+        let (w, h) = (width as f32, height as f32);
+        let font_px = (h / 20.0).clamp(8.0, 40.0);
+        let margin = (h / 40.0).max(2.0).round();
+        let bar_h = (h / 30.0).max(3.0).round();
+        Self {
+            bar: Rect::new(margin, h - margin - bar_h, (w * 0.3).max(8.0), bar_h),
+            banner: Rect::new(0.0, 0.0, w, (font_px * 1.6).round().min(h)),
+            font_px,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn font() -> TextFont {
+        TextFont::load(std::path::Path::new(DEFAULT_FONT))
+            .expect("fonts-dejavu-core installed by scripts/setup.sh")
+    }
+
+    #[test]
+    fn text_is_rendered_with_antialiased_coverage_in_rgba_and_i420() {
+        let f = font();
+        let (w, h) = (120usize, 30usize);
+        let mut rgba = vec![0u8; w * h * 4];
+        let mut c = Canvas {
+            width: w,
+            height: h,
+            layout: Layout::RGBA,
+            planes: [&mut rgba, &mut [], &mut []],
+            strides: [w * 4, 0, 0],
+        };
+        let drawn = Painter::new(&mut c).text(&f, 2.0, 2.0, 16.0, "Anna 12%", WHITE);
+        assert!((drawn - f.width("Anna 12%", 16.0)).abs() < 0.01);
+        assert!(drawn > 50.0 && drawn < 90.0, "{drawn}");
+        let lit: Vec<u8> = rgba.chunks(4).map(|p| p[0]).filter(|v| *v > 0).collect();
+        assert!(lit.len() > 80, "too few text pixels: {}", lit.len());
+        assert!(
+            lit.contains(&255) && lit.iter().any(|v| *v < 200),
+            "no anti-aliasing"
+        );
+        // Nothing below the line.
+        assert!(rgba[(25 * w) * 4..].iter().all(|v| *v == 0));
+
+        let (mut y, mut u, mut v) = (
+            vec![16u8; w * h],
+            vec![128u8; w * h / 4],
+            vec![128u8; w * h / 4],
+        );
+        let mut c = Canvas {
+            width: w,
+            height: h,
+            layout: Layout::I420,
+            planes: [&mut y, &mut u, &mut v],
+            strides: [w, w / 2, w / 2],
+        };
+        let mut p = Painter::new(&mut c);
+        p.text(&f, 2.0, 2.0, 16.0, "Bob", ALERT_RED);
+        assert!(y.iter().any(|l| *l > 60));
+        assert!(v.iter().any(|c| *c > 170), "red raises V");
+    }
+
+    #[test]
+    fn translucent_fill_blends_and_chroma_blends_once_per_block() {
+        let (w, h) = (4usize, 4usize);
+        let (mut y, mut u, mut v) = (vec![200u8; 16], vec![128u8; 4], vec![128u8; 4]);
+        let mut c = Canvas {
+            width: w,
+            height: h,
+            layout: Layout::Nv12,
+            planes: [&mut y, &mut u, &mut []],
+            strides: [4, 4, 0],
+        };
+        let _ = &mut v;
+        Painter::new(&mut c).fill(Rect::new(0.0, 0.0, 2.0, 2.0), [0, 0, 0], 0.5);
+        assert_eq!(&y[0..4], &[108, 108, 200, 200]);
+        assert_eq!(u[0], 128);
+        // Out-of-frame drawing is clipped.
+        let mut rgb = vec![0u8; 12];
+        let mut c = Canvas {
+            width: 2,
+            height: 2,
+            layout: Layout::RGB,
+            planes: [&mut rgb, &mut [], &mut []],
+            strides: [6, 0, 0],
+        };
+        let mut p = Painter::new(&mut c);
+        p.line((-50.0, -50.0), (50.0, 50.0), WHITE, 3.0, 0.0);
+        p.fill(Rect::new(-5.0, -5.0, 100.0, 1.0), WHITE, 1.0);
+        assert_eq!(rgb[0], 255);
+    }
+
+    #[test]
+    fn layouts_fit_inside_the_frame_and_stay_readable() {
+        for (w, h) in [(640, 360), (1280, 720), (1920, 1080), (176, 144)] {
+            let l = OverlayLayout::new(w, h);
+            assert!(l.panel.x + l.panel.w <= w as f32 && l.panel.y + l.panel.h <= h as f32);
+            assert!(l.chart.h >= 1.0 && l.alerts.y >= l.header.y + l.header.h - 0.01);
+            if h >= 360 {
+                assert!(l.font_px >= 16.0, "{w}x{h}: {}", l.font_px);
+                assert!(l.chart.y + l.chart.h <= l.panel.y + l.panel.h);
+            }
+            let v = ViewerCueLayout::new(w, h);
+            assert!(v.bar.y + v.bar.h <= h as f32 && v.banner.h <= h as f32);
+        }
+        let missing = TextFont::load(std::path::Path::new("/nonexistent.ttf"));
+        assert!(missing.err().unwrap().contains("fonts-dejavu-core"));
+    }
+}

@@ -1,0 +1,779 @@
+//! `attentionmeter` element: wires properties, buffers and the bus to [`crate::attention`].
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
+
+use gst::glib;
+use gst::prelude::*;
+use gst::subclass::prelude::*;
+use gst_base::prelude::*;
+use gst_base::subclass::prelude::*;
+
+use crate::attention::history::{self, LessonRecord};
+use crate::attention::messages::{AttentionEvent, StatsReport, WindowReport};
+use crate::attention::mqtt::{self, LinkEvent, MqttLink, MqttUrl};
+use crate::attention::paint::{self, Painter, TextFont, ViewerCueLayout};
+use crate::attention::{
+    AngleRange, GazeCone, LessonClock, MeterConfig, NS, Observation, ReminderMachine,
+    ReminderState, Sampler, StatsCollector, Window,
+};
+use crate::meta::{self, PrimaryFace};
+use crate::video::{FORMATS, canvas, layout_of};
+
+static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
+    gst::DebugCategory::new(
+        "attentionmeter",
+        gst::DebugColorFlags::empty(),
+        Some("facekit attention meter"),
+    )
+});
+
+const DEFAULT_PITCH_RANGE: &str = "-20,20";
+const DEFAULT_YAW_RANGE: &str = "-30,30";
+const DEFAULT_TRACK_ID: i32 = -1;
+const DEFAULT_SAMPLE_RATE: f64 = 1.0;
+const DEFAULT_WINDOW: f64 = 60.0;
+const DEFAULT_THRESHOLD: f64 = 0.5;
+const DEFAULT_STATS_INTERVAL: f64 = 60.0;
+const DEFAULT_COURSE: &str = "default";
+const DEFAULT_PUBLISH_QUEUE: u32 = mqtt::DEFAULT_QUEUE as u32;
+const DEFAULT_DRAW: bool = false;
+/// How long stopping waits for queued MQTT messages to go out.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Clone)]
+struct Settings {
+    pitch_range: String,
+    yaw_range: String,
+    track_id: i32,
+    sample_rate: f64,
+    window: f64,
+    threshold: f64,
+    stats_interval: f64,
+    viewer_id: Option<String>,
+    course: String,
+    history_location: Option<String>,
+    publish: Option<String>,
+    publish_queue: u32,
+    draw: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            pitch_range: DEFAULT_PITCH_RANGE.into(),
+            yaw_range: DEFAULT_YAW_RANGE.into(),
+            track_id: DEFAULT_TRACK_ID,
+            sample_rate: DEFAULT_SAMPLE_RATE,
+            window: DEFAULT_WINDOW,
+            threshold: DEFAULT_THRESHOLD,
+            stats_interval: DEFAULT_STATS_INTERVAL,
+            viewer_id: None,
+            course: DEFAULT_COURSE.into(),
+            history_location: None,
+            publish: None,
+            publish_queue: DEFAULT_PUBLISH_QUEUE,
+            draw: DEFAULT_DRAW,
+        }
+    }
+}
+
+/// The settings `process` reads per buffer.
+struct Live {
+    track_id: i32,
+    sample_rate: f64,
+    threshold: f64,
+}
+
+fn seconds_to_ns(s: f64) -> u64 {
+    (s * NS as f64).round().max(0.0) as u64
+}
+
+struct State {
+    cone: GazeCone,
+    config: MeterConfig,
+    viewer_id: String,
+    course: String,
+    history: Option<PathBuf>,
+    sampler: Sampler,
+    machine: ReminderMachine,
+    stats: StatsCollector,
+    started_unix: Option<u64>,
+    /// Running time made monotonic across seeks.
+    clock: LessonClock,
+    /// Running time where the last frame ends (EOS completes a window that reached its end).
+    last_end: Option<u64>,
+    info: Option<gst_video::VideoInfo>,
+    /// Latest complete window's attention, for the viewer cue.
+    last_attention: Option<f64>,
+    font: Option<Result<TextFont, ()>>,
+    warned_missing: bool,
+    warned_no_time: bool,
+    warned_config: bool,
+    /// Warnings to post once the state lock is released.
+    warnings: Vec<String>,
+    finished: bool,
+}
+
+#[derive(Default)]
+pub struct AttentionMeter {
+    settings: Mutex<Settings>,
+    state: Mutex<Option<State>>,
+    link: Mutex<Option<MqttLink>>,
+    dropped: Arc<AtomicU64>,
+}
+
+#[glib::object_subclass]
+impl ObjectSubclass for AttentionMeter {
+    const NAME: &'static str = "GstFacekitAttentionMeter";
+    type Type = super::AttentionMeter;
+    type ParentType = gst_base::BaseTransform;
+}
+
+impl AttentionMeter {
+    /// Runs the state machine and statistics on a finished window; returns the messages.
+    fn finish_window(state: &mut State, window: &Window, out: &mut Vec<AttentionEvent>) {
+        let Some(attention) = window.attention() else {
+            return;
+        };
+        let transition = if window.complete {
+            state.last_attention = Some(attention);
+            state.machine.step(attention, state.config.threshold)
+        } else {
+            None
+        };
+        let report = WindowReport::new(
+            &state.viewer_id,
+            &state.course,
+            window,
+            state.config.threshold,
+            state.machine.state,
+        );
+        out.push(AttentionEvent::Attention(report.clone()));
+        if let Some(t) = transition {
+            out.push(AttentionEvent::for_transition(t, report));
+        }
+        let origin = state.sampler.origin().unwrap_or(0);
+        for closed in state
+            .stats
+            .add(window.end.saturating_sub(origin), attention)
+        {
+            out.push(AttentionEvent::Stats(StatsReport::new(
+                &state.viewer_id,
+                &state.course,
+                &closed,
+                origin,
+                state.config.stats_interval,
+                false,
+            )));
+        }
+    }
+
+    /// Posts the messages on the bus and publishes them (no lock held).
+    fn emit(&self, events: Vec<AttentionEvent>) {
+        if events.is_empty() {
+            return;
+        }
+        for event in &events {
+            gst::debug!(CAT, imp = self, "{}", event.to_json());
+            let _ = self.obj().post_message(
+                gst::message::Element::builder(gst::Structure::from(event))
+                    .src(&*self.obj())
+                    .build(),
+            );
+        }
+        let link = self.link.lock().unwrap();
+        if let Some(link) = link.as_ref() {
+            for event in &events {
+                if link.publish(event.to_json()).is_err() {
+                    self.dropped.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    fn observe(&self, state: &mut State, buf: &gst::BufferRef, rule: PrimaryFace) -> Observation {
+        let frame = match meta::read_frame(buf) {
+            Ok(f) => f,
+            Err(e) => {
+                gst::warning!(CAT, imp = self, "unreadable face metadata: {e}");
+                return Observation::Unknown;
+            }
+        };
+        match &frame.marker {
+            None => {
+                if !state.warned_missing {
+                    state.warned_missing = true;
+                    state.warnings.push("buffers reach attentionmeter without face metadata: put facedetect (with landmarks=true) before attentionmeter; such frames are not counted".into());
+                }
+                Observation::Unknown
+            }
+            Some(m) if !m.analysed() => Observation::Unknown,
+            Some(_) => {
+                let pose = frame
+                    .primary(rule)
+                    .map(|f| f.head_pose.map(|p| (p.pitch, p.yaw)));
+                match pose {
+                    // A face without pose: facedetect ran with landmarks=false.
+                    Some(None) => {
+                        if !state.warned_missing {
+                            state.warned_missing = true;
+                            state.warnings.push("faces carry no head pose: set landmarks=true on facedetect; such frames are not counted".into());
+                        }
+                        Observation::Unknown
+                    }
+                    pose => {
+                        if state.cone.is_gaze(pose.flatten()) {
+                            Observation::Gaze
+                        } else {
+                            Observation::NotGaze
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn process(&self, buf: &gst::BufferRef) {
+        // Only the values that may change while playing (no string copies per buffer).
+        let settings = {
+            let s = self.settings.lock().unwrap();
+            Live {
+                track_id: s.track_id,
+                sample_rate: s.sample_rate,
+                threshold: s.threshold,
+            }
+        };
+        let rule = if settings.track_id >= 0 {
+            PrimaryFace::Track(settings.track_id)
+        } else {
+            PrimaryFace::Largest
+        };
+        let (running_time, end_time) = {
+            let segment = self.obj().segment();
+            let segment = segment.downcast_ref::<gst::ClockTime>();
+            let pts = buf.pts();
+            let end = pts.map(|p| p + buf.duration().unwrap_or(gst::ClockTime::ZERO));
+            (
+                segment.and_then(|s| s.to_running_time(pts?)),
+                segment.and_then(|s| s.to_running_time(end?)),
+            )
+        };
+        let mut events = Vec::new();
+        let mut guard = self.state.lock().unwrap();
+        let Some(state) = guard.as_mut() else {
+            return;
+        };
+        if (settings.threshold, settings.sample_rate)
+            != (state.config.threshold, state.config.sample_rate)
+        {
+            // Changed while playing: take the new values only when they are valid.
+            let candidate = MeterConfig {
+                threshold: settings.threshold,
+                sample_rate: settings.sample_rate,
+                ..state.config
+            };
+            match candidate.validate() {
+                Ok(()) => {
+                    state.config = candidate;
+                    state.sampler.set_sample_rate(candidate.sample_rate);
+                }
+                Err(e) if !state.warned_config => {
+                    state.warned_config = true;
+                    state.warnings.push(format!(
+                        "{e}; keeping sample-rate {} and threshold {}",
+                        state.config.sample_rate, state.config.threshold
+                    ));
+                }
+                Err(_) => {}
+            }
+        }
+        if let Some(rt) = running_time.map(gst::ClockTime::nseconds) {
+            let rt = state.clock.map(rt);
+            state.last_end = Some(
+                end_time
+                    .map(|e| state.clock.peek(e.nseconds()))
+                    .unwrap_or(rt),
+            );
+            state.started_unix.get_or_insert_with(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs())
+            });
+            if let Some(w) = state.sampler.advance(rt) {
+                Self::finish_window(state, &w, &mut events);
+            }
+            if let Some(origin) = state.sampler.origin()
+                && let Some(closed) = state.stats.tick(rt.saturating_sub(origin))
+            {
+                events.push(AttentionEvent::Stats(StatsReport::new(
+                    &state.viewer_id,
+                    &state.course,
+                    &closed,
+                    origin,
+                    state.config.stats_interval,
+                    false,
+                )));
+            }
+            if state.sampler.due(rt) {
+                let observation = self.observe(state, buf, rule);
+                state.sampler.record(observation);
+            }
+        } else if !state.warned_no_time {
+            state.warned_no_time = true;
+            state.warnings.push("buffers without timestamps cannot be sampled in running time; such frames are not counted".into());
+        }
+        let warnings = std::mem::take(&mut state.warnings);
+        drop(guard);
+        for w in warnings {
+            gst::element_imp_warning!(self, gst::StreamError::Format, ("{w}"));
+        }
+        self.emit(events);
+    }
+
+    fn draw_cue(&self, state: &mut State, buf: &mut gst::BufferRef) {
+        let Some(info) = state.info.clone() else {
+            return;
+        };
+        let Some(layout) = layout_of(info.format()) else {
+            return;
+        };
+        if state.font.is_none() {
+            let font = TextFont::load(std::path::Path::new(paint::DEFAULT_FONT));
+            if let Err(e) = &font {
+                state
+                    .warnings
+                    .push(format!("{e}; the reminder banner is drawn without text"));
+            }
+            state.font = Some(font.map_err(|_| ()));
+        }
+        let Ok(mut frame) = gst_video::VideoFrameRef::from_buffer_ref_writable(buf, &info) else {
+            gst::warning!(CAT, imp = self, "cannot map frame writable for drawing");
+            return;
+        };
+        let mut canvas = canvas(&mut frame, layout);
+        let mut p = Painter::new(&mut canvas);
+        let cue = ViewerCueLayout::new(info.width(), info.height());
+        let attention = state.last_attention;
+        p.fill(cue.bar, [0, 0, 0], 0.6);
+        if let Some(a) = attention {
+            let mut fill = cue.bar;
+            fill.w *= a as f32;
+            let colour = if a < state.config.threshold {
+                paint::ALERT_RED
+            } else {
+                paint::CLASS_GREEN
+            };
+            p.fill(fill, colour, 1.0);
+        }
+        if state.machine.state == ReminderState::Reminded {
+            p.fill(cue.banner, paint::BANNER_AMBER, 0.85);
+            if let Some(Ok(font)) = &state.font {
+                let text = format!(
+                    "Please look at the lesson (attention {:.0}%)",
+                    attention.unwrap_or(0.0) * 100.0
+                );
+                let y = cue.banner.y + (cue.banner.h - cue.font_px * 1.2) / 2.0;
+                p.text_shadowed(font, cue.font_px * 0.5, y, cue.font_px, &text, paint::WHITE);
+            }
+        }
+    }
+
+    fn finish_lesson(&self) {
+        let mut events = Vec::new();
+        let mut record = None;
+        {
+            let mut guard = self.state.lock().unwrap();
+            let Some(state) = guard.as_mut() else {
+                return;
+            };
+            if state.finished {
+                return;
+            }
+            state.finished = true;
+            if let Some(w) = state.sampler.flush(state.last_end) {
+                Self::finish_window(state, &w, &mut events);
+            }
+            if state.sampler.origin().is_some() {
+                let last = state.stats.finish();
+                events.push(AttentionEvent::Stats(StatsReport::new(
+                    &state.viewer_id,
+                    &state.course,
+                    &last,
+                    state.sampler.origin().unwrap_or(0),
+                    state.config.stats_interval,
+                    true,
+                )));
+                if let Some(path) = &state.history {
+                    record = Some((
+                        path.clone(),
+                        LessonRecord::new(
+                            &state.course,
+                            &state.viewer_id,
+                            state.started_unix.unwrap_or(0),
+                            state.config.window as f64 / NS as f64,
+                            state.stats.lesson_values().to_vec(),
+                        ),
+                    ));
+                }
+            }
+        }
+        self.emit(events);
+        if let Some((path, record)) = record
+            && let Err(e) = history::append(&path, &record)
+        {
+            gst::element_imp_warning!(self, gst::ResourceError::Write, ("{e}"));
+        }
+    }
+}
+
+impl ObjectImpl for AttentionMeter {
+    fn properties() -> &'static [glib::ParamSpec] {
+        static PROPERTIES: LazyLock<Vec<glib::ParamSpec>> = LazyLock::new(|| {
+            vec![
+                glib::ParamSpecString::builder("pitch-range")
+                    .nick("Pitch range")
+                    .blurb("MIN,MAX head pitch in degrees (positive: face tilted up) for a gaze frame")
+                    .default_value(Some(DEFAULT_PITCH_RANGE))
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecString::builder("yaw-range")
+                    .nick("Yaw range")
+                    .blurb("MIN,MAX head yaw in degrees (positive: face turned to the image's right) for a gaze frame")
+                    .default_value(Some(DEFAULT_YAW_RANGE))
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecInt::builder("track-id")
+                    .nick("Track id")
+                    .blurb("Follow the face with this facedetect track id (-1: the largest face in each frame)")
+                    .minimum(-1)
+                    .default_value(DEFAULT_TRACK_ID)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecDouble::builder("sample-rate")
+                    .nick("Sample rate")
+                    .blurb("Frames sampled per second of running time (must be above 0 and sample at least once per window)")
+                    .minimum(0.0)
+                    .maximum(1000.0)
+                    .default_value(DEFAULT_SAMPLE_RATE)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecDouble::builder("window")
+                    .nick("Window")
+                    .blurb("Seconds of running time per attention value (must be above 0)")
+                    .minimum(0.0)
+                    .maximum(86400.0)
+                    .default_value(DEFAULT_WINDOW)
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecDouble::builder("threshold")
+                    .nick("Threshold")
+                    .blurb("Attention (gaze frames / sampled frames) below this is low: reminder, then alert")
+                    .minimum(0.0)
+                    .maximum(1.0)
+                    .default_value(DEFAULT_THRESHOLD)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecDouble::builder("stats-interval")
+                    .nick("Statistics interval")
+                    .blurb("Seconds of running time per attention-stats message (must be above 0)")
+                    .minimum(0.0)
+                    .maximum(86400.0)
+                    .default_value(DEFAULT_STATS_INTERVAL)
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecString::builder("viewer-id")
+                    .nick("Viewer id")
+                    .blurb("Who is watching, as the presenter sees it (default: the element's name)")
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecString::builder("course")
+                    .nick("Course")
+                    .blurb("Course the lesson belongs to; history records are kept per course")
+                    .default_value(Some(DEFAULT_COURSE))
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecString::builder("history-location")
+                    .nick("History location")
+                    .blurb("JSON Lines file the lesson's attention curve is appended to at EOS (default: none)")
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecString::builder("publish")
+                    .nick("Publish")
+                    .blurb("Also publish every message as JSON to this MQTT URL, mqtt://HOST[:PORT]/TOPIC (default: none)")
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecUInt::builder("publish-queue")
+                    .nick("Publish queue")
+                    .blurb("Messages that may wait for the broker; beyond that they are dropped (with a warning)")
+                    .minimum(1)
+                    .maximum(100_000)
+                    .default_value(DEFAULT_PUBLISH_QUEUE)
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecBoolean::builder("draw")
+                    .nick("Draw")
+                    .blurb("Draw an attention bar and, while reminded, a reminder banner on the video")
+                    .default_value(DEFAULT_DRAW)
+                    .mutable_playing()
+                    .build(),
+            ]
+        });
+        PROPERTIES.as_ref()
+    }
+
+    fn set_property(&self, _id: usize, value: &glib::Value, pspec: &glib::ParamSpec) {
+        let mut s = self.settings.lock().unwrap();
+        let text = || {
+            value
+                .get::<Option<String>>()
+                .expect("type checked upstream")
+                .filter(|v| !v.is_empty())
+        };
+        match pspec.name() {
+            "pitch-range" => s.pitch_range = text().unwrap_or_default(),
+            "yaw-range" => s.yaw_range = text().unwrap_or_default(),
+            "track-id" => s.track_id = value.get().expect("type checked upstream"),
+            "sample-rate" => s.sample_rate = value.get().expect("type checked upstream"),
+            "window" => s.window = value.get().expect("type checked upstream"),
+            "threshold" => s.threshold = value.get().expect("type checked upstream"),
+            "stats-interval" => s.stats_interval = value.get().expect("type checked upstream"),
+            "viewer-id" => s.viewer_id = text(),
+            "course" => s.course = text().unwrap_or_else(|| DEFAULT_COURSE.into()),
+            "history-location" => s.history_location = text(),
+            "publish" => s.publish = text(),
+            "publish-queue" => s.publish_queue = value.get().expect("type checked upstream"),
+            "draw" => {
+                s.draw = value.get().expect("type checked upstream");
+                let draw = s.draw;
+                drop(s);
+                // Read-only (passthrough) unless drawing: attentionmeter only reads metadata.
+                self.obj().set_passthrough(!draw);
+            }
+            other => unimplemented!("property {other}"),
+        }
+    }
+
+    fn property(&self, _id: usize, pspec: &glib::ParamSpec) -> glib::Value {
+        let s = self.settings.lock().unwrap();
+        match pspec.name() {
+            "pitch-range" => s.pitch_range.to_value(),
+            "yaw-range" => s.yaw_range.to_value(),
+            "track-id" => s.track_id.to_value(),
+            "sample-rate" => s.sample_rate.to_value(),
+            "window" => s.window.to_value(),
+            "threshold" => s.threshold.to_value(),
+            "stats-interval" => s.stats_interval.to_value(),
+            "viewer-id" => s.viewer_id.to_value(),
+            "course" => s.course.to_value(),
+            "history-location" => s.history_location.to_value(),
+            "publish" => s.publish.to_value(),
+            "publish-queue" => s.publish_queue.to_value(),
+            "draw" => s.draw.to_value(),
+            other => unimplemented!("property {other}"),
+        }
+    }
+
+    fn constructed(&self) {
+        self.parent_constructed();
+        self.obj().set_passthrough(!DEFAULT_DRAW);
+    }
+}
+
+impl GstObjectImpl for AttentionMeter {}
+
+impl ElementImpl for AttentionMeter {
+    fn metadata() -> Option<&'static gst::subclass::ElementMetadata> {
+        static METADATA: LazyLock<gst::subclass::ElementMetadata> = LazyLock::new(|| {
+            gst::subclass::ElementMetadata::new(
+                "Attention meter (facekit)",
+                "Filter/Analyzer/Video",
+                "Measures the viewer's attention from facedetect's head pose (gaze frames per window); posts attention, reminder, alert, recovered and stats messages, optionally publishes them over MQTT",
+                "facekit developers",
+            )
+        });
+        Some(&*METADATA)
+    }
+
+    fn pad_templates() -> &'static [gst::PadTemplate] {
+        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
+            let caps = gst_video::VideoCapsBuilder::new()
+                .format_list(FORMATS.iter().copied())
+                .build();
+            vec![
+                gst::PadTemplate::new(
+                    "src",
+                    gst::PadDirection::Src,
+                    gst::PadPresence::Always,
+                    &caps,
+                )
+                .unwrap(),
+                gst::PadTemplate::new(
+                    "sink",
+                    gst::PadDirection::Sink,
+                    gst::PadPresence::Always,
+                    &caps,
+                )
+                .unwrap(),
+            ]
+        });
+        TEMPLATES.as_ref()
+    }
+}
+
+impl BaseTransformImpl for AttentionMeter {
+    const MODE: gst_base::subclass::BaseTransformMode =
+        gst_base::subclass::BaseTransformMode::AlwaysInPlace;
+    const PASSTHROUGH_ON_SAME_CAPS: bool = false;
+    const TRANSFORM_IP_ON_PASSTHROUGH: bool = true;
+
+    fn start(&self) -> Result<(), gst::ErrorMessage> {
+        let s = self.settings.lock().unwrap().clone();
+        let bad = |e: String| gst::error_msg!(gst::LibraryError::Settings, ("{e}"));
+        let cone = GazeCone {
+            pitch: AngleRange::parse("pitch-range", &s.pitch_range).map_err(bad)?,
+            yaw: AngleRange::parse("yaw-range", &s.yaw_range).map_err(bad)?,
+        };
+        let config = MeterConfig {
+            sample_rate: s.sample_rate,
+            window: seconds_to_ns(s.window),
+            stats_interval: seconds_to_ns(s.stats_interval),
+            threshold: s.threshold,
+        };
+        config.validate().map_err(bad)?;
+        let url = s
+            .publish
+            .as_deref()
+            .map(|u| {
+                MqttUrl::parse(u)
+                    .and_then(|url| url.check_publishable().map(|_| url))
+                    .map_err(|e| bad(format!("publish: {e}")))
+            })
+            .transpose()?;
+        let history = s.history_location.as_ref().map(PathBuf::from);
+        let history = match history {
+            Some(path) => match history::check_writable(&path) {
+                Ok(()) => Some(path),
+                Err(e) => {
+                    gst::element_imp_warning!(
+                        self,
+                        gst::ResourceError::OpenWrite,
+                        ("{e}; attention is measured but no history is kept")
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
+        let viewer_id = s
+            .viewer_id
+            .clone()
+            .unwrap_or_else(|| self.obj().name().to_string());
+        *self.state.lock().unwrap() = Some(State {
+            cone,
+            config,
+            viewer_id,
+            course: s.course.clone(),
+            history,
+            sampler: Sampler::new(config),
+            machine: ReminderMachine::default(),
+            stats: StatsCollector::new(config.stats_interval),
+            started_unix: None,
+            clock: LessonClock::default(),
+            last_end: None,
+            info: None,
+            last_attention: None,
+            font: None,
+            warned_missing: false,
+            warned_no_time: false,
+            warned_config: false,
+            warnings: Vec::new(),
+            finished: false,
+        });
+        if let Some(url) = url {
+            let weak = self.obj().downgrade();
+            let shown = url.to_string();
+            let dropped = self.dropped.clone();
+            dropped.store(0, Ordering::Relaxed);
+            let link = MqttLink::publisher(&url, s.publish_queue as usize, move |event| {
+                let Some(obj) = weak.upgrade() else { return };
+                match event {
+                    LinkEvent::Down(e) => gst::element_warning!(
+                        obj,
+                        gst::ResourceError::OpenWrite,
+                        ("cannot reach the MQTT broker of {shown}: {e}; attention messages are dropped while it is down (retrying every second), video keeps flowing")
+                    ),
+                    LinkEvent::Connected => {
+                        let lost = dropped.swap(0, Ordering::Relaxed);
+                        gst::info!(
+                            CAT,
+                            obj = obj,
+                            "connected to {shown} ({lost} messages dropped before)"
+                        );
+                    }
+                    _ => {}
+                }
+            });
+            *self.link.lock().unwrap() = Some(link);
+        }
+        gst::info!(CAT, imp = self, "started: {s:?}");
+        Ok(())
+    }
+
+    fn stop(&self) -> Result<(), gst::ErrorMessage> {
+        // A pipeline stopped before EOS still posts its last window and keeps its history.
+        self.finish_lesson();
+        *self.state.lock().unwrap() = None;
+        if let Some(link) = self.link.lock().unwrap().take()
+            && !link.close(FLUSH_TIMEOUT)
+        {
+            gst::warning!(CAT, imp = self, "MQTT link did not close in time");
+        }
+        Ok(())
+    }
+
+    fn set_caps(&self, incaps: &gst::Caps, _outcaps: &gst::Caps) -> Result<(), gst::LoggableError> {
+        let info = gst_video::VideoInfo::from_caps(incaps)
+            .map_err(|_| gst::loggable_error!(CAT, "invalid caps {incaps}"))?;
+        if let Some(state) = self.state.lock().unwrap().as_mut() {
+            state.info = Some(info);
+        }
+        Ok(())
+    }
+
+    fn sink_event(&self, event: gst::Event) -> bool {
+        if let gst::EventView::Eos(_) = event.view() {
+            self.finish_lesson();
+        }
+        self.parent_sink_event(event)
+    }
+
+    fn transform_ip_passthrough(
+        &self,
+        buf: &gst::Buffer,
+    ) -> Result<gst::FlowSuccess, gst::FlowError> {
+        self.process(buf);
+        Ok(gst::FlowSuccess::Ok)
+    }
+
+    fn transform_ip(&self, buf: &mut gst::BufferRef) -> Result<gst::FlowSuccess, gst::FlowError> {
+        self.process(buf);
+        if self.settings.lock().unwrap().draw {
+            let mut guard = self.state.lock().unwrap();
+            let warnings = match guard.as_mut() {
+                Some(state) => {
+                    self.draw_cue(state, buf);
+                    std::mem::take(&mut state.warnings)
+                }
+                None => Vec::new(),
+            };
+            drop(guard);
+            for w in warnings {
+                gst::element_imp_warning!(self, gst::ResourceError::NotFound, ("{w}"));
+            }
+        }
+        Ok(gst::FlowSuccess::Ok)
+    }
+}

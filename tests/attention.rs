@@ -1,0 +1,949 @@
+//! attentionmeter and attentionoverlay on real media, with a real mosquitto broker on loopback.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use gst::prelude::*;
+use gst_video::prelude::*;
+use gstfacekit::attention::messages::AttentionEvent;
+use gstfacekit::attention::paint::OverlayLayout;
+
+const S: u64 = 1_000_000_000;
+
+fn plugin_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("facekit-attention-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    let _ = std::fs::remove_file(&p);
+    p
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A mosquitto started for one test on 127.0.0.1 and a free port; killed on drop.
+struct Broker {
+    child: Child,
+    port: u16,
+}
+
+impl Broker {
+    fn start() -> Self {
+        let port = free_port();
+        let conf = tmp(&format!("mosquitto-{port}.conf"));
+        std::fs::write(
+            &conf,
+            format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"),
+        )
+        .unwrap();
+        let bin = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .expect("mosquitto missing: run scripts/setup.sh (Debian package mosquitto)");
+        let child = Command::new(bin)
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start mosquitto");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "mosquitto did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, port }
+    }
+
+    fn url(&self, topic: &str) -> String {
+        format!("mqtt://127.0.0.1:{}/{topic}", self.port)
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Default, Debug)]
+struct Outcome {
+    events: Vec<AttentionEvent>,
+    others: Vec<gst::Structure>,
+    warnings: Vec<String>,
+    error: Option<String>,
+    frames: usize,
+}
+
+/// Runs a pipeline (its sink named `sink`, an appsink) to EOS; `feed` may push into it.
+fn run(description: &str, feed: impl FnOnce(&gst::Pipeline)) -> Outcome {
+    common::init();
+    let pipeline = gst::parse::launch(description)
+        .unwrap_or_else(|e| panic!("bad pipeline '{description}': {e}"))
+        .downcast::<gst::Pipeline>()
+        .unwrap();
+    let frames = Arc::new(Mutex::new(0usize));
+    if let Some(sink) = pipeline.by_name("sink") {
+        let sink = sink.downcast::<gst_app::AppSink>().unwrap();
+        sink.set_property("sync", false);
+        let f = frames.clone();
+        sink.set_callbacks(
+            gst_app::AppSinkCallbacks::builder()
+                .new_sample(move |s| {
+                    s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                    *f.lock().unwrap() += 1;
+                    Ok(gst::FlowSuccess::Ok)
+                })
+                .build(),
+        );
+    }
+    feed(&pipeline);
+    let mut out = Outcome::default();
+    if pipeline.set_state(gst::State::Playing).is_err() {
+        out.error = Some("state change failed".into());
+    }
+    let bus = pipeline.bus().unwrap();
+    for msg in bus.iter_timed(gst::ClockTime::from_seconds(90)) {
+        match msg.view() {
+            gst::MessageView::Eos(_) => break,
+            gst::MessageView::Error(e) => {
+                out.error = Some(e.error().to_string());
+                break;
+            }
+            gst::MessageView::Warning(w) => out.warnings.push(w.error().to_string()),
+            gst::MessageView::Element(e) => {
+                let s = e.structure().unwrap();
+                match AttentionEvent::try_from(s) {
+                    Ok(ev) => out.events.push(ev),
+                    Err(_) => out.others.push(s.to_owned()),
+                }
+            }
+            _ => {}
+        }
+    }
+    pipeline.set_state(gst::State::Null).unwrap();
+    // Messages posted while stopping (the EOS-less path) are still on the bus.
+    while let Some(msg) = bus.pop() {
+        if let gst::MessageView::Element(e) = msg.view()
+            && let Ok(ev) = AttentionEvent::try_from(e.structure().unwrap())
+        {
+            out.events.push(ev);
+        }
+    }
+    out.frames = *frames.lock().unwrap();
+    out
+}
+
+fn windows(out: &Outcome) -> Vec<(u64, u32, u32, f64, bool)> {
+    out.events
+        .iter()
+        .filter_map(|e| match e {
+            AttentionEvent::Attention(r) => {
+                Some((r.window_index, r.sampled, r.gaze, r.attention, r.complete))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn sequence(out: &Outcome) -> Vec<(String, u64)> {
+    out.events
+        .iter()
+        .filter_map(|e| match e {
+            AttentionEvent::Reminder(r)
+            | AttentionEvent::Alert(r)
+            | AttentionEvent::Recovered(r) => Some((e.name().to_string(), r.window_index)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Carphone frames (176x144 RGB) and a flat grey frame with no face.
+fn clip_frames() -> (usize, usize, Vec<Vec<u8>>, Vec<u8>) {
+    let frames = common::rgb_frames(&common::carphone_source());
+    let (w, h) = (frames[0].0, frames[0].1);
+    let grey = vec![128u8; w * h * 3];
+    (w, h, frames.into_iter().map(|f| f.2).collect(), grey)
+}
+
+/// Pushes `frames` (RGB, tightly packed) at `fps` through `chain` from an appsrc.
+fn run_clip(w: usize, h: usize, fps: u64, frames: &[&[u8]], chain: &str) -> Outcome {
+    let desc = format!(
+        "appsrc name=src format=time max-bytes=0 caps=video/x-raw,format=RGB,width={w},height={h},framerate={fps}/1 \
+         ! {chain} ! appsink name=sink"
+    );
+    let frames: Vec<Vec<u8>> = frames.iter().map(|f| f.to_vec()).collect();
+    run(&desc, move |p| {
+        let src = p
+            .by_name("src")
+            .unwrap()
+            .downcast::<gst_app::AppSrc>()
+            .unwrap();
+        let stride = (w * 3).div_ceil(4) * 4;
+        for (i, f) in frames.iter().enumerate() {
+            let mut padded = vec![0u8; stride * h];
+            for y in 0..h {
+                padded[y * stride..y * stride + w * 3]
+                    .copy_from_slice(&f[y * w * 3..(y + 1) * w * 3]);
+            }
+            let mut buf = gst::Buffer::from_mut_slice(padded);
+            let b = buf.get_mut().unwrap();
+            b.set_pts(gst::ClockTime::from_nseconds(i as u64 * S / fps));
+            b.set_duration(gst::ClockTime::from_nseconds(S / fps));
+            src.push_buffer(buf).unwrap();
+        }
+        src.end_of_stream().unwrap();
+    })
+}
+
+const DETECT: &str = "videoconvert ! facedetect hold-frames=0";
+/// Wide enough that every carphone frame's pose counts: the gaze test then depends on the face.
+const WIDE: &str = "pitch-range=-60,60 yaw-range=-60,60";
+
+#[test]
+fn interleaved_clip_gives_exact_attention_and_reminder_alert_recovered_sequence() {
+    let (w, h, faces, grey) = clip_frames();
+    // 2 fps, sample-rate 1: even frames are sampled, odd frames must not count. Windows of
+    // 5 s = 5 sampled frames; gaze frames per window follow the script below.
+    let script = [5usize, 1, 0, 4, 2, 2, 5];
+    let mut clip: Vec<&[u8]> = Vec::new();
+    let mut next_face = 0;
+    for (wi, gaze) in script.iter().enumerate() {
+        for k in 0..5 {
+            let sampled_is_face = k < *gaze;
+            let mut face = || {
+                next_face += 1;
+                faces[next_face % faces.len()].as_slice()
+            };
+            clip.push(if sampled_is_face { face() } else { &grey });
+            // Distractor between samples: the opposite of the sampled frame.
+            clip.push(if sampled_is_face { &grey } else { face() });
+        }
+        let _ = wi;
+    }
+    let out = run_clip(
+        w,
+        h,
+        2,
+        &clip,
+        &format!(
+            "{DETECT} ! attentionmeter viewer-id=anna course=c1 sample-rate=1 window=5 stats-interval=10 threshold=0.5 {WIDE}"
+        ),
+    );
+    assert_eq!(out.error, None);
+    assert_eq!(out.frames, 70, "every frame passes");
+    let got = windows(&out);
+    let expected: Vec<(u64, u32, u32, f64, bool)> = script
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (i as u64, 5, *g as u32, *g as f64 / 5.0, true))
+        .collect();
+    assert_eq!(got, expected, "attention per window");
+    assert_eq!(
+        sequence(&out),
+        vec![
+            ("attention-reminder".to_string(), 1),
+            ("attention-alert".to_string(), 2),
+            ("attention-recovered".to_string(), 3),
+            ("attention-reminder".to_string(), 4),
+            ("attention-alert".to_string(), 5),
+            ("attention-recovered".to_string(), 6),
+        ]
+    );
+    // The alert carries the viewer and the value; the state after each window.
+    let alert = out
+        .events
+        .iter()
+        .find_map(|e| match e {
+            AttentionEvent::Alert(r) => Some(r.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!((alert.viewer_id.as_str(), alert.attention), ("anna", 0.0));
+    assert_eq!(alert.state, "reminded");
+    assert_eq!((alert.window_start, alert.window_end), (10 * S, 15 * S));
+    // Stats every 10 s (two windows each) and at EOS.
+    let stats: Vec<_> = out
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            AttentionEvent::Stats(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    let values: Vec<Vec<f64>> = stats.iter().map(|s| s.values.clone()).collect();
+    assert_eq!(
+        values,
+        vec![vec![1.0, 0.2], vec![0.0, 0.8], vec![0.4, 0.4], vec![1.0]]
+    );
+    assert!(stats[..3].iter().all(|s| !s.is_final) && stats[3].is_final);
+    let lesson = &stats[3].lesson;
+    assert_eq!(
+        (lesson.windows, lesson.min, lesson.max),
+        (7, Some(0.0), Some(1.0))
+    );
+    assert!((lesson.mean.unwrap() - 3.8 / 7.0).abs() < 1e-9);
+    assert_eq!(lesson.histogram, vec![1, 0, 1, 0, 2, 0, 0, 0, 1, 2]);
+}
+
+#[test]
+fn carphone_pose_decides_gaze_and_default_sampling_is_one_per_second() {
+    // The real clip (a frontal driver: pitch -2..17, yaw -10..12 degrees, inside the default
+    // ranges): 120 frames at 29.97 fps (0 to 3.97 s). sample-rate 1 samples 4 frames
+    // (t = 0, 1, 2, 3 s) in one 60 s window flushed at EOS as partial; windows of 1 s at 5
+    // samples/s give 4 complete windows; a yaw range the face never reaches gives 0.
+    let src = common::carphone_source();
+    let chain = |props: &str| {
+        format!("{src} ! {DETECT} ! attentionmeter viewer-id=v {props} ! appsink name=sink")
+    };
+    let attentive = run(&chain(""), |_| {});
+    assert_eq!(windows(&attentive), vec![(0, 4, 4, 1.0, false)]);
+    assert!(
+        sequence(&attentive).is_empty(),
+        "a partial window drives no reminder"
+    );
+    let away = run(&chain("yaw-range=80,90 window=1 sample-rate=5"), |_| {});
+    let w = windows(&away);
+    assert_eq!(w.len(), 4, "{w:?}");
+    assert!(
+        w.iter().all(|x| x.1 == 5 && x.2 == 0 && x.3 == 0.0 && x.4),
+        "{w:?}"
+    );
+    assert_eq!(
+        sequence(&away),
+        vec![
+            ("attention-reminder".to_string(), 0),
+            ("attention-alert".to_string(), 1),
+            ("attention-alert".to_string(), 2),
+            ("attention-alert".to_string(), 3),
+        ]
+    );
+    assert_eq!(away.frames, 120);
+}
+
+#[test]
+fn bad_values_give_clear_errors_and_warnings() {
+    let base = "videotestsrc num-buffers=3 ! attentionmeter";
+    for (props, needle) in [
+        ("pitch-range=\"\"", "pitch-range is empty"),
+        ("yaw-range=30,-30", "inverted"),
+        ("pitch-range=up,down", "not a number"),
+        ("window=0", "window"),
+        ("sample-rate=0", "sample-rate"),
+        ("sample-rate=0.01 window=10", "once per window"),
+        ("stats-interval=0", "stats-interval"),
+        ("publish=http://x/y", "mqtt://"),
+        ("publish=mqtt://127.0.0.1:1883/a/#", "wildcards"),
+    ] {
+        let out = run(&format!("{base} {props} ! appsink name=sink"), |_| {});
+        let e = out.error.unwrap_or_else(|| panic!("{props}: no error"));
+        assert!(e.contains(needle), "{props}: '{e}' lacks '{needle}'");
+    }
+    // threshold outside 0..1 is refused by the property itself (GLib names it) and the
+    // pipeline runs with the default.
+    let r = Command::new("gst-launch-1.0")
+        .args([
+            "videotestsrc",
+            "num-buffers=2",
+            "!",
+            "attentionmeter",
+            "threshold=1.5",
+            "!",
+            "fakesink",
+        ])
+        .env("GST_PLUGIN_PATH", plugin_dir())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(stderr.contains("threshold"), "{stderr}");
+    // No facedetect before: a warning that says what to add; frames keep flowing.
+    let out = run(&format!("{base} ! appsink name=sink"), |_| {});
+    assert_eq!(out.error, None);
+    assert_eq!(out.frames, 3);
+    assert!(
+        out.warnings.iter().any(|w| w.contains("put facedetect")),
+        "{:?}",
+        out.warnings
+    );
+    // Unwritable history: a warning, attention still measured.
+    let out = run(
+        &format!(
+            "{} ! {DETECT} ! attentionmeter history-location=/nonexistent/dir/h.jsonl ! appsink name=sink",
+            common::carphone_source()
+        ),
+        |_| {},
+    );
+    assert_eq!(out.error, None);
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.contains("/nonexistent/dir/h.jsonl")),
+        "{:?}",
+        out.warnings
+    );
+    assert_eq!(windows(&out).len(), 1);
+    // Overlay: bad URL and missing font are errors that say how to fix them.
+    let out = run(
+        "videotestsrc num-buffers=1 ! attentionoverlay subscribe=mqtt://h ! appsink name=sink",
+        |_| {},
+    );
+    assert!(out.error.unwrap().contains("no topic"));
+    let out = run(
+        "videotestsrc num-buffers=1 ! attentionoverlay font=/nonexistent.ttf ! appsink name=sink",
+        |_| {},
+    );
+    assert!(out.error.unwrap().contains("fonts-dejavu-core"));
+}
+
+#[test]
+fn broker_down_at_start_is_a_warning_and_video_keeps_flowing() {
+    let port = free_port();
+    let started = Instant::now();
+    let out = run(
+        &format!(
+            "{} ! {DETECT} ! attentionmeter window=1 sample-rate=5 publish=mqtt://127.0.0.1:{port}/t ! appsink name=sink",
+            common::carphone_source()
+        ),
+        |_| {},
+    );
+    assert_eq!(out.error, None);
+    assert_eq!(out.frames, 120);
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.contains("cannot reach the MQTT broker") && w.contains(&port.to_string())),
+        "{:?}",
+        out.warnings
+    );
+    assert_eq!(windows(&out).len(), 4, "messages still on the bus");
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+fn red_pixels(sample: &gst::Sample, region: gstfacekit::attention::paint::Rect) -> usize {
+    let info = gst_video::VideoInfo::from_caps(sample.caps().unwrap()).unwrap();
+    let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(sample.buffer().unwrap(), &info)
+        .unwrap();
+    let stride = frame.plane_stride()[0] as usize;
+    let data = frame.plane_data(0).unwrap();
+    let mut n = 0;
+    for y in region.y as usize..(region.y + region.h) as usize {
+        for x in region.x as usize..(region.x + region.w) as usize {
+            let p = &data[y * stride + x * 3..y * stride + x * 3 + 3];
+            if p[0] > 150 && p[1] < 110 && p[2] < 110 {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+#[test]
+fn viewers_publish_over_mosquitto_and_the_presenter_sees_alerts_and_gets_a_report() {
+    let broker = Broker::start();
+    let url = broker.url("course/42/attention");
+    let history = tmp("history.jsonl");
+    let report = tmp("report.svg");
+    let viewer = |id: &str, props: &str| {
+        format!(
+            "{} ! {DETECT} ! attentionmeter viewer-id={id} course=c42 window=1 sample-rate=5 history-location={} publish={url} {props} ! appsink name=sink",
+            common::carphone_source(),
+            history.display()
+        )
+    };
+    // A previous lesson of the course, by a real viewer pipeline: the presenter's history.
+    let previous = run(&viewer("earlier", WIDE), |_| {});
+    assert_eq!(previous.error, None);
+    assert!(
+        std::fs::read_to_string(&history)
+            .unwrap()
+            .contains("\"viewer-id\":\"earlier\"")
+    );
+
+    common::init();
+    let presenter = gst::parse::launch(&format!(
+        "videotestsrc is-live=true pattern=black ! video/x-raw,format=I420,width=640,height=360,framerate=10/1 \
+         ! attentionoverlay subscribe={url} course=c42 history-location={} report-location={} \
+         ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink max-buffers=2 drop=true",
+        history.display(),
+        report.display()
+    ))
+    .unwrap()
+    .downcast::<gst::Pipeline>()
+    .unwrap();
+    let sink = presenter
+        .by_name("sink")
+        .unwrap()
+        .downcast::<gst_app::AppSink>()
+        .unwrap();
+    presenter.set_state(gst::State::Playing).unwrap();
+    let bus = presenter.bus().unwrap();
+    let subscribed = bus
+        .iter_timed(gst::ClockTime::from_seconds(10))
+        .any(|m| match m.view() {
+            gst::MessageView::Element(e) => {
+                e.structure().unwrap().name() == "attentionoverlay-subscribed"
+            }
+            gst::MessageView::Error(e) => panic!("presenter: {}", e.error()),
+            _ => false,
+        });
+    assert!(subscribed, "presenter never subscribed");
+    let latest = |sink: &gst_app::AppSink| {
+        // Drain to a fresh frame.
+        let mut last = None;
+        let deadline = Instant::now() + Duration::from_millis(400);
+        while Instant::now() < deadline {
+            if let Some(s) = sink.try_pull_sample(gst::ClockTime::from_mseconds(50)) {
+                last = Some(s);
+            }
+        }
+        last.expect("presenter frames")
+    };
+    let layout = OverlayLayout::new(640, 360);
+    let before = latest(&sink);
+    assert_eq!(
+        red_pixels(&before, layout.alerts),
+        0,
+        "alerts drawn before any viewer"
+    );
+
+    // Three viewers; one never looks at the screen (its yaw range is never reached).
+    let mut handles = Vec::new();
+    for (id, props) in [("anna", ""), ("ben", ""), ("drifter", "yaw-range=80,90")] {
+        let desc = viewer(id, props);
+        handles.push(std::thread::spawn(move || run(&desc, |_| {})));
+    }
+    for h in handles {
+        let out = h.join().unwrap();
+        assert_eq!(out.error, None);
+        assert_eq!(out.frames, 120);
+        assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let after = latest(&sink);
+    let red = red_pixels(&after, layout.alerts);
+    assert!(
+        red > 30,
+        "no alert drawn in the alert list ({red} red pixels)"
+    );
+    assert_eq!(
+        red_pixels(&after, layout.header),
+        0,
+        "alert colour outside the alert list"
+    );
+
+    // Ask for the report now (action signal), then at EOS.
+    let overlay = presenter
+        .iterate_elements()
+        .into_iter()
+        .flatten()
+        .find(|e| e.factory().is_some_and(|f| f.name() == "attentionoverlay"))
+        .unwrap();
+    assert!(overlay.emit_by_name::<bool>("write-report", &[]));
+    presenter.send_event(gst::event::Eos::new());
+    let mut series = None;
+    for m in bus.iter_timed(gst::ClockTime::from_seconds(10)) {
+        match m.view() {
+            gst::MessageView::Element(e)
+                if e.structure().unwrap().name() == "attentionoverlay-report" =>
+            {
+                series = e.structure().unwrap().get::<u32>("series").ok();
+            }
+            gst::MessageView::Eos(_) => break,
+            gst::MessageView::Error(e) => panic!("presenter: {}", e.error()),
+            _ => {}
+        }
+    }
+    presenter.set_state(gst::State::Null).unwrap();
+    let svg = std::fs::read_to_string(&report).unwrap();
+    // 3 viewers + class mean + history of the previous lesson.
+    assert_eq!(svg.matches("class=\"series viewer\"").count(), 3);
+    assert_eq!(svg.matches("class=\"series").count(), 5);
+    assert_eq!(series, Some(5));
+    for id in ["anna", "ben", "drifter"] {
+        assert!(
+            svg.contains(&format!("data-series=\"viewer:{id}\"")),
+            "{id} missing"
+        );
+    }
+    assert!(
+        !svg.contains("viewer:earlier"),
+        "previous lesson's viewer is history only"
+    );
+    // The class curve was appended to the history for the next lesson.
+    let text = std::fs::read_to_string(&history).unwrap();
+    assert!(text.contains("\"viewer-id\":\"class\""), "{text}");
+    assert_eq!(text.lines().count(), 5, "earlier + 3 viewers + class");
+}
+
+#[test]
+fn pipeline_scripts_run_as_shipped() {
+    let broker = Broker::start();
+    let url = broker.url("course/7/attention");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let video = tmp("presenter.mp4");
+    let report = tmp("script-report.svg");
+    let mut presenter = Command::new("stdbuf")
+        .args([
+            "-oL",
+            "bash",
+            &format!("{root}/pipelines/attention-presenter.sh"),
+        ])
+        .arg(&url)
+        .arg(&video)
+        .arg(&report)
+        .arg("15") // seconds: room for the viewer script on a loaded machine
+        .env("GST_PLUGIN_PATH", plugin_dir())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(presenter.stdout.take().unwrap()).lines();
+    let mut log = String::new();
+    let ready = lines.by_ref().any(|l| {
+        let l = l.unwrap_or_default();
+        log.push_str(&l);
+        log.push('\n');
+        l.contains("attentionoverlay-subscribed")
+    });
+    assert!(ready, "presenter script did not subscribe: {log}");
+    let viewer = Command::new("bash")
+        .arg(format!("{root}/pipelines/attention-viewer.sh"))
+        .arg(&url)
+        .arg("script-viewer")
+        .arg(tmp("script-history.jsonl"))
+        .env("GST_PLUGIN_PATH", plugin_dir())
+        .output()
+        .unwrap();
+    let vout = String::from_utf8_lossy(&viewer.stdout);
+    assert!(
+        viewer.status.success(),
+        "viewer script failed: {vout}\n{}",
+        String::from_utf8_lossy(&viewer.stderr)
+    );
+    assert!(vout.contains("attention-stats"), "{vout}");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = presenter.wait().unwrap();
+    assert!(
+        status.success(),
+        "presenter script failed: {log}{}",
+        rest.join("\n")
+    );
+    let svg = std::fs::read_to_string(&report).unwrap();
+    assert_eq!(svg.matches("class=\"series viewer\"").count(), 1, "{svg}");
+    assert!(svg.contains("viewer:script-viewer"));
+    let frames = common::pull_all(&format!(
+        "filesrc location={} ! qtdemux ! h264parse ! avdec_h264 ! appsink name=sink",
+        video.display()
+    ));
+    assert!(frames.len() >= 140, "{} frames", frames.len());
+}
+
+/// Pushes JSON messages (as published) into an overlay drawing on `format` frames of
+/// `width`x`height`, returns the last frame converted to RGB.
+fn overlay_frame(format: &str, width: u32, height: u32, messages: &[String]) -> gst::Sample {
+    common::init();
+    let pipeline = gst::parse::launch(&format!(
+        "videotestsrc pattern=smpte num-buffers=3 ! video/x-raw,format={format},width={width},height={height} \
+         ! attentionoverlay name=o ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink"
+    ))
+    .unwrap()
+    .downcast::<gst::Pipeline>()
+    .unwrap();
+    let overlay = pipeline.by_name("o").unwrap();
+    for m in messages {
+        assert!(overlay.emit_by_name::<bool>("push-json", &[m]), "{m}");
+    }
+    assert!(!overlay.emit_by_name::<bool>("push-json", &[&"not json"]));
+    let sink = pipeline
+        .by_name("sink")
+        .unwrap()
+        .downcast::<gst_app::AppSink>()
+        .unwrap();
+    pipeline.set_state(gst::State::Playing).unwrap();
+    let mut last = None;
+    while let Ok(s) = sink.pull_sample() {
+        last = Some(s);
+    }
+    pipeline.set_state(gst::State::Null).unwrap();
+    last.expect("frames")
+}
+
+fn light_pixels(sample: &gst::Sample, region: gstfacekit::attention::paint::Rect) -> usize {
+    let info = gst_video::VideoInfo::from_caps(sample.caps().unwrap()).unwrap();
+    let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(sample.buffer().unwrap(), &info)
+        .unwrap();
+    let stride = frame.plane_stride()[0] as usize;
+    let data = frame.plane_data(0).unwrap();
+    let mut n = 0;
+    for y in region.y as usize..(region.y + region.h) as usize {
+        for x in region.x as usize..(region.x + region.w) as usize {
+            if data[y * stride + x * 3..y * stride + x * 3 + 3]
+                .iter()
+                .all(|v| *v > 200)
+            {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+#[test]
+fn overlay_text_is_drawn_in_i420_nv12_and_rgba_at_presenter_sizes() {
+    use gstfacekit::attention::messages::WindowReport;
+    let report = |id: &str, attention: f64| WindowReport {
+        viewer_id: id.into(),
+        course: "c".into(),
+        window_index: 0,
+        window_start: 0,
+        window_end: 60 * S,
+        sampled: 60,
+        gaze: (attention * 60.0) as u32,
+        attention,
+        threshold: 0.5,
+        state: "reminded".into(),
+        complete: true,
+    };
+    let messages: Vec<String> = [
+        AttentionEvent::Attention(report("anna", 0.9)),
+        AttentionEvent::Attention(report("bob", 0.1)),
+        AttentionEvent::Alert(report("bob", 0.1)),
+    ]
+    .iter()
+    .map(AttentionEvent::to_json)
+    .collect();
+    for (w, h) in [(640, 360), (1280, 720)] {
+        let layout = OverlayLayout::new(w, h);
+        for format in ["I420", "NV12", "RGBA"] {
+            let quiet = overlay_frame(format, w, h, &messages[..1]);
+            let alerted = overlay_frame(format, w, h, &messages);
+            let red = red_pixels(&alerted, layout.alerts);
+            // Text strokes of a 16 px font and up: dozens of pure red pixels per glyph line.
+            assert!(
+                red > 40,
+                "{format} {w}x{h}: {red} red pixels in the alert list"
+            );
+            assert_eq!(red_pixels(&quiet, layout.alerts), 0, "{format} {w}x{h}");
+            let text = light_pixels(&alerted, layout.header);
+            assert!(text > 60, "{format} {w}x{h}: header text {text} px");
+            if std::env::var_os("FACEKIT_DUMP").is_some() {
+                dump_png(&alerted, &format!("/tmp/overlay-{format}-{w}x{h}.png"));
+            }
+        }
+    }
+}
+
+fn dump_png(sample: &gst::Sample, path: &str) {
+    let pipeline = gst::parse::launch(&format!(
+        "appsrc name=src num-buffers=1 ! videoconvert ! pngenc ! filesink location={path}"
+    ))
+    .unwrap()
+    .downcast::<gst::Pipeline>()
+    .unwrap();
+    let src = pipeline
+        .by_name("src")
+        .unwrap()
+        .downcast::<gst_app::AppSrc>()
+        .unwrap();
+    src.set_caps(sample.caps().map(|c| c.to_owned()).as_ref());
+    pipeline.set_state(gst::State::Playing).unwrap();
+    src.push_buffer(sample.buffer().unwrap().to_owned())
+        .unwrap();
+    src.end_of_stream().unwrap();
+    let bus = pipeline.bus().unwrap();
+    bus.timed_pop_filtered(
+        gst::ClockTime::from_seconds(10),
+        &[gst::MessageType::Eos, gst::MessageType::Error],
+    );
+    pipeline.set_state(gst::State::Null).unwrap();
+}
+
+#[test]
+fn viewer_cue_shows_a_reminder_banner_once_reminded() {
+    // The viewer never looks at the screen: reminded after the first 1 s window.
+    let samples = common::pull_all(&format!(
+        "{} ! {DETECT} ! attentionmeter window=1 sample-rate=5 yaw-range=80,90 draw=true \
+         ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink",
+        common::carphone_source()
+    ));
+    assert_eq!(samples.len(), 120);
+    let cue = gstfacekit::attention::paint::ViewerCueLayout::new(176, 144);
+    let amber = |s: &gst::Sample| {
+        let info = gst_video::VideoInfo::from_caps(s.caps().unwrap()).unwrap();
+        let frame =
+            gst_video::VideoFrameRef::from_buffer_ref_readable(s.buffer().unwrap(), &info).unwrap();
+        let stride = frame.plane_stride()[0] as usize;
+        let data = frame.plane_data(0).unwrap();
+        let mut n = 0;
+        for y in 0..cue.banner.h as usize {
+            for x in 0..176 {
+                let p = &data[y * stride + x * 3..y * stride + x * 3 + 3];
+                if p[0] > 180 && p[1] > 90 && p[1] < 170 && p[2] < 80 {
+                    n += 1;
+                }
+            }
+        }
+        n
+    };
+    // Before the first window closes (t < 1 s): no banner; after: banner across the top.
+    assert_eq!(amber(&samples[10]), 0);
+    let banner = amber(&samples[100]);
+    assert!(
+        banner > 176 * cue.banner.h as usize / 3,
+        "banner pixels {banner}"
+    );
+}
+
+impl Broker {
+    /// A broker on a given port (to restart one where clients expect it).
+    fn start_on(port: u16) -> Self {
+        let conf = tmp(&format!("mosquitto-{port}-again.conf"));
+        std::fs::write(
+            &conf,
+            format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"),
+        )
+        .unwrap();
+        let child = Command::new("/usr/sbin/mosquitto")
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start mosquitto");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "mosquitto did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, port }
+    }
+}
+
+#[test]
+fn presenter_survives_a_broker_restart_and_keeps_receiving() {
+    let broker = Broker::start();
+    let port = broker.port;
+    let url = broker.url("course/9/attention");
+    common::init();
+    let presenter = gst::parse::launch(&format!(
+        "videotestsrc is-live=true pattern=black ! video/x-raw,format=NV12,width=640,height=360,framerate=10/1 \
+         ! attentionoverlay subscribe={url} ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink max-buffers=2 drop=true"
+    ))
+    .unwrap()
+    .downcast::<gst::Pipeline>()
+    .unwrap();
+    let sink = presenter
+        .by_name("sink")
+        .unwrap()
+        .downcast::<gst_app::AppSink>()
+        .unwrap();
+    presenter.set_state(gst::State::Playing).unwrap();
+    let bus = presenter.bus().unwrap();
+    let wait_for = |name: &str, secs: u64| {
+        bus.iter_timed(gst::ClockTime::from_seconds(secs))
+            .any(|m| match m.view() {
+                gst::MessageView::Element(e) => e.structure().unwrap().name() == name,
+                gst::MessageView::Warning(w) => {
+                    name == "warning" && w.error().to_string().contains("cannot reach")
+                }
+                gst::MessageView::Error(e) => panic!("presenter: {}", e.error()),
+                _ => false,
+            })
+    };
+    assert!(wait_for("attentionoverlay-subscribed", 10));
+    drop(broker);
+    assert!(
+        wait_for("warning", 15),
+        "no warning when the broker went away"
+    );
+    // Frames keep flowing while the broker is down.
+    let before = Instant::now();
+    let mut frames = 0;
+    while before.elapsed() < Duration::from_millis(800) {
+        if sink
+            .try_pull_sample(gst::ClockTime::from_mseconds(100))
+            .is_some()
+        {
+            frames += 1;
+        }
+    }
+    assert!(
+        frames >= 4,
+        "{frames} frames in 0.8 s while the broker is down"
+    );
+    let _broker = Broker::start_on(port);
+    assert!(
+        wait_for("attentionoverlay-subscribed", 15),
+        "no resubscription after the restart"
+    );
+    // A viewer publishing now is seen: its alert is drawn.
+    let out = run(
+        &format!(
+            "{} ! {DETECT} ! attentionmeter viewer-id=late window=1 sample-rate=5 yaw-range=80,90 publish={url} ! appsink name=sink",
+            common::carphone_source()
+        ),
+        |_| {},
+    );
+    assert_eq!(out.error, None);
+    std::thread::sleep(Duration::from_millis(500));
+    let mut last = None;
+    let deadline = Instant::now() + Duration::from_millis(400);
+    while Instant::now() < deadline {
+        if let Some(s) = sink.try_pull_sample(gst::ClockTime::from_mseconds(50)) {
+            last = Some(s);
+        }
+    }
+    presenter.set_state(gst::State::Null).unwrap();
+    let red = red_pixels(&last.unwrap(), OverlayLayout::new(640, 360).alerts);
+    assert!(red > 30, "alert after the restart not drawn ({red})");
+}
+
+#[test]
+fn overlay_handles_tiny_and_odd_frame_sizes() {
+    let alert = AttentionEvent::Alert(gstfacekit::attention::messages::WindowReport {
+        viewer_id: "x".into(),
+        course: "c".into(),
+        window_index: 1,
+        window_start: S,
+        window_end: 2 * S,
+        sampled: 5,
+        gaze: 0,
+        attention: 0.0,
+        threshold: 0.5,
+        state: "reminded".into(),
+        complete: true,
+    })
+    .to_json();
+    for (format, w, h) in [
+        ("I420", 16, 16),
+        ("I420", 641, 361),
+        ("NV12", 34, 18),
+        ("RGBA", 1, 1),
+    ] {
+        let s = overlay_frame(format, w, h, std::slice::from_ref(&alert));
+        let info = gst_video::VideoInfo::from_caps(s.caps().unwrap()).unwrap();
+        assert_eq!((info.width(), info.height()), (w, h));
+    }
+}
