@@ -86,3 +86,22 @@ pub fn canvas<'a>(
         strides,
     }
 }
+
+/// Always-present `sink` and `src` templates for raw video in [`FORMATS`], any size.
+pub fn raw_video_pad_templates() -> Vec<gst::PadTemplate> {
+    let caps = gst_video::VideoCapsBuilder::new()
+        .format_list(FORMATS.iter().copied())
+        .build();
+    ["src", "sink"]
+        .into_iter()
+        .map(|name| {
+            let direction = if name == "src" {
+                gst::PadDirection::Src
+            } else {
+                gst::PadDirection::Sink
+            };
+            gst::PadTemplate::new(name, direction, gst::PadPresence::Always, &caps)
+                .expect("valid static pad template")
+        })
+        .collect()
+}

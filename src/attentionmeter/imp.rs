@@ -20,7 +20,7 @@ use crate::attention::{
     ReminderState, Sampler, StatsCollector, Window,
 };
 use crate::meta::{self, PrimaryFace};
-use crate::video::{FORMATS, canvas, layout_of};
+use crate::video::{canvas, layout_of};
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     gst::DebugCategory::new(
@@ -598,27 +598,8 @@ impl ElementImpl for AttentionMeter {
     }
 
     fn pad_templates() -> &'static [gst::PadTemplate] {
-        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
-            let caps = gst_video::VideoCapsBuilder::new()
-                .format_list(FORMATS.iter().copied())
-                .build();
-            vec![
-                gst::PadTemplate::new(
-                    "src",
-                    gst::PadDirection::Src,
-                    gst::PadPresence::Always,
-                    &caps,
-                )
-                .unwrap(),
-                gst::PadTemplate::new(
-                    "sink",
-                    gst::PadDirection::Sink,
-                    gst::PadPresence::Always,
-                    &caps,
-                )
-                .unwrap(),
-            ]
-        });
+        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> =
+            LazyLock::new(crate::video::raw_video_pad_templates);
         TEMPLATES.as_ref()
     }
 }

@@ -15,7 +15,7 @@ use crate::attention::messages::AttentionEvent;
 use crate::attention::mqtt::{LinkEvent, MqttLink, MqttUrl};
 use crate::attention::paint::{self, OverlayLayout, Painter, TextFont};
 use crate::attention::{ClassBoard, report};
-use crate::video::{FORMATS, canvas, layout_of};
+use crate::video::{canvas, layout_of};
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     gst::DebugCategory::new(
@@ -428,27 +428,8 @@ impl ElementImpl for AttentionOverlay {
     }
 
     fn pad_templates() -> &'static [gst::PadTemplate] {
-        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
-            let caps = gst_video::VideoCapsBuilder::new()
-                .format_list(FORMATS.iter().copied())
-                .build();
-            vec![
-                gst::PadTemplate::new(
-                    "src",
-                    gst::PadDirection::Src,
-                    gst::PadPresence::Always,
-                    &caps,
-                )
-                .unwrap(),
-                gst::PadTemplate::new(
-                    "sink",
-                    gst::PadDirection::Sink,
-                    gst::PadPresence::Always,
-                    &caps,
-                )
-                .unwrap(),
-            ]
-        });
+        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> =
+            LazyLock::new(crate::video::raw_video_pad_templates);
         TEMPLATES.as_ref()
     }
 }

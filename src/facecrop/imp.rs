@@ -13,7 +13,7 @@ use super::{FaceCropMessage, Fit, OnMissing, Primary};
 use crate::crop::{self, CameraTable, ConfigError, Size, SizeSource, Smoother, Window};
 use crate::image::Layout;
 use crate::meta::{self, FrameMarker, PrimaryFace};
-use crate::video::{FORMATS, layout_of};
+use crate::video::layout_of;
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     gst::DebugCategory::new(
@@ -436,27 +436,8 @@ impl ElementImpl for FaceCrop {
     }
 
     fn pad_templates() -> &'static [gst::PadTemplate] {
-        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
-            let caps = gst_video::VideoCapsBuilder::new()
-                .format_list(FORMATS.iter().copied())
-                .build();
-            vec![
-                gst::PadTemplate::new(
-                    "src",
-                    gst::PadDirection::Src,
-                    gst::PadPresence::Always,
-                    &caps,
-                )
-                .unwrap(),
-                gst::PadTemplate::new(
-                    "sink",
-                    gst::PadDirection::Sink,
-                    gst::PadPresence::Always,
-                    &caps,
-                )
-                .unwrap(),
-            ]
-        });
+        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> =
+            LazyLock::new(crate::video::raw_video_pad_templates);
         TEMPLATES.as_ref()
     }
 }

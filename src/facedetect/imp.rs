@@ -15,7 +15,7 @@ use crate::image::Layout;
 use crate::inference;
 use crate::messages::{FaceDetectMessage, FaceEntry};
 use crate::meta::{self, AnalysisStatus, Face, FrameMarker};
-use crate::video::{FORMATS, canvas, image_view, layout_of};
+use crate::video::{canvas, image_view, layout_of};
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     gst::DebugCategory::new(
@@ -355,27 +355,8 @@ impl ElementImpl for FaceDetect {
     }
 
     fn pad_templates() -> &'static [gst::PadTemplate] {
-        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
-            let caps = gst_video::VideoCapsBuilder::new()
-                .format_list(FORMATS.iter().copied())
-                .build();
-            vec![
-                gst::PadTemplate::new(
-                    "src",
-                    gst::PadDirection::Src,
-                    gst::PadPresence::Always,
-                    &caps,
-                )
-                .unwrap(),
-                gst::PadTemplate::new(
-                    "sink",
-                    gst::PadDirection::Sink,
-                    gst::PadPresence::Always,
-                    &caps,
-                )
-                .unwrap(),
-            ]
-        });
+        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> =
+            LazyLock::new(crate::video::raw_video_pad_templates);
         TEMPLATES.as_ref()
     }
 }

@@ -14,7 +14,7 @@ use crate::quality::{
     self, AutoWeights, Crop, FaceQuality, FaceRegion, FileFormat, Keyframe, KeyframeSelector,
     MaskKind, RegionCopy, Status, Weights, WindowLimits,
 };
-use crate::video::{FORMATS, image_view, layout_of};
+use crate::video::{image_view, layout_of};
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     gst::DebugCategory::new(
@@ -415,27 +415,8 @@ impl ElementImpl for FaceQualityFilter {
     }
 
     fn pad_templates() -> &'static [gst::PadTemplate] {
-        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
-            let caps = gst_video::VideoCapsBuilder::new()
-                .format_list(FORMATS.iter().copied())
-                .build();
-            vec![
-                gst::PadTemplate::new(
-                    "src",
-                    gst::PadDirection::Src,
-                    gst::PadPresence::Always,
-                    &caps,
-                )
-                .unwrap(),
-                gst::PadTemplate::new(
-                    "sink",
-                    gst::PadDirection::Sink,
-                    gst::PadPresence::Always,
-                    &caps,
-                )
-                .unwrap(),
-            ]
-        });
+        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> =
+            LazyLock::new(crate::video::raw_video_pad_templates);
         TEMPLATES.as_ref()
     }
 }
