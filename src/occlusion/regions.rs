@@ -99,8 +99,10 @@ pub fn format_region_list(regions: &[Region]) -> String {
 
 // Mesh indices on the image-left side of the face (plus midline points); the other side is
 // taken through the mesh's mirror pairs.
+// The eye opening and the ring of points around it (lids and socket).
 const EYE: &[u16] = &[
-    33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246,
+    33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246, 130, 25, 110, 24,
+    23, 22, 26, 112, 243, 190, 56, 28, 27, 29, 30, 247,
 ];
 const BROW: &[u16] = &[70, 63, 105, 66, 107, 55, 65, 52, 53, 46];
 const NOSE: &[u16] = &[
@@ -360,27 +362,31 @@ impl RegionShapes {
         &self.polygons[region.index()]
     }
 
-    /// The centre, size (along and across the face's eye line) of a region's polygons:
-    /// where a sticker for it goes.
+    /// The centre and size (along and across the face's eye line) of a region's polygons
+    /// taken together: where a sticker for it goes.
     pub fn oriented_box(&self, region: Region) -> Option<([f32; 2], [f32; 2])> {
-        let polys = self.get(region);
-        let pts: Vec<[f32; 2]> = polys.iter().flatten().copied().collect();
-        if pts.is_empty() {
-            return None;
-        }
-        let (s, c) = self.roll.sin_cos();
-        // Coordinates in the face frame: along the eye line and down the face.
-        let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
-        for p in &pts {
-            let a = p[0] * c + p[1] * s;
-            let b = -p[0] * s + p[1] * c;
-            lo = [lo[0].min(a), lo[1].min(b)];
-            hi = [hi[0].max(a), hi[1].max(b)];
-        }
-        let (ca, cb) = ((lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0);
-        let centre = [ca * c - cb * s, ca * s + cb * c];
-        Some((centre, [hi[0] - lo[0], hi[1] - lo[1]]))
+        let pts: Vec<[f32; 2]> = self.get(region).iter().flatten().copied().collect();
+        oriented_box(&pts, self.roll)
     }
+}
+
+/// The centre and size of the smallest box turned by `roll` (radians) around `pts`.
+pub fn oriented_box(pts: &[[f32; 2]], roll: f32) -> Option<([f32; 2], [f32; 2])> {
+    if pts.is_empty() {
+        return None;
+    }
+    let (s, c) = roll.sin_cos();
+    // Coordinates in the face frame: along the eye line and down the face.
+    let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+    for p in pts {
+        let a = p[0] * c + p[1] * s;
+        let b = -p[0] * s + p[1] * c;
+        lo = [lo[0].min(a), lo[1].min(b)];
+        hi = [hi[0].max(a), hi[1].max(b)];
+    }
+    let (ca, cb) = ((lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0);
+    let centre = [ca * c - cb * s, ca * s + cb * c];
+    Some((centre, [hi[0] - lo[0], hi[1] - lo[1]]))
 }
 
 #[cfg(test)]
