@@ -27,8 +27,8 @@ pub mod attentionmeter;
 pub mod attentionoverlay;
 pub mod facecrop;
 pub mod facedetect;
-pub mod facequality;
 pub mod faceocclude;
+pub mod facequality;
 pub mod video;
 
 pub use messages::{FaceDetectMessage, FaceEntry};

@@ -8,12 +8,14 @@ use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 use gst_video::prelude::*;
 
-use super::{LevelMessage, OnMissing, Style, StickerSetChoice};
+use super::{LevelMessage, OnMissing, StickerSetChoice, Style};
 use crate::image::Layout;
 use crate::meta::{self, Face};
 use crate::occlusion::levels::face_masks;
 use crate::occlusion::regions::{format_region_list, oriented_box, parse_region_list};
-use crate::occlusion::{Behaviour, Coverage, LevelPlan, Planes, Policy, Region, RegionShapes, StickerSet};
+use crate::occlusion::{
+    Behaviour, Coverage, LevelPlan, Planes, Policy, Region, RegionShapes, StickerSet,
+};
 use crate::video::{FORMATS, layout_of};
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
@@ -38,7 +40,7 @@ const DEFAULT_ON_MISSING: OnMissing = OnMissing::BlurFrame;
 /// Blur radius at full strength, as a fraction of the face box width.
 const BLUR_RADIUS_PER_FACE_WIDTH: f32 = 0.15;
 /// Fail-closed whole-frame obfuscation: cells across the frame's long side.
-const FRAME_CELLS: f32 = 24.0;
+const FRAME_CELLS: f32 = 12.0;
 /// Stickers are drawn this much larger than the region they cover.
 const FACE_STICKER_SCALE: f32 = 1.15;
 const REGION_STICKER_SCALE: f32 = 1.3;
@@ -184,7 +186,10 @@ impl FaceOcclude {
         let full_radius = (BLUR_RADIUS_PER_FACE_WIDTH * b.width).max(1.0);
         match s.style {
             Style::Blur => {
-                planes.blur(&mask, full_radius * intensity * (s.blur_strength as f32 / 100.0));
+                planes.blur(
+                    &mask,
+                    full_radius * intensity * (s.blur_strength as f32 / 100.0),
+                );
             }
             Style::Pixelate => {
                 let cell = b.width / s.pixelate_blocks.max(1) as f32 * intensity;
@@ -204,7 +209,9 @@ impl FaceOcclude {
                     return;
                 }
                 for &r in coverage.covered.iter().filter(|r| **r != Region::Face) {
-                    let Some(st) = s.stickers.get(r) else { continue };
+                    let Some(st) = s.stickers.get(r) else {
+                        continue;
+                    };
                     for poly in shapes.get(r) {
                         if let Some((c, size)) = oriented_box(poly, shapes.roll) {
                             let k = REGION_STICKER_SCALE;
@@ -224,7 +231,12 @@ impl FaceOcclude {
         let msg = LevelMessage {
             level: applied.level,
             max_level: applied.max_level,
-            covered: applied.coverage.covered.iter().map(|r| r.name().to_string()).collect(),
+            covered: applied
+                .coverage
+                .covered
+                .iter()
+                .map(|r| r.name().to_string())
+                .collect(),
             unlocked: applied
                 .coverage
                 .uncovered
@@ -490,8 +502,13 @@ impl ElementImpl for FaceOcclude {
                 .format_list(FORMATS.iter().copied())
                 .build();
             vec![
-                gst::PadTemplate::new("src", gst::PadDirection::Src, gst::PadPresence::Always, &caps)
-                    .unwrap(),
+                gst::PadTemplate::new(
+                    "src",
+                    gst::PadDirection::Src,
+                    gst::PadPresence::Always,
+                    &caps,
+                )
+                .unwrap(),
                 gst::PadTemplate::new(
                     "sink",
                     gst::PadDirection::Sink,
@@ -525,7 +542,11 @@ impl BaseTransformImpl for FaceOcclude {
         let info = gst_video::VideoInfo::from_caps(incaps)
             .map_err(|_| gst::loggable_error!(CAT, "invalid caps {incaps}"))?;
         if layout_of(info.format()).is_none() {
-            return Err(gst::loggable_error!(CAT, "unsupported format {}", info.format()));
+            return Err(gst::loggable_error!(
+                CAT,
+                "unsupported format {}",
+                info.format()
+            ));
         }
         gst::debug!(CAT, imp = self, "caps {incaps}");
         self.state.lock().unwrap().info = Some(info);
@@ -560,7 +581,8 @@ impl BaseTransformImpl for FaceOcclude {
         let frame_faces = match meta::read_frame(buf) {
             Ok(f) if f.marker.as_ref().is_some_and(|m| m.analysed()) => Ok(f.faces),
             Ok(f) => Err(match f.marker {
-                None => "the buffer was never analysed by facedetect (put facedetect upstream)".to_string(),
+                None => "the buffer was never analysed by facedetect (put facedetect upstream)"
+                    .to_string(),
                 Some(m) => format!(
                     "face analysis failed on this buffer ({})",
                     m.error.unwrap_or_else(|| "no reason given".into())
@@ -601,7 +623,7 @@ impl BaseTransformImpl for FaceOcclude {
                                 let cell = (w.max(h) as f32 / FRAME_CELLS).max(2.0);
                                 let all = crate::occlusion::Mask::full(w, h);
                                 planes.pixelate(&all, cell);
-                                planes.blur(&all, cell / 2.0);
+                                planes.blur(&all, cell);
                             })?;
                         }
                         OnMissing::Drop => result = Ok(gst_base::BASE_TRANSFORM_FLOW_DROPPED),
@@ -626,13 +648,21 @@ impl FaceOcclude {
         f: impl FnOnce(&mut Planes),
     ) -> Result<(), gst::FlowError> {
         let Ok(mut frame) = gst_video::VideoFrameRef::from_buffer_ref_writable(buf, info) else {
-            gst::element_imp_error!(self, gst::StreamError::Failed, ["cannot map the frame writable"]);
+            gst::element_imp_error!(
+                self,
+                gst::StreamError::Failed,
+                ["cannot map the frame writable"]
+            );
             return Err(gst::FlowError::Error);
         };
         let canvas = crate::video::canvas(&mut frame, layout);
         let (width, height, strides) = (canvas.width, canvas.height, canvas.strides);
         let Some(mut planes) = Planes::new(layout, width, height, canvas.planes, strides) else {
-            gst::element_imp_error!(self, gst::StreamError::Format, ["frame planes are smaller than the caps say"]);
+            gst::element_imp_error!(
+                self,
+                gst::StreamError::Format,
+                ["frame planes are smaller than the caps say"]
+            );
             return Err(gst::FlowError::Error);
         };
         f(&mut planes);

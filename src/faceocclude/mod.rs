@@ -14,7 +14,10 @@ mod imp;
 pub enum Style {
     #[enum_value(name = "Gaussian-like blur (blur-strength)", nick = "blur")]
     Blur = 0,
-    #[enum_value(name = "Pixelation (pixelate-blocks cells across the face)", nick = "pixelate")]
+    #[enum_value(
+        name = "Pixelation (pixelate-blocks cells across the face)",
+        nick = "pixelate"
+    )]
     Pixelate = 1,
     #[enum_value(name = "Solid colour (fill-color)", nick = "fill")]
     Fill = 2,
@@ -126,13 +129,16 @@ impl TryFrom<&gst::StructureRef> for LevelMessage {
                 })
                 .collect()
         };
-        let get_err = |name: &str, e: gst::structure::GetError<_>| format!("{LEVEL_MESSAGE}.{name}: {e}");
+        let get_err =
+            |name: &str, e: gst::structure::GetError<_>| format!("{LEVEL_MESSAGE}.{name}: {e}");
         Ok(Self {
             level: s.get("level").map_err(|e| get_err("level", e))?,
             max_level: s.get("max-level").map_err(|e| get_err("max-level", e))?,
             covered: strings("covered")?,
             unlocked: strings("unlocked")?,
-            from_policy: s.get("from-policy").map_err(|e| get_err("from-policy", e))?,
+            from_policy: s
+                .get("from-policy")
+                .map_err(|e| get_err("from-policy", e))?,
             intensity: s.get("intensity").map_err(|e| get_err("intensity", e))?,
             timestamp: s
                 .get::<Option<gst::ClockTime>>("timestamp")

@@ -54,7 +54,11 @@ impl LevelPlan {
         let level = self.level.min(self.max_level());
         if self.priority.is_empty() {
             let intensity = (1.0 - level as f64 * self.level_step).max(0.0);
-            let intensity = if level >= self.max_level() { 0.0 } else { intensity };
+            let intensity = if level >= self.max_level() {
+                0.0
+            } else {
+                intensity
+            };
             let covered = if self.unlock.contains(&Region::Face) || intensity <= 0.0 {
                 Vec::new()
             } else {
@@ -99,8 +103,10 @@ pub fn face_masks(
     if coverage.nothing() {
         return (Mask::empty(), None);
     }
-    let grown = |r: Region| -> Vec<Polygon> { shapes.get(r).iter().map(|p| grow(p, margin)).collect() };
-    let covered: Vec<(Region, Vec<Polygon>)> = coverage.covered.iter().map(|&r| (r, grown(r))).collect();
+    let grown =
+        |r: Region| -> Vec<Polygon> { shapes.get(r).iter().map(|p| grow(p, margin)).collect() };
+    let covered: Vec<(Region, Vec<Polygon>)> =
+        coverage.covered.iter().map(|&r| (r, grown(r))).collect();
     let refs: Vec<&[[f32; 2]]> = covered
         .iter()
         .flat_map(|(_, polys)| polys.iter().map(|p| p.as_slice()))
@@ -193,17 +199,38 @@ mod tests {
     #[test]
     fn covered_face_gets_holes_for_uncovered_regions() {
         let pts = crate::occlusion::regions::tests_support::reference_points();
-        let shapes = RegionShapes::new(Some("mediapipe-468"), &pts, [200.0, 150.0, 200.0, 300.0], None);
+        let shapes = RegionShapes::new(
+            Some("mediapipe-468"),
+            &pts,
+            [200.0, 150.0, 200.0, 300.0],
+            None,
+        );
         let nose = [pts[1][0] as usize, pts[1][1] as usize];
         let cheekbone = {
             let p = pts[50];
             [p[0] as usize, p[1] as usize]
         };
-        let (mask, holes) = face_masks(&shapes, &plan(&[Nose, Face], &[], 1).coverage(), 4.0, 600, 600);
+        let (mask, holes) = face_masks(
+            &shapes,
+            &plan(&[Nose, Face], &[], 1).coverage(),
+            4.0,
+            600,
+            600,
+        );
         assert_eq!(mask.at(nose[0], nose[1]), 0, "uncovered nose shows");
-        assert_eq!(mask.at(cheekbone[0], cheekbone[1]), 255, "rest of the face covered");
+        assert_eq!(
+            mask.at(cheekbone[0], cheekbone[1]),
+            255,
+            "rest of the face covered"
+        );
         assert_eq!(holes.unwrap().at(nose[0], nose[1]), 255);
-        let (mask, holes) = face_masks(&shapes, &plan(&[Nose, Face], &[], 0).coverage(), 4.0, 600, 600);
+        let (mask, holes) = face_masks(
+            &shapes,
+            &plan(&[Nose, Face], &[], 0).coverage(),
+            4.0,
+            600,
+            600,
+        );
         assert_eq!(mask.at(nose[0], nose[1]), 255);
         assert!(holes.is_none());
         // The margin grows covered regions.

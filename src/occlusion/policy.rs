@@ -73,12 +73,8 @@ impl Behaviour {
     /// Records an event: `amount` is added to the counter, except `reading` which keeps the
     /// highest progress reported. Unknown kinds and negative or non-finite amounts are refused.
     pub fn record(&mut self, kind: &str, amount: f64) -> Result<(), String> {
-        let counter = Counter::parse(kind.trim()).ok_or_else(|| {
-            format!(
-                "unknown behaviour '{kind}' (one of: {})",
-                Counter::names()
-            )
-        })?;
+        let counter = Counter::parse(kind.trim())
+            .ok_or_else(|| format!("unknown behaviour '{kind}' (one of: {})", Counter::names()))?;
         if !amount.is_finite() || amount < 0.0 {
             return Err(format!(
                 "behaviour '{kind}' amount {amount} must be a finite number >= 0"
@@ -231,7 +227,10 @@ impl Policy {
                 }
                 let err = |at: usize, message: String| PolicyError {
                     line: line_no + 1,
-                    column: raw_line[..(rule_start + at).min(raw_line.len())].chars().count() + 1,
+                    column: raw_line[..(rule_start + at).min(raw_line.len())]
+                        .chars()
+                        .count()
+                        + 1,
                     message,
                     text: raw_line.to_string(),
                 };
@@ -296,11 +295,17 @@ impl Policy {
                     break;
                 }
                 other => {
-                    return Err(err(t.at, format!("expected 'and' or '->', found '{other}'")));
+                    return Err(err(
+                        t.at,
+                        format!("expected 'and' or '->', found '{other}'"),
+                    ));
                 }
             }
         }
-        let t = next(i, "an action ('level N', 'level max' or 'unlock REGION,...')")?;
+        let t = next(
+            i,
+            "an action ('level N', 'level max' or 'unlock REGION,...')",
+        )?;
         let action = match t.text {
             "level" => {
                 let v = next(i + 1, "a level number or 'max'")?;
@@ -347,7 +352,10 @@ impl Policy {
         if let Some(t) = toks.get(i) {
             return Err(err(
                 t.at,
-                format!("unexpected '{}' after the action (rules are separated by ';')", t.text),
+                format!(
+                    "unexpected '{}' after the action (rules are separated by ';')",
+                    t.text
+                ),
             ));
         }
         Ok(Rule { conditions, action })
@@ -424,7 +432,11 @@ mod tests {
     #[test]
     fn behaviour_refuses_unknown_kinds_and_bad_amounts() {
         let mut b = Behaviour::default();
-        assert!(b.record("hugs", 1.0).unwrap_err().contains("unknown behaviour 'hugs'"));
+        assert!(
+            b.record("hugs", 1.0)
+                .unwrap_err()
+                .contains("unknown behaviour 'hugs'")
+        );
         assert!(b.record("likes", -1.0).is_err());
         assert!(b.record("likes", f64::NAN).is_err());
         assert_eq!(b, Behaviour::default());
@@ -439,8 +451,18 @@ mod tests {
             ("likes >= 1 level 1", 1, 12, "expected 'and' or '->'"),
             ("likes >= 1 -> promote 1", 1, 15, "expected an action"),
             ("likes >= 1 -> level high", 1, 21, "expected a level number"),
-            ("likes >= 1 -> level 1; tips > 2 -> unlock ears", 1, 43, "expected a region"),
-            ("likes >= 1 -> level 1\ntips > 2 ->", 2, 12, "found the end of the rule"),
+            (
+                "likes >= 1 -> level 1; tips > 2 -> unlock ears",
+                1,
+                43,
+                "expected a region",
+            ),
+            (
+                "likes >= 1 -> level 1\ntips > 2 ->",
+                2,
+                12,
+                "found the end of the rule",
+            ),
             ("likes >= 1 -> level 1 2", 1, 23, "unexpected '2'"),
         ];
         for (text, line, column, what) in cases {

@@ -79,7 +79,9 @@ impl Mask {
             .iter()
             .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p[1]), b.max(p[1])));
         let row0 = (ymin - 0.5).ceil().max(self.y0 as f32) as usize;
-        let row1 = ((ymax - 0.5).floor() + 1.0).min((self.y0 + self.h) as f32).max(0.0) as usize;
+        let row1 = ((ymax - 0.5).floor() + 1.0)
+            .min((self.y0 + self.h) as f32)
+            .max(0.0) as usize;
         for y in row0..row1 {
             let yc = y as f32 + 0.5;
             let (mut xl, mut xr) = (f32::MAX, f32::MIN);
@@ -95,7 +97,9 @@ impl Mask {
                 continue;
             }
             let c0 = (xl - 0.5).ceil().max(self.x0 as f32) as usize;
-            let c1 = ((xr - 0.5).floor() + 1.0).min((self.x0 + self.w) as f32).max(0.0) as usize;
+            let c1 = ((xr - 0.5).floor() + 1.0)
+                .min((self.x0 + self.w) as f32)
+                .max(0.0) as usize;
             let row = (y - self.y0) * self.w;
             for x in c0..c1 {
                 self.data[row + x - self.x0] = value;
@@ -208,7 +212,11 @@ impl<'a> Planes<'a> {
         let [p0, p1, p2] = planes;
         let (cw, ch) = (width.div_ceil(2), height.div_ceil(2));
         let mk = |data: &'a mut [u8], stride, bpp, sub, channels: Vec<(usize, Channel)>, w, h| {
-            let need = if h == 0 { 0 } else { (h - 1) * stride + w * bpp };
+            let need = if h == 0 {
+                0
+            } else {
+                (h - 1) * stride + w * bpp
+            };
             (data.len() >= need && stride >= w * bpp).then_some(Plane {
                 data,
                 stride,
@@ -483,7 +491,9 @@ mod tests {
                     .collect();
                 let before = p.clone();
                 {
-                    let [a, b, c] = &mut p[..] else { unreachable!() };
+                    let [a, b, c] = &mut p[..] else {
+                        unreachable!()
+                    };
                     let mut planes = Planes::new(layout, w, h, [a, b, c], strides).unwrap();
                     match style {
                         0 => planes.blur(&mask, 3.0),
@@ -512,7 +522,10 @@ mod tests {
                         }
                     }
                 }
-                assert!(changed_inside > 50, "{layout:?} style {style}: {changed_inside}");
+                assert!(
+                    changed_inside > 50,
+                    "{layout:?} style {style}: {changed_inside}"
+                );
                 if layout == Layout::BGRA {
                     // Alpha bytes untouched.
                     for i in (3..p[0].len()).step_by(4) {
@@ -534,8 +547,14 @@ mod tests {
         };
         let before = spread(&data);
         {
-            let mut planes =
-                Planes::new(Layout::RGB, w, h, [&mut data, &mut [], &mut []], [w * 3, 0, 0]).unwrap();
+            let mut planes = Planes::new(
+                Layout::RGB,
+                w,
+                h,
+                [&mut data, &mut [], &mut []],
+                [w * 3, 0, 0],
+            )
+            .unwrap();
             planes.blur(&full, 6.0);
         }
         assert!(spread(&data) < before / 10.0);
@@ -560,7 +579,16 @@ mod tests {
     #[test]
     fn short_planes_are_refused() {
         let mut small = vec![0u8; 10];
-        assert!(Planes::new(Layout::RGB, 4, 4, [&mut small, &mut [], &mut []], [12, 0, 0]).is_none());
+        assert!(
+            Planes::new(
+                Layout::RGB,
+                4,
+                4,
+                [&mut small, &mut [], &mut []],
+                [12, 0, 0]
+            )
+            .is_none()
+        );
     }
 
     #[test]
@@ -573,9 +601,21 @@ mod tests {
         let mut keep = Mask::covering(w, h, &[&keep_sq]);
         keep.fill_convex(&keep_sq, 255);
         {
-            let mut planes =
-                Planes::new(Layout::RGB, w, h, [&mut data, &mut [], &mut []], [w * 3, 0, 0]).unwrap();
-            planes.sticker(&st, [20.0, 20.0], [4.0, 20.0], std::f32::consts::FRAC_PI_2, Some(&keep));
+            let mut planes = Planes::new(
+                Layout::RGB,
+                w,
+                h,
+                [&mut data, &mut [], &mut []],
+                [w * 3, 0, 0],
+            )
+            .unwrap();
+            planes.sticker(
+                &st,
+                [20.0, 20.0],
+                [4.0, 20.0],
+                std::f32::consts::FRAC_PI_2,
+                Some(&keep),
+            );
         }
         let lit = |x: usize, y: usize| data[(y * w + x) * 3] == 255;
         assert!(lit(28, 20) && lit(21, 21));

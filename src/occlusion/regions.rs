@@ -161,7 +161,8 @@ pub fn convex_hull(points: &[[f32; 2]]) -> Polygon {
             Box::new(pts.iter().rev())
         };
         for &p in iter {
-            while hull.len() >= start + 2 && cross(hull[hull.len() - 2], hull[hull.len() - 1], p) <= 0.0
+            while hull.len() >= start + 2
+                && cross(hull[hull.len() - 2], hull[hull.len() - 1], p) <= 0.0
             {
                 hull.pop();
             }
@@ -239,7 +240,8 @@ impl RegionShapes {
         let xy = |i: usize| [points[i][0], points[i][1]];
         match scheme {
             Some("mediapipe-468") if points.len() >= 468 => {
-                let hull_of = |idx: &[usize]| convex_hull(&idx.iter().map(|&i| xy(i)).collect::<Vec<_>>());
+                let hull_of =
+                    |idx: &[usize]| convex_hull(&idx.iter().map(|&i| xy(i)).collect::<Vec<_>>());
                 let pair = |side: &[u16]| {
                     let a: Vec<usize> = side.iter().map(|&i| i as usize).collect();
                     vec![hull_of(&a), hull_of(&mirrored(side))]
@@ -318,12 +320,8 @@ impl RegionShapes {
         let mut polygons: [Vec<Polygon>; 8] = Default::default();
         let [x, y, w, h] = bbox;
         // The detector box hugs the face; its inscribed ellipse grown by 10% covers it.
-        polygons[Region::Face.index()] = vec![ellipse(
-            [x + w / 2.0, y + h / 2.0],
-            u,
-            w * 0.55,
-            h * 0.6,
-        )];
+        polygons[Region::Face.index()] =
+            vec![ellipse([x + w / 2.0, y + h / 2.0], u, w * 0.55, h * 0.6)];
         polygons[Region::Eyes.index()] = vec![
             ellipse(eye_a, u, 0.3 * d, 0.18 * d),
             ellipse(eye_b, u, 0.3 * d, 0.18 * d),
@@ -337,19 +335,16 @@ impl RegionShapes {
             mid[0] + (nose[0] - mid[0]) * 0.6,
             mid[1] + (nose[1] - mid[1]) * 0.6,
         ];
-        polygons[Region::Nose.index()] = vec![ellipse(
-            nose_c,
-            u,
-            0.25 * d,
-            (0.55 * nose_len).max(0.2 * d),
-        )];
+        polygons[Region::Nose.index()] =
+            vec![ellipse(nose_c, u, 0.25 * d, (0.55 * nose_len).max(0.2 * d))];
         let mouth_half = mouth_width.map(|w| 0.6 * w).unwrap_or(0.45 * d);
         polygons[Region::Mouth.index()] = vec![ellipse(mouth, u, mouth_half, 0.22 * d)];
         polygons[Region::Cheeks.index()] = vec![
             ellipse(at(eye_a, -0.1, 0.6), u, 0.28 * d, 0.3 * d),
             ellipse(at(eye_b, 0.1, 0.6), u, 0.28 * d, 0.3 * d),
         ];
-        polygons[Region::Forehead.index()] = vec![ellipse(at(mid, 0.0, -0.8), u, 0.85 * d, 0.35 * d)];
+        polygons[Region::Forehead.index()] =
+            vec![ellipse(at(mid, 0.0, -0.8), u, 0.85 * d, 0.35 * d)];
         polygons[Region::Chin.index()] = vec![ellipse(at(mouth, 0.0, 0.5), u, 0.5 * d, 0.25 * d)];
         Self {
             polygons,
@@ -425,7 +420,12 @@ mod tests {
     #[test]
     fn mesh_regions_sit_where_a_face_has_them() {
         let pts = reference_points();
-        let shapes = RegionShapes::new(Some("mediapipe-468"), &pts, [200.0, 150.0, 200.0, 300.0], None);
+        let shapes = RegionShapes::new(
+            Some("mediapipe-468"),
+            &pts,
+            [200.0, 150.0, 200.0, 300.0],
+            None,
+        );
         assert!(shapes.from_mesh);
         assert!(shapes.roll.abs() < 0.05);
         let c = |r: Region| centroid(&shapes.get(r).iter().flatten().copied().collect::<Vec<_>>());
@@ -461,7 +461,10 @@ mod tests {
         }
         // The nose tip is in the nose, the eye corners are not.
         assert!(inside(&shapes.get(Region::Nose)[0], [pts[1][0], pts[1][1]]));
-        assert!(!inside(&shapes.get(Region::Nose)[0], [pts[33][0], pts[33][1]]));
+        assert!(!inside(
+            &shapes.get(Region::Nose)[0],
+            [pts[33][0], pts[33][1]]
+        ));
     }
 
     #[test]
@@ -475,7 +478,12 @@ mod tests {
                 [300.0 + x * co - y * s, 300.0 + x * s + y * co, p[2]]
             })
             .collect();
-        let shapes = RegionShapes::new(Some("mediapipe-468"), &pts, [200.0, 150.0, 200.0, 300.0], None);
+        let shapes = RegionShapes::new(
+            Some("mediapipe-468"),
+            &pts,
+            [200.0, 150.0, 200.0, 300.0],
+            None,
+        );
         assert!((shapes.roll - angle).abs() < 0.05, "{}", shapes.roll);
         let (_, size) = shapes.oriented_box(Region::Mouth).unwrap();
         // The mouth is wider than tall in the face's own frame even when the head is rolled.
@@ -495,7 +503,16 @@ mod tests {
         ];
         for (scheme, pts) in [
             (Some("blazeface-6"), &kp[..]),
-            (Some("centerface-5"), &[kp[0], kp[1], kp[2], [140.0, 195.0, 0.0], [160.0, 195.0, 0.0]][..]),
+            (
+                Some("centerface-5"),
+                &[
+                    kp[0],
+                    kp[1],
+                    kp[2],
+                    [140.0, 195.0, 0.0],
+                    [160.0, 195.0, 0.0],
+                ][..],
+            ),
             (None, &[][..]),
         ] {
             let shapes = RegionShapes::new(scheme, pts, bbox, None);
@@ -520,12 +537,22 @@ mod tests {
         assert_eq!(parse_region_list("  ").unwrap(), vec![]);
         let e = parse_region_list("eyes,nosee").unwrap_err();
         assert!(e.contains("item 2 'nosee'"), "{e}");
-        assert!(parse_region_list("eyes,,mouth").unwrap_err().contains("item 2 is empty"));
+        assert!(
+            parse_region_list("eyes,,mouth")
+                .unwrap_err()
+                .contains("item 2 is empty")
+        );
     }
 
     #[test]
     fn hull_and_grow() {
-        let sq = convex_hull(&[[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0], [5.0, 5.0]]);
+        let sq = convex_hull(&[
+            [0.0, 0.0],
+            [10.0, 0.0],
+            [10.0, 10.0],
+            [0.0, 10.0],
+            [5.0, 5.0],
+        ]);
         assert_eq!(sq.len(), 4);
         let g = grow(&sq, (2.0f32).sqrt());
         for p in g {

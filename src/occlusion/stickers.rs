@@ -189,15 +189,21 @@ impl StickerSet {
                 let white = [250, 245, 235, 255];
                 let pink = [250, 150, 170, 255];
                 let mut face = Sticker::transparent(S);
-                face.paint(fur, |u, v| triangle_sdf(u, v, [[0.08, 0.45], [0.18, 0.0], [0.42, 0.2]]));
-                face.paint(fur, |u, v| triangle_sdf(u, v, [[0.58, 0.2], [0.82, 0.0], [0.92, 0.45]]));
+                face.paint(fur, |u, v| {
+                    triangle_sdf(u, v, [[0.08, 0.45], [0.18, 0.0], [0.42, 0.2]])
+                });
+                face.paint(fur, |u, v| {
+                    triangle_sdf(u, v, [[0.58, 0.2], [0.82, 0.0], [0.92, 0.45]])
+                });
                 face.ellipse([0.5, 0.56], [0.48, 0.44], fur);
                 face.ellipse([0.5, 0.74], [0.22, 0.15], white);
                 face.ellipse([0.33, 0.48], [0.09, 0.07], [90, 200, 60, 255]);
                 face.ellipse([0.67, 0.48], [0.09, 0.07], [90, 200, 60, 255]);
                 face.ellipse([0.33, 0.48], [0.02, 0.065], black);
                 face.ellipse([0.67, 0.48], [0.02, 0.065], black);
-                face.paint(pink, |u, v| triangle_sdf(u, v, [[0.44, 0.62], [0.56, 0.62], [0.5, 0.69]]));
+                face.paint(pink, |u, v| {
+                    triangle_sdf(u, v, [[0.44, 0.62], [0.56, 0.62], [0.5, 0.69]])
+                });
                 set.insert(Region::Face, face);
                 let mut eye = Sticker::transparent(S);
                 eye.ellipse([0.5, 0.5], [0.5, 0.45], black);
@@ -209,7 +215,9 @@ impl StickerSet {
                 set.insert(Region::Brows, brow);
                 let mut nose = Sticker::transparent(S);
                 nose.ellipse([0.5, 0.5], [0.5, 0.5], fur);
-                nose.paint(pink, |u, v| triangle_sdf(u, v, [[0.2, 0.5], [0.8, 0.5], [0.5, 0.85]]));
+                nose.paint(pink, |u, v| {
+                    triangle_sdf(u, v, [[0.2, 0.5], [0.8, 0.5], [0.5, 0.85]])
+                });
                 set.insert(Region::Nose, nose);
                 let mut mouth = Sticker::transparent(S);
                 mouth.ellipse([0.5, 0.5], [0.5, 0.48], white);
@@ -302,12 +310,12 @@ mod tests {
         assert_eq!(st.rgba[4], 60);
         let e = StickerSet::from_spec("lips=/x.png").unwrap_err();
         assert!(e.contains("'lips' is not a region"), "{e}");
-        let e = StickerSet::from_spec(&format!("eyes={}", dir.join("none.png").display()))
-            .unwrap_err();
+        let e =
+            StickerSet::from_spec(&format!("eyes={}", dir.join("none.png").display())).unwrap_err();
         assert!(e.contains("cannot open sticker"), "{e}");
         std::fs::write(dir.join("bad.png"), b"not a png").unwrap();
-        let e = StickerSet::from_spec(&format!("eyes={}", dir.join("bad.png").display()))
-            .unwrap_err();
+        let e =
+            StickerSet::from_spec(&format!("eyes={}", dir.join("bad.png").display())).unwrap_err();
         assert!(e.contains("not a readable PNG"), "{e}");
         let _ = std::fs::remove_dir_all(dir);
     }
