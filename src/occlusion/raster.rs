@@ -333,8 +333,8 @@ impl<'a> Planes<'a> {
                                 n += 1;
                             }
                         }
-                        if n > 0 {
-                            let mean = ((sum + n / 2) / n) as u8;
+                        if let Some(mean) = (sum + n / 2).checked_div(n) {
+                            let mean = mean as u8;
                             for y in by..ey {
                                 for x in bx..ex {
                                     if pm.at(x, y) != 0 {

@@ -93,9 +93,9 @@ impl Sticker {
                 let o = (y * self.width + x) * 4;
                 let old_a = self.rgba[o + 3] as f32 / 255.0;
                 let out_a = cover + old_a * (1.0 - cover);
-                for c in 0..3 {
+                for (c, &value) in rgba.iter().take(3).enumerate() {
                     let old = self.rgba[o + c] as f32 * old_a * (1.0 - cover);
-                    self.rgba[o + c] = ((rgba[c] as f32 * cover + old) / out_a).round() as u8;
+                    self.rgba[o + c] = ((value as f32 * cover + old) / out_a).round() as u8;
                 }
                 self.rgba[o + 3] = (out_a * 255.0).round() as u8;
             }
