@@ -91,8 +91,8 @@ impl LevelPlan {
 }
 
 /// The masks of one face: what to occlude, and the uncovered holes cut out of a covered
-/// face (stickers leave those alone too). Covered regions grow by `margin` pixels; holes do
-/// not, so the covered rest of the face never shrinks.
+/// face (stickers leave those alone too). Covered regions grow by `margin` pixels, except
+/// into uncovered regions; where two regions' own polygons overlap, covered wins.
 pub fn face_masks(
     shapes: &RegionShapes,
     coverage: &Coverage,
@@ -112,11 +112,15 @@ pub fn face_masks(
         .flat_map(|(_, polys)| polys.iter().map(|p| p.as_slice()))
         .collect();
     let mut mask = Mask::covering(width, height, &refs);
-    let mut holes = None;
-    if let Some((_, face)) = covered.iter().find(|(r, _)| *r == Region::Face) {
-        for p in face {
+    for (_, polys) in &covered {
+        for p in polys {
             mask.fill_convex(p, 255);
         }
+    }
+    // Uncovered regions are cut out of a covered face and out of the margins of covered
+    // regions (a margin never eats into what a viewer was given) ...
+    let mut holes = None;
+    if coverage.covered.contains(&Region::Face) {
         let open: Vec<&Polygon> = coverage
             .uncovered
             .iter()
@@ -133,14 +137,12 @@ pub fn face_masks(
             holes = Some(hole);
         }
     }
-    // Covered regions win over holes where they overlap (fail-closed).
-    for (r, polys) in &covered {
-        if *r != Region::Face {
-            for p in polys {
-                mask.fill_convex(p, 255);
-                if let Some(h) = holes.as_mut() {
-                    h.fill_convex(p, 0);
-                }
+    // ... but a covered region's own pixels stay covered where regions overlap (fail-closed).
+    for &r in coverage.covered.iter().filter(|r| **r != Region::Face) {
+        for p in shapes.get(r) {
+            mask.fill_convex(p, 255);
+            if let Some(h) = holes.as_mut() {
+                h.fill_convex(p, 0);
             }
         }
     }
