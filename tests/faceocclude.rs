@@ -557,3 +557,94 @@ fn works_in_place_on_every_format_and_refuses_bad_input() {
     el.set_property("stickers", "face=/nonexistent.png");
     assert_eq!(el.property::<String>("stickers"), "");
 }
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A level change every second on a live (clock-synced) looped clip. Runs 30 s here;
+/// `bench/occlusion-soak.sh` runs it for 10 minutes (FACEKIT_SOAK_SECONDS=600).
+#[test]
+fn level_changes_every_second_neither_leak_nor_stall() {
+    init();
+    let seconds: u64 = std::env::var("FACEKIT_SOAK_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30);
+    let raw = std::env::temp_dir().join(format!("facekit-soak-{}.i420", std::process::id()));
+    let decoded = pull_all(&format!(
+        "{} ! video/x-raw,format=I420,width=176,height=144 ! appsink name=sink",
+        carphone_source()
+    ));
+    let mut bytes = Vec::new();
+    for s in &decoded {
+        bytes.extend_from_slice(&s.buffer().unwrap().map_readable().unwrap());
+    }
+    std::fs::write(&raw, bytes).unwrap();
+    let pipeline = gst::parse::launch(&format!(
+        "multifilesrc location={} loop=true ! rawvideoparse format=i420 width=176 height=144 framerate=30/1 \
+         ! facedetect updates=none ! faceocclude name=o priority=eyes,mouth,nose,face ! fakesink name=sink sync=true",
+        raw.display()
+    ))
+    .unwrap()
+    .downcast::<gst::Pipeline>()
+    .unwrap();
+    let frames = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let f2 = frames.clone();
+    pipeline
+        .by_name("sink")
+        .unwrap()
+        .static_pad("sink")
+        .unwrap()
+        .add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+            f2.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            gst::PadProbeReturn::Ok
+        });
+    let occlude = pipeline.by_name("o").unwrap();
+    let bus = pipeline.bus().unwrap();
+    pipeline.set_state(gst::State::Playing).unwrap();
+    let (mut rss_warm, mut level_messages, mut last_frames) = (0u64, 0usize, 0u64);
+    for i in 0..seconds {
+        std::thread::sleep(Duration::from_secs(1));
+        occlude.set_property("level", (i % 5) as u32);
+        while let Some(msg) = bus.pop() {
+            match msg.view() {
+                gst::MessageView::Error(e) => panic!("soak error at {i} s: {}", e.error()),
+                gst::MessageView::Element(e)
+                    if e.structure().is_some_and(|s| s.name() == "faceocclude-level") =>
+                {
+                    level_messages += 1
+                }
+                _ => {}
+            }
+        }
+        let now = frames.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(now > last_frames, "stalled at {i} s ({now} frames)");
+        last_frames = now;
+        if i == 4.min(seconds - 1) {
+            rss_warm = rss_kib();
+        }
+    }
+    pipeline.set_state(gst::State::Null).unwrap();
+    let _ = std::fs::remove_file(&raw);
+    let rss_end = rss_kib();
+    let total = frames.load(std::sync::atomic::Ordering::Relaxed);
+    println!(
+        "soak: {seconds} s, {total} frames ({:.1} fps), {level_messages} level messages, RSS after warm-up {} KiB, at end {} KiB (growth {} KiB)",
+        total as f64 / seconds as f64,
+        rss_warm,
+        rss_end,
+        rss_end as i64 - rss_warm as i64
+    );
+    assert!(total as f64 >= seconds as f64 * 30.0 * 0.9, "only {total} frames in {seconds} s");
+    assert!(level_messages as u64 >= seconds - 2, "{level_messages} level messages");
+    assert!(
+        rss_end < rss_warm + 16 * 1024,
+        "memory grew from {rss_warm} to {rss_end} KiB"
+    );
+}
