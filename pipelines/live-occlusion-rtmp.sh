@@ -56,9 +56,16 @@ command -v nginx >/dev/null || { echo "nginx missing: run scripts/setup.sh (Debi
 WORK="$(mktemp -d /tmp/facekit-rtmp.XXXXXX)"
 NGINX_PID=""
 GST_PID=""
+stop_pid() { # pid: SIGINT (gst-launch -e sends EOS), then SIGKILL after 5 s
+  kill -INT "$1" 2>/dev/null || return 0
+  for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
 cleanup() {
-  [ -n "$GST_PID" ] && kill -INT "$GST_PID" 2>/dev/null && wait "$GST_PID" 2>/dev/null || true
-  if [ -f "$WORK/nginx.pid" ]; then kill -QUIT "$(cat "$WORK/nginx.pid")" 2>/dev/null || true; fi
+  [ -n "$GST_PID" ] && stop_pid "$GST_PID"
+  # SIGTERM: nginx's fast shutdown (SIGQUIT would wait for connected players).
+  if [ -f "$WORK/nginx.pid" ]; then kill -TERM "$(cat "$WORK/nginx.pid")" 2>/dev/null || true; fi
   [ -n "$NGINX_PID" ] && wait "$NGINX_PID" 2>/dev/null || true
   rm -rf "$WORK"
 }

@@ -568,9 +568,40 @@ fn rss_kib() -> u64 {
 }
 
 /// A level change every second on a live (clock-synced) looped clip. Runs 30 s here;
-/// `bench/occlusion-soak.sh` runs it for 10 minutes (FACEKIT_SOAK_SECONDS=600).
+/// `bench/occlusion-soak.sh` runs it for 10 minutes (FACEKIT_SOAK_SECONDS=600). The soak
+/// runs in a child process of its own so other tests' allocations do not blur its RSS.
 #[test]
 fn level_changes_every_second_neither_leak_nor_stall() {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "soak_child",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .output()
+        .expect("run the soak child");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in text
+        .lines()
+        .filter_map(|l| l.find("soak:").map(|i| &l[i..]))
+    {
+        println!("{line}");
+    }
+    assert!(
+        out.status.success() && text.contains("1 passed"),
+        "soak failed:\n{text}"
+    );
+}
+
+#[test]
+#[ignore = "run in its own process by level_changes_every_second_neither_leak_nor_stall"]
+fn soak_child() {
     init();
     let seconds: u64 = std::env::var("FACEKIT_SOAK_SECONDS")
         .ok()
@@ -616,7 +647,8 @@ fn level_changes_every_second_neither_leak_nor_stall() {
             match msg.view() {
                 gst::MessageView::Error(e) => panic!("soak error at {i} s: {}", e.error()),
                 gst::MessageView::Element(e)
-                    if e.structure().is_some_and(|s| s.name() == "faceocclude-level") =>
+                    if e.structure()
+                        .is_some_and(|s| s.name() == "faceocclude-level") =>
                 {
                     level_messages += 1
                 }
@@ -641,10 +673,127 @@ fn level_changes_every_second_neither_leak_nor_stall() {
         rss_end,
         rss_end as i64 - rss_warm as i64
     );
-    assert!(total as f64 >= seconds as f64 * 30.0 * 0.9, "only {total} frames in {seconds} s");
-    assert!(level_messages as u64 >= seconds - 2, "{level_messages} level messages");
+    assert!(
+        total as f64 >= seconds as f64 * 30.0 * 0.9,
+        "only {total} frames in {seconds} s"
+    );
+    assert!(
+        level_messages as u64 >= seconds - 2,
+        "{level_messages} level messages"
+    );
     assert!(
         rss_end < rss_warm + 16 * 1024,
         "memory grew from {rss_warm} to {rss_end} KiB"
+    );
+}
+
+/// The RGB frames (with face metadata when `detect`) of an RTMP rendition.
+fn rtmp_rgb(port: u16, level: u32, frames: usize, detect: bool) -> Vec<gst::Sample> {
+    pull_all(&format!(
+        "{} ! videoconvert ! video/x-raw,format=RGB {} ! appsink name=sink",
+        rtmp(port, level, frames),
+        if detect { "! facedetect" } else { "" }
+    ))
+}
+
+#[test]
+fn rtmp_intermediate_level_changes_exactly_its_regions() {
+    init();
+    let port = 19362;
+    // Still image, so frames of the two renditions show the same picture.
+    let _script = start_script(
+        &[
+            "--levels",
+            "2 4",
+            "--source",
+            "astronaut",
+            "--priority",
+            "eyes,mouth,nose,face",
+            "--style",
+            "fill",
+        ],
+        port,
+    );
+    let top = rtmp_rgb(port, 4, 15, true);
+    let mid = rtmp_rgb(port, 2, 15, false);
+    let (top, mid) = (top.last().unwrap(), mid.last().unwrap());
+    let faces = gstfacekit::read_frame(top.buffer().unwrap()).unwrap().faces;
+    assert_eq!(faces.len(), 1, "top level shows the face");
+    let f = &faces[0];
+    let b = f.bbox;
+    let lm = f.landmarks.as_ref().unwrap();
+    let shapes = RegionShapes::new(
+        Some(&lm.scheme),
+        &lm.to_pixels(&b),
+        [b.x, b.y, b.width, b.height],
+        None,
+    );
+    let plan = LevelPlan {
+        priority: vec![Region::Eyes, Region::Mouth, Region::Nose, Region::Face],
+        unlock: vec![],
+        level: 2,
+        level_step: 0.1,
+    };
+    let (w, h) = (512usize, 512usize);
+    let (mask, holes) = face_masks(&shapes, &plan.coverage(), 0.1 * b.width, w, h);
+    let holes = holes.unwrap();
+    let (top, mid) = (Rgb::of(top), Rgb::of(mid));
+    // Pixels 4 px or more away from any mask edge (codec and landmark jitter).
+    let stable = |m: &gstfacekit::occlusion::Mask, x: usize, y: usize| {
+        let v = m.at(x, y);
+        [
+            (-4i64, 0i64),
+            (4, 0),
+            (0, -4),
+            (0, 4),
+            (-4, -4),
+            (4, 4),
+            (-4, 4),
+            (4, -4),
+        ]
+        .iter()
+        .all(|(dx, dy)| {
+            m.at(
+                (x as i64 + dx).max(0) as usize,
+                (y as i64 + dy).max(0) as usize,
+            ) == v
+        })
+    };
+    let (mut covered, mut covered_dark, mut shown, mut shown_close, mut outside, mut outside_close) =
+        (0usize, 0usize, 0usize, 0usize, 0usize, 0usize);
+    let close = |a: [u8; 3], c: [u8; 3]| (0..3).all(|i| a[i].abs_diff(c[i]) <= 24);
+    for y in 4..h - 4 {
+        for x in 4..w - 4 {
+            if !stable(&mask, x, y) || !stable(&holes, x, y) {
+                continue;
+            }
+            let (a, c) = (top.at(x, y), mid.at(x, y));
+            if mask.at(x, y) != 0 {
+                covered += 1;
+                covered_dark += usize::from(c.iter().all(|&v| v < 40));
+            } else if holes.at(x, y) != 0 {
+                shown += 1;
+                shown_close += usize::from(close(a, c));
+            } else {
+                outside += 1;
+                outside_close += usize::from(close(a, c));
+            }
+        }
+    }
+    println!(
+        "covered {covered_dark}/{covered} dark, eyes+mouth {shown_close}/{shown} as top level, outside {outside_close}/{outside}"
+    );
+    assert!(shown > 100, "eyes and mouth too small: {shown}");
+    assert!(
+        covered_dark * 100 >= covered * 98,
+        "covered {covered_dark}/{covered}"
+    );
+    assert!(
+        shown_close * 100 >= shown * 90,
+        "eyes/mouth {shown_close}/{shown}"
+    );
+    assert!(
+        outside_close * 100 >= outside * 98,
+        "outside {outside_close}/{outside}"
     );
 }
