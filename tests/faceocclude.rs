@@ -735,7 +735,7 @@ fn rtmp_intermediate_level_changes_exactly_its_regions() {
         level_step: 0.1,
     };
     let (w, h) = (512usize, 512usize);
-    let (mask, holes) = face_masks(&shapes, &plan.coverage(), 0.1 * b.width, w, h);
+    let (mask, holes) = face_masks(&shapes, &plan.coverage(), 0.2 * b.width, w, h);
     let holes = holes.unwrap();
     let (top, mid) = (Rgb::of(top), Rgb::of(mid));
     // Pixels 4 px or more away from any mask edge (codec and landmark jitter).

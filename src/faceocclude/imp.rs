@@ -31,9 +31,9 @@ const MAX_LEVEL_PROP: u32 = 1000;
 const DEFAULT_LEVEL_STEP: f64 = 0.1;
 const DEFAULT_STYLE: Style = Style::Blur;
 const DEFAULT_BLUR_STRENGTH: f64 = 100.0;
-const DEFAULT_PIXELATE_BLOCKS: u32 = 8;
+const DEFAULT_PIXELATE_BLOCKS: u32 = 4;
 const DEFAULT_FILL_COLOR: u32 = 0xff00_0000;
-const DEFAULT_MARGIN: f64 = 0.1;
+const DEFAULT_MARGIN: f64 = 0.2;
 const DEFAULT_STICKER_SET: StickerSetChoice = StickerSetChoice::Smiley;
 const DEFAULT_ON_MISSING: OnMissing = OnMissing::BlurFrame;
 
