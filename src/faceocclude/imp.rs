@@ -38,7 +38,7 @@ const DEFAULT_STICKER_SET: StickerSetChoice = StickerSetChoice::Smiley;
 const DEFAULT_ON_MISSING: OnMissing = OnMissing::BlurFrame;
 
 /// Blur radius at full strength, as a fraction of the face box width.
-const BLUR_RADIUS_PER_FACE_WIDTH: f32 = 0.15;
+const BLUR_RADIUS_PER_FACE_WIDTH: f32 = 0.2;
 /// Fail-closed whole-frame obfuscation: cells across the frame's long side.
 const FRAME_CELLS: f32 = 12.0;
 /// Stickers are drawn this much larger than the region they cover.
@@ -301,7 +301,7 @@ impl ObjectImpl for FaceOcclude {
                     .build(),
                 glib::ParamSpecDouble::builder("blur-strength")
                     .nick("Blur strength")
-                    .blurb("Blur strength in percent: 100 blurs with a radius of 15% of the face width")
+                    .blurb("Blur strength in percent: 100 blurs with a radius of 20% of the face width")
                     .minimum(0.0)
                     .maximum(100.0)
                     .default_value(DEFAULT_BLUR_STRENGTH)

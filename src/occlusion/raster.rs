@@ -263,15 +263,19 @@ impl<'a> Planes<'a> {
     }
 
     /// Blurs the masked pixels: three box-blur passes of `radius` frame pixels (close to a
-    /// Gaussian), computed over the mask's rectangle plus the blur's reach.
+    /// Gaussian), computed over the mask's rectangle plus the blur's reach. Large radii
+    /// blur a copy shrunk by up to radius / 3 and sample it back bilinearly: the result is
+    /// as smooth, at a fraction of the cost.
     pub fn blur(&mut self, mask: &Mask, radius: f32) {
         if mask.w == 0 || radius < 0.5 {
             return;
         }
         for plane in &mut self.planes {
             let pm = mask.subsampled(plane.sub);
-            let r = ((radius / plane.sub as f32).round() as usize).max(1);
-            let reach = 3 * r;
+            let r = (radius / plane.sub as f32).max(1.0);
+            let f = ((r / 3.0) as usize).max(1);
+            let rs = ((r / f as f32).round() as usize).max(1);
+            let reach = 3 * rs * f;
             let x0 = pm.x0.saturating_sub(reach);
             let y0 = pm.y0.saturating_sub(reach);
             let x1 = (pm.x0 + pm.w + reach).min(plane.width);
@@ -280,29 +284,51 @@ impl<'a> Planes<'a> {
             if w == 0 || h == 0 {
                 continue;
             }
-            let mut buf = vec![0u16; w * h];
-            let mut tmp = vec![0u16; w.max(h)];
+            let (sw, sh) = (w.div_ceil(f), h.div_ceil(f));
+            let mut small = vec![0u16; sw * sh];
+            let mut sums = vec![0u32; sw];
+            let mut tmp = vec![0u16; sw.max(sh)];
             for &(offset, _) in &plane.channels {
-                for y in 0..h {
-                    let row = (y0 + y) * plane.stride;
-                    for x in 0..w {
-                        buf[y * w + x] = plane.data[row + (x0 + x) * plane.bpp + offset] as u16;
+                // Shrink by f x f cell means.
+                for sy in 0..sh {
+                    sums.fill(0);
+                    let (ya, yb) = (y0 + sy * f, (y0 + sy * f + f).min(y1));
+                    for y in ya..yb {
+                        let row = y * plane.stride;
+                        for x in 0..w {
+                            sums[x / f] += plane.data[row + (x0 + x) * plane.bpp + offset] as u32;
+                        }
+                    }
+                    for sx in 0..sw {
+                        let n = ((sx * f + f).min(w) - sx * f) * (yb - ya);
+                        small[sy * sw + sx] = (sums[sx] / n.max(1) as u32) as u16;
                     }
                 }
                 for _ in 0..3 {
-                    for y in 0..h {
-                        box_line(&mut buf[y * w..(y + 1) * w], 1, r, &mut tmp[..w]);
+                    for y in 0..sh {
+                        box_line(&mut small[y * sw..(y + 1) * sw], 1, rs, &mut tmp[..sw]);
                     }
-                    for x in 0..w {
-                        box_line(&mut buf[x..], w, r, &mut tmp[..h]);
+                    for x in 0..sw {
+                        box_line(&mut small[x..], sw, rs, &mut tmp[..sh]);
                     }
                 }
+                let sample = |x: usize, y: usize| -> u8 {
+                    let fx = (((x - x0) as f32 + 0.5) / f as f32 - 0.5).clamp(0.0, (sw - 1) as f32);
+                    let fy = (((y - y0) as f32 + 0.5) / f as f32 - 0.5).clamp(0.0, (sh - 1) as f32);
+                    let (ax, ay) = (fx as usize, fy as usize);
+                    let (bx, by) = ((ax + 1).min(sw - 1), (ay + 1).min(sh - 1));
+                    let (tx, ty) = (fx - ax as f32, fy - ay as f32);
+                    let at = |xx: usize, yy: usize| small[yy * sw + xx] as f32;
+                    let top = at(ax, ay) + (at(bx, ay) - at(ax, ay)) * tx;
+                    let bottom = at(ax, by) + (at(bx, by) - at(ax, by)) * tx;
+                    (top + (bottom - top) * ty).round() as u8
+                };
                 for y in pm.y0..pm.y0 + pm.h {
                     let row = y * plane.stride;
+                    let mrow = (y - pm.y0) * pm.w;
                     for x in pm.x0..pm.x0 + pm.w {
-                        if pm.at(x, y) != 0 {
-                            plane.data[row + x * plane.bpp + offset] =
-                                buf[(y - y0) * w + x - x0] as u8;
+                        if pm.data[mrow + x - pm.x0] != 0 {
+                            plane.data[row + x * plane.bpp + offset] = sample(x, y);
                         }
                     }
                 }
