@@ -47,14 +47,13 @@ measure() { # viewers -> CPU seconds of the server during WINDOW; viewers' bytes
   local n=$1 i pids=()
   rm -f "$WORK"/bytes.*
   for i in $(seq "$n"); do
-    curl -s -o /dev/null -w '%{size_download}' --max-time $((WINDOW + 5)) \
-      "rtmp://127.0.0.1:$PORT/live/level-$((i % 4))" > "$WORK/bytes.$i" 2>/dev/null &
+    ( curl -s --max-time $((WINDOW + 4)) "rtmp://127.0.0.1:$PORT/live/level-$((i % 4))" \
+        | wc -c > "$WORK/bytes.$i" ) 2>/dev/null &
     pids+=($!)
   done
   sleep 3
   local a b
   a=$(cpu_ticks); sleep "$WINDOW"; b=$(cpu_ticks)
-  for i in "${pids[@]}"; do kill "$i" 2>/dev/null || true; done
   wait "${pids[@]}" 2>/dev/null || true
   cat "$WORK"/bytes.* 2>/dev/null | awk '{s+=$1} END {print s+0}' > "$WORK/lastbytes"
   echo "$a $b" | awk -v t="$TCK" '{printf "%.2f", ($2 - $1) / t}'
