@@ -33,7 +33,8 @@ esac
 APT_PKGS=(libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav pkg-config
-  mosquitto fonts-dejavu-core)
+  mosquitto fonts-dejavu-core
+  nginx libnginx-mod-rtmp)
 
 # PyPI wheels: "requirement  file  sha256" (pins verified by pip and again here).
 PINS=(

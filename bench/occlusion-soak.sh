@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Soak: a level change every second on a live (clock-synced, 30 fps) looped carphone clip
+# through facedetect ! faceocclude, checking that it neither stalls (frames every second)
+# nor leaks (RSS after warm-up vs at the end, bounded growth). Prints the figures.
+#
+#   bash bench/occlusion-soak.sh [SECONDS]     (default 600 = 10 minutes; tests run 30 s)
+#
+# It builds the tests of tests/faceocclude.rs (under the shared cargo lock) and runs their
+# soak with FACEKIT_SOAK_SECONDS set (without holding the lock).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SECS="${1:-600}"
+[[ "$SECS" =~ ^[1-9][0-9]*$ ]] || { echo "SECONDS must be a positive integer" >&2; exit 2; }
+cd "$ROOT"
+BIN="$(flock /tmp/facekit-cargo.lock cargo test --release --test faceocclude --no-run 2>&1 \
+  | grep -o 'target/release/deps/faceocclude-[0-9a-f]*' | tail -1)"
+[ -x "$BIN" ] || { echo "could not build the faceocclude tests" >&2; exit 1; }
+FACEKIT_SOAK_SECONDS="$SECS" "$BIN" level_changes_every_second_neither_leak_nor_stall --exact --nocapture 2>&1 \
+  | grep -E "soak:|test result|panicked|soak failed"

@@ -1,0 +1,652 @@
+//! `faceocclude` element: wires properties, caps and buffers to [`crate::occlusion`].
+
+use std::sync::{Arc, LazyLock, Mutex};
+
+use gst::glib;
+use gst::prelude::*;
+use gst::subclass::prelude::*;
+use gst_base::subclass::prelude::*;
+use gst_video::prelude::*;
+
+use super::{LevelMessage, OnMissing, StickerSetChoice, Style};
+use crate::image::Layout;
+use crate::meta::{self, Face};
+use crate::occlusion::levels::face_masks;
+use crate::occlusion::regions::{format_region_list, oriented_box, parse_region_list};
+use crate::occlusion::{
+    Behaviour, Coverage, LevelPlan, Planes, Policy, Region, RegionShapes, StickerSet,
+};
+use crate::video::layout_of;
+
+static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
+    gst::DebugCategory::new(
+        "faceocclude",
+        gst::DebugColorFlags::empty(),
+        Some("facekit face occlusion"),
+    )
+});
+
+const DEFAULT_LEVEL: u32 = 0;
+const MAX_LEVEL_PROP: u32 = 1000;
+const DEFAULT_LEVEL_STEP: f64 = 0.1;
+const DEFAULT_STYLE: Style = Style::Blur;
+const DEFAULT_BLUR_STRENGTH: f64 = 100.0;
+const DEFAULT_PIXELATE_BLOCKS: u32 = 4;
+const DEFAULT_FILL_COLOR: u32 = 0xff00_0000;
+const DEFAULT_MARGIN: f64 = 0.2;
+const DEFAULT_STICKER_SET: StickerSetChoice = StickerSetChoice::Smiley;
+const DEFAULT_ON_MISSING: OnMissing = OnMissing::BlurFrame;
+
+/// Blur radius at full strength, as a fraction of the face box width.
+const BLUR_RADIUS_PER_FACE_WIDTH: f32 = 0.2;
+/// Fail-closed whole-frame obfuscation: cells across the frame's long side.
+const FRAME_CELLS: f32 = 12.0;
+/// Stickers are drawn this much larger than the region they cover.
+const FACE_STICKER_SCALE: f32 = 1.15;
+const REGION_STICKER_SCALE: f32 = 1.3;
+
+#[derive(Debug, Clone)]
+struct Settings {
+    level: u32,
+    priority: Vec<Region>,
+    unlock: Vec<Region>,
+    level_step: f64,
+    style: Style,
+    blur_strength: f64,
+    pixelate_blocks: u32,
+    fill_color: u32,
+    margin: f64,
+    sticker_set: StickerSetChoice,
+    stickers_spec: String,
+    stickers: Arc<StickerSet>,
+    policy_text: String,
+    policy: Arc<Policy>,
+    on_missing: OnMissing,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            level: DEFAULT_LEVEL,
+            priority: Vec::new(),
+            unlock: Vec::new(),
+            level_step: DEFAULT_LEVEL_STEP,
+            style: DEFAULT_STYLE,
+            blur_strength: DEFAULT_BLUR_STRENGTH,
+            pixelate_blocks: DEFAULT_PIXELATE_BLOCKS,
+            fill_color: DEFAULT_FILL_COLOR,
+            margin: DEFAULT_MARGIN,
+            sticker_set: DEFAULT_STICKER_SET,
+            stickers_spec: String::new(),
+            stickers: Arc::new(StickerSet::builtin("smiley").unwrap_or_default()),
+            policy_text: String::new(),
+            policy: Arc::new(Policy::default()),
+            on_missing: DEFAULT_ON_MISSING,
+        }
+    }
+}
+
+impl Settings {
+    fn rebuild_stickers(&mut self, custom: &StickerSet) {
+        let base = match self.sticker_set {
+            StickerSetChoice::Smiley => StickerSet::builtin("smiley"),
+            StickerSetChoice::Cat => StickerSet::builtin("cat"),
+            StickerSetChoice::None => None,
+        }
+        .unwrap_or_default();
+        self.stickers = Arc::new(base.overlaid_with(custom));
+    }
+}
+
+/// What applied to the last frame, to post `faceocclude-level` only on changes.
+#[derive(Debug, Clone, PartialEq)]
+struct Applied {
+    level: u32,
+    max_level: u32,
+    coverage: Coverage,
+    from_policy: bool,
+}
+
+#[derive(Default)]
+struct State {
+    info: Option<gst_video::VideoInfo>,
+    last: Option<Applied>,
+    warned_missing: bool,
+}
+
+#[derive(Default)]
+pub struct FaceOcclude {
+    settings: Mutex<Settings>,
+    /// Custom PNG stickers (kept apart so switching the built-in set keeps them).
+    custom_stickers: Mutex<StickerSet>,
+    behaviour: Mutex<Behaviour>,
+    state: Mutex<State>,
+}
+
+#[glib::object_subclass]
+impl ObjectSubclass for FaceOcclude {
+    const NAME: &'static str = "GstFacekitFaceOcclude";
+    type Type = super::FaceOcclude;
+    type ParentType = gst_base::BaseTransform;
+}
+
+fn fill_rgb(argb: u32) -> [u8; 3] {
+    [(argb >> 16) as u8, (argb >> 8) as u8, argb as u8]
+}
+
+impl FaceOcclude {
+    /// The level plan and whether the policy raised it, for the current settings and counters.
+    fn effective_plan(&self, s: &Settings) -> (LevelPlan, bool) {
+        let mut plan = LevelPlan {
+            priority: s.priority.clone(),
+            unlock: s.unlock.clone(),
+            level: s.level,
+            level_step: s.level_step,
+        };
+        let mut from_policy = false;
+        if !s.policy.is_empty() {
+            let decision = s.policy.evaluate(&self.behaviour.lock().unwrap());
+            if let Some(l) = decision.level {
+                let l = l.min(plan.max_level());
+                if l > plan.level {
+                    plan.level = l;
+                    from_policy = true;
+                }
+            }
+            for r in decision.unlock {
+                if !plan.unlock.contains(&r) {
+                    plan.unlock.push(r);
+                    from_policy = true;
+                }
+            }
+        }
+        plan.level = plan.level.min(plan.max_level());
+        (plan, from_policy)
+    }
+
+    fn warn(&self, text: &str) {
+        gst::warning!(CAT, imp = self, "{text}");
+        gst::element_imp_warning!(self, gst::LibraryError::Settings, ("{text}"));
+    }
+
+    fn occlude_face(planes: &mut Planes, s: &Settings, coverage: &Coverage, face: &Face) {
+        let b = face.bbox;
+        let (points, scheme) = match &face.landmarks {
+            Some(lm) => (lm.to_pixels(&b), Some(lm.scheme.as_str())),
+            None => (Vec::new(), None),
+        };
+        let roll_hint = face.head_pose.map(|p| (p.roll as f32).to_radians());
+        let shapes = RegionShapes::new(scheme, &points, [b.x, b.y, b.width, b.height], roll_hint);
+        let margin = (s.margin as f32) * b.width;
+        let (mask, holes) = face_masks(&shapes, coverage, margin, planes.width, planes.height);
+        if mask.w == 0 {
+            return;
+        }
+        let intensity = coverage.intensity as f32;
+        let full_radius = (BLUR_RADIUS_PER_FACE_WIDTH * b.width).max(1.0);
+        match s.style {
+            Style::Blur => {
+                planes.blur(
+                    &mask,
+                    full_radius * intensity * (s.blur_strength as f32 / 100.0),
+                );
+            }
+            Style::Pixelate => {
+                let cell = b.width / s.pixelate_blocks.max(1) as f32 * intensity;
+                planes.pixelate(&mask, cell.max(1.0));
+            }
+            Style::Fill => planes.fill(&mask, fill_rgb(s.fill_color)),
+            Style::Sticker => {
+                // The backdrop keeps the face hidden where a sticker is transparent.
+                planes.blur(&mask, full_radius);
+                let covers_face = coverage.covered.contains(&Region::Face);
+                if covers_face && let Some(st) = s.stickers.get(Region::Face) {
+                    if let Some((c, size)) = shapes.oriented_box(Region::Face) {
+                        let k = FACE_STICKER_SCALE;
+                        let size = [size[0] * k + 2.0 * margin, size[1] * k + 2.0 * margin];
+                        planes.sticker(st, c, size, shapes.roll, holes.as_ref());
+                    }
+                    return;
+                }
+                for &r in coverage.covered.iter().filter(|r| **r != Region::Face) {
+                    let Some(st) = s.stickers.get(r) else {
+                        continue;
+                    };
+                    for poly in shapes.get(r) {
+                        if let Some((c, size)) = oriented_box(poly, shapes.roll) {
+                            let k = REGION_STICKER_SCALE;
+                            let size = [size[0] * k + 2.0 * margin, size[1] * k + 2.0 * margin];
+                            planes.sticker(st, c, size, shapes.roll, holes.as_ref());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn post_level(&self, applied: &Applied, buf: &gst::BufferRef) {
+        let segment = self.obj().segment();
+        let segment = segment.downcast_ref::<gst::ClockTime>();
+        let pts = buf.pts();
+        let msg = LevelMessage {
+            level: applied.level,
+            max_level: applied.max_level,
+            covered: applied
+                .coverage
+                .covered
+                .iter()
+                .map(|r| r.name().to_string())
+                .collect(),
+            unlocked: applied
+                .coverage
+                .uncovered
+                .iter()
+                .map(|r| r.name().to_string())
+                .collect(),
+            from_policy: applied.from_policy,
+            intensity: applied.coverage.intensity,
+            timestamp: pts,
+            running_time: segment.and_then(|s| s.to_running_time(pts?)),
+        };
+        let _ = self.obj().post_message(
+            gst::message::Element::builder(gst::Structure::from(&msg))
+                .src(&*self.obj())
+                .build(),
+        );
+    }
+}
+
+impl ObjectImpl for FaceOcclude {
+    fn properties() -> &'static [glib::ParamSpec] {
+        static PROPERTIES: LazyLock<Vec<glib::ParamSpec>> = LazyLock::new(|| {
+            vec![
+                glib::ParamSpecUInt::builder("level")
+                    .nick("Level")
+                    .blurb("De-occlusion level: 0 covers everything; level k uncovers the first k regions of 'priority' (or, with an empty priority, weakens the whole-face occlusion by k x level-step); max-level and above uncover all. The policy may raise it")
+                    .maximum(MAX_LEVEL_PROP)
+                    .default_value(DEFAULT_LEVEL)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecUInt::builder("max-level")
+                    .nick("Maximum level")
+                    .blurb("The level that uncovers everything: the number of priority regions, or ceil(1 / level-step) with an empty priority")
+                    .maximum(MAX_LEVEL_PROP)
+                    .default_value(10)
+                    .read_only()
+                    .build(),
+                glib::ParamSpecString::builder("priority")
+                    .nick("Priority")
+                    .blurb("Comma-separated regions in the order levels uncover them (face, eyes, brows, nose, mouth, cheeks, forehead, chin); a covered 'face' is the rest of the face hull. Empty: whole-face mode")
+                    .default_value(Some(""))
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecString::builder("unlock")
+                    .nick("Unlock")
+                    .blurb("Comma-separated regions uncovered at any level (e.g. bought by the viewer)")
+                    .default_value(Some(""))
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecDouble::builder("level-step")
+                    .nick("Level step")
+                    .blurb("Whole-face mode: fraction of the blur / pixelation removed per level")
+                    .minimum(0.01)
+                    .maximum(1.0)
+                    .default_value(DEFAULT_LEVEL_STEP)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecEnum::builder_with_default("style", DEFAULT_STYLE)
+                    .nick("Style")
+                    .blurb("How covered regions look")
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecDouble::builder("blur-strength")
+                    .nick("Blur strength")
+                    .blurb("Blur strength in percent: 100 blurs with a radius of 20% of the face width")
+                    .minimum(0.0)
+                    .maximum(100.0)
+                    .default_value(DEFAULT_BLUR_STRENGTH)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecUInt::builder("pixelate-blocks")
+                    .nick("Pixelate blocks")
+                    .blurb("Pixelate style: cells across the face width at full strength")
+                    .minimum(2)
+                    .maximum(256)
+                    .default_value(DEFAULT_PIXELATE_BLOCKS)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecUInt::builder("fill-color")
+                    .nick("Fill colour")
+                    .blurb("Fill style: colour as 0xAARRGGBB (alpha ignored)")
+                    .default_value(DEFAULT_FILL_COLOR)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecDouble::builder("margin")
+                    .nick("Margin")
+                    .blurb("Every covered region grows by this fraction of the face box width")
+                    .minimum(0.0)
+                    .maximum(1.0)
+                    .default_value(DEFAULT_MARGIN)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecEnum::builder_with_default("sticker-set", DEFAULT_STICKER_SET)
+                    .nick("Sticker set")
+                    .blurb("Built-in stickers (drawn by code) for regions without a PNG in 'stickers'")
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecString::builder("stickers")
+                    .nick("Stickers")
+                    .blurb("PNG stickers with alpha per region: 'face=/path/head.png,eyes=/path/eye.png'. A face sticker covers the whole face; region stickers are drawn per eye, brow, cheek")
+                    .default_value(Some(""))
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecString::builder("policy")
+                    .nick("Policy")
+                    .blurb("Behaviour rules raising the level or unlocking regions, e.g. 'likes >= 1 -> level 1; payment >= 5 -> unlock eyes; tips >= 10 -> level max' (grammar in docs/faceocclude.md). A malformed policy is refused with a warning naming line and column; the previous one stays")
+                    .default_value(Some(""))
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecEnum::builder_with_default("on-missing", DEFAULT_ON_MISSING)
+                    .nick("On missing analysis")
+                    .blurb("Frames facedetect did not analyse or whose analysis failed, while anything is to be covered: blur-frame (fail-closed), drop, or pass (only when chosen)")
+                    .mutable_playing()
+                    .build(),
+            ]
+        });
+        PROPERTIES.as_ref()
+    }
+
+    fn signals() -> &'static [glib::subclass::Signal] {
+        static SIGNALS: LazyLock<Vec<glib::subclass::Signal>> = LazyLock::new(|| {
+            vec![
+                glib::subclass::Signal::builder("record-behaviour")
+                    .param_types([String::static_type(), f64::static_type()])
+                    .return_type::<bool>()
+                    .action()
+                    .class_handler(|args| {
+                        let element = args[0].get::<super::FaceOcclude>().expect("signal arg");
+                        let kind = args[1].get::<String>().expect("signal arg");
+                        let amount = args[2].get::<f64>().expect("signal arg");
+                        let imp = element.imp();
+                        let result = imp.behaviour.lock().unwrap().record(&kind, amount);
+                        match result {
+                            Ok(()) => {
+                                gst::debug!(CAT, imp = imp, "behaviour {kind} += {amount}");
+                                Some(true.to_value())
+                            }
+                            Err(e) => {
+                                imp.warn(&e);
+                                Some(false.to_value())
+                            }
+                        }
+                    })
+                    .build(),
+                glib::subclass::Signal::builder("reset-behaviour")
+                    .action()
+                    .class_handler(|args| {
+                        let element = args[0].get::<super::FaceOcclude>().expect("signal arg");
+                        *element.imp().behaviour.lock().unwrap() = Behaviour::default();
+                        None
+                    })
+                    .build(),
+            ]
+        });
+        SIGNALS.as_ref()
+    }
+
+    fn set_property(&self, _id: usize, value: &glib::Value, pspec: &glib::ParamSpec) {
+        let text = || {
+            value
+                .get::<Option<String>>()
+                .expect("type checked upstream")
+                .unwrap_or_default()
+        };
+        let mut warning = None;
+        {
+            let mut s = self.settings.lock().unwrap();
+            match pspec.name() {
+                "level" => s.level = value.get().expect("type checked upstream"),
+                "priority" | "unlock" => match parse_region_list(&text()) {
+                    Ok(list) if pspec.name() == "priority" => s.priority = list,
+                    Ok(list) => s.unlock = list,
+                    Err(e) => warning = Some(format!("{} refused: {e}", pspec.name())),
+                },
+                "level-step" => s.level_step = value.get().expect("type checked upstream"),
+                "style" => s.style = value.get().expect("type checked upstream"),
+                "blur-strength" => s.blur_strength = value.get().expect("type checked upstream"),
+                "pixelate-blocks" => {
+                    s.pixelate_blocks = value.get().expect("type checked upstream")
+                }
+                "fill-color" => s.fill_color = value.get().expect("type checked upstream"),
+                "margin" => s.margin = value.get().expect("type checked upstream"),
+                "sticker-set" => {
+                    s.sticker_set = value.get().expect("type checked upstream");
+                    let custom = self.custom_stickers.lock().unwrap().clone();
+                    s.rebuild_stickers(&custom);
+                }
+                "stickers" => {
+                    let spec = text();
+                    match StickerSet::from_spec(&spec) {
+                        Ok(custom) => {
+                            s.stickers_spec = spec;
+                            s.rebuild_stickers(&custom);
+                            *self.custom_stickers.lock().unwrap() = custom;
+                        }
+                        Err(e) => warning = Some(format!("stickers refused: {e}")),
+                    }
+                }
+                "policy" => {
+                    let policy = text();
+                    match Policy::parse(&policy) {
+                        Ok(p) => {
+                            s.policy = Arc::new(p);
+                            s.policy_text = policy;
+                        }
+                        Err(e) => {
+                            warning = Some(format!("policy refused, the previous one stays: {e}"))
+                        }
+                    }
+                }
+                "on-missing" => s.on_missing = value.get().expect("type checked upstream"),
+                other => unimplemented!("property {other}"),
+            }
+        }
+        if let Some(w) = warning {
+            self.warn(&w);
+        }
+    }
+
+    fn property(&self, _id: usize, pspec: &glib::ParamSpec) -> glib::Value {
+        let s = self.settings.lock().unwrap();
+        match pspec.name() {
+            "level" => s.level.to_value(),
+            "max-level" => {
+                let s = s.clone();
+                self.effective_plan(&s).0.max_level().to_value()
+            }
+            "priority" => format_region_list(&s.priority).to_value(),
+            "unlock" => format_region_list(&s.unlock).to_value(),
+            "level-step" => s.level_step.to_value(),
+            "style" => s.style.to_value(),
+            "blur-strength" => s.blur_strength.to_value(),
+            "pixelate-blocks" => s.pixelate_blocks.to_value(),
+            "fill-color" => s.fill_color.to_value(),
+            "margin" => s.margin.to_value(),
+            "sticker-set" => s.sticker_set.to_value(),
+            "stickers" => s.stickers_spec.to_value(),
+            "policy" => s.policy_text.to_value(),
+            "on-missing" => s.on_missing.to_value(),
+            other => unimplemented!("property {other}"),
+        }
+    }
+}
+
+impl GstObjectImpl for FaceOcclude {}
+
+impl ElementImpl for FaceOcclude {
+    fn metadata() -> Option<&'static gst::subclass::ElementMetadata> {
+        static METADATA: LazyLock<gst::subclass::ElementMetadata> = LazyLock::new(|| {
+            gst::subclass::ElementMetadata::new(
+                "Face occluder (facekit)",
+                "Filter/Effect/Video",
+                "Covers faces found by facedetect (whole face or eyes, brows, nose, mouth, cheeks, forehead, chin) with blur, pixelation, a colour or stickers; de-occlusion levels, unlocks and a behaviour policy; fail-closed on frames without analysis",
+                "facekit developers",
+            )
+        });
+        Some(&*METADATA)
+    }
+
+    fn pad_templates() -> &'static [gst::PadTemplate] {
+        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> =
+            LazyLock::new(crate::video::raw_video_pad_templates);
+        TEMPLATES.as_ref()
+    }
+}
+
+impl BaseTransformImpl for FaceOcclude {
+    const MODE: gst_base::subclass::BaseTransformMode =
+        gst_base::subclass::BaseTransformMode::AlwaysInPlace;
+    const PASSTHROUGH_ON_SAME_CAPS: bool = false;
+    const TRANSFORM_IP_ON_PASSTHROUGH: bool = false;
+
+    fn start(&self) -> Result<(), gst::ErrorMessage> {
+        *self.state.lock().unwrap() = State::default();
+        Ok(())
+    }
+
+    fn stop(&self) -> Result<(), gst::ErrorMessage> {
+        *self.state.lock().unwrap() = State::default();
+        Ok(())
+    }
+
+    fn set_caps(&self, incaps: &gst::Caps, _outcaps: &gst::Caps) -> Result<(), gst::LoggableError> {
+        let info = gst_video::VideoInfo::from_caps(incaps)
+            .map_err(|_| gst::loggable_error!(CAT, "invalid caps {incaps}"))?;
+        if layout_of(info.format()).is_none() {
+            return Err(gst::loggable_error!(
+                CAT,
+                "unsupported format {}",
+                info.format()
+            ));
+        }
+        gst::debug!(CAT, imp = self, "caps {incaps}");
+        self.state.lock().unwrap().info = Some(info);
+        Ok(())
+    }
+
+    fn transform_ip(&self, buf: &mut gst::BufferRef) -> Result<gst::FlowSuccess, gst::FlowError> {
+        let settings = self.settings.lock().unwrap().clone();
+        let (plan, from_policy) = self.effective_plan(&settings);
+        let coverage = plan.coverage();
+        let applied = Applied {
+            level: plan.level,
+            max_level: plan.max_level(),
+            coverage: coverage.clone(),
+            from_policy,
+        };
+        let (info, changed, first_missing) = {
+            let mut state = self.state.lock().unwrap();
+            let Some(info) = state.info.clone() else {
+                drop(state);
+                gst::element_imp_error!(self, gst::CoreError::Negotiation, ["buffer before caps"]);
+                return Err(gst::FlowError::NotNegotiated);
+            };
+            let changed = state.last.as_ref() != Some(&applied);
+            if changed {
+                state.last = Some(applied.clone());
+            }
+            (info, changed, !state.warned_missing)
+        };
+        let layout = layout_of(info.format()).ok_or(gst::FlowError::NotNegotiated)?;
+
+        let frame_faces = match meta::read_frame(buf) {
+            Ok(f) if f.marker.as_ref().is_some_and(|m| m.analysed()) => Ok(f.faces),
+            Ok(f) => Err(match f.marker {
+                None => "the buffer was never analysed by facedetect (put facedetect upstream)"
+                    .to_string(),
+                Some(m) => format!(
+                    "face analysis failed on this buffer ({})",
+                    m.error.unwrap_or_else(|| "no reason given".into())
+                ),
+            }),
+            Err(e) => Err(e.to_string()),
+        };
+
+        let mut result = Ok(gst::FlowSuccess::Ok);
+        if !coverage.nothing() {
+            match frame_faces {
+                Ok(faces) if !faces.is_empty() => {
+                    self.with_planes(buf, &info, layout, |planes| {
+                        for face in &faces {
+                            Self::occlude_face(planes, &settings, &coverage, face);
+                        }
+                    })?;
+                }
+                Ok(_) => {}
+                Err(why) => {
+                    if first_missing {
+                        self.state.lock().unwrap().warned_missing = true;
+                        let what = match settings.on_missing {
+                            OnMissing::BlurFrame => "blurring whole frames (on-missing=blur-frame)",
+                            OnMissing::Drop => "dropping such frames (on-missing=drop)",
+                            OnMissing::Pass => "passing them unchanged (on-missing=pass)",
+                        };
+                        gst::element_imp_warning!(
+                            self,
+                            gst::StreamError::Failed,
+                            ("{why}; {what}")
+                        );
+                    }
+                    match settings.on_missing {
+                        OnMissing::BlurFrame => {
+                            self.with_planes(buf, &info, layout, |planes| {
+                                let (w, h) = (planes.width, planes.height);
+                                let cell = (w.max(h) as f32 / FRAME_CELLS).max(2.0);
+                                let all = crate::occlusion::Mask::full(w, h);
+                                planes.pixelate(&all, cell);
+                                planes.blur(&all, cell);
+                            })?;
+                        }
+                        OnMissing::Drop => result = Ok(gst_base::BASE_TRANSFORM_FLOW_DROPPED),
+                        OnMissing::Pass => {}
+                    }
+                }
+            }
+        }
+        if changed {
+            self.post_level(&applied, buf);
+        }
+        result
+    }
+}
+
+impl FaceOcclude {
+    fn with_planes(
+        &self,
+        buf: &mut gst::BufferRef,
+        info: &gst_video::VideoInfo,
+        layout: Layout,
+        f: impl FnOnce(&mut Planes),
+    ) -> Result<(), gst::FlowError> {
+        let Ok(mut frame) = gst_video::VideoFrameRef::from_buffer_ref_writable(buf, info) else {
+            gst::element_imp_error!(
+                self,
+                gst::StreamError::Failed,
+                ["cannot map the frame writable"]
+            );
+            return Err(gst::FlowError::Error);
+        };
+        let canvas = crate::video::canvas(&mut frame, layout);
+        let (width, height, strides) = (canvas.width, canvas.height, canvas.strides);
+        let Some(mut planes) = Planes::new(layout, width, height, canvas.planes, strides) else {
+            gst::element_imp_error!(
+                self,
+                gst::StreamError::Format,
+                ["frame planes are smaller than the caps say"]
+            );
+            return Err(gst::FlowError::Error);
+        };
+        f(&mut planes);
+        Ok(())
+    }
+}

@@ -1,1 +1,0 @@
-//! occlusion logic, free of GStreamer (not built yet).

@@ -1,0 +1,562 @@
+//! Face regions as convex polygons in frame pixels.
+//!
+//! With the 468-point MediaPipe mesh every region is the convex hull of a fixed list of
+//! mesh indices (the whole face is the hull of all 468 points). Coarser schemes
+//! (`blazeface-6`, `centerface-5`) and faces without landmarks fall back to ellipses placed
+//! from the eye, nose and mouth keypoints (or from typical proportions of the face box).
+
+use crate::face_reference::MIRROR_PAIRS;
+
+/// A convex polygon in frame pixels.
+pub type Polygon = Vec<[f32; 2]>;
+
+/// A part of the face that can be covered or uncovered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Region {
+    /// The whole face (landmark hull). When covered while other regions are uncovered it
+    /// means "the rest of the face": the hull minus the uncovered regions.
+    Face,
+    Eyes,
+    Brows,
+    Nose,
+    Mouth,
+    Cheeks,
+    Forehead,
+    Chin,
+}
+
+impl Region {
+    pub const ALL: [Region; 8] = [
+        Region::Face,
+        Region::Eyes,
+        Region::Brows,
+        Region::Nose,
+        Region::Mouth,
+        Region::Cheeks,
+        Region::Forehead,
+        Region::Chin,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Region::Face => "face",
+            Region::Eyes => "eyes",
+            Region::Brows => "brows",
+            Region::Nose => "nose",
+            Region::Mouth => "mouth",
+            Region::Cheeks => "cheeks",
+            Region::Forehead => "forehead",
+            Region::Chin => "chin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Region> {
+        Region::ALL.into_iter().find(|r| r.name() == s)
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Parses a comma-separated region list (`"eyes, mouth"`); empty input gives an empty list.
+/// Duplicates are dropped (first one kept).
+pub fn parse_region_list(s: &str) -> Result<Vec<Region>, String> {
+    let mut out = Vec::new();
+    for (i, item) in s.split(',').map(str::trim).enumerate() {
+        if item.is_empty() {
+            if s.trim().is_empty() {
+                break;
+            }
+            return Err(format!("item {} is empty", i + 1));
+        }
+        let r = Region::parse(item).ok_or_else(|| {
+            format!(
+                "item {} '{item}' is not a region (one of: {})",
+                i + 1,
+                region_names()
+            )
+        })?;
+        if !out.contains(&r) {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// "face, eyes, ..." for messages.
+pub fn region_names() -> String {
+    Region::ALL.map(Region::name).join(", ")
+}
+
+pub fn format_region_list(regions: &[Region]) -> String {
+    regions
+        .iter()
+        .map(|r| r.name())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+// Mesh indices on the image-left side of the face (plus midline points); the other side is
+// taken through the mesh's mirror pairs.
+// The eye opening and the ring of points around it (lids and socket).
+const EYE: &[u16] = &[
+    33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246, 130, 25, 110, 24,
+    23, 22, 26, 112, 243, 190, 56, 28, 27, 29, 30, 247,
+];
+const BROW: &[u16] = &[70, 63, 105, 66, 107, 55, 65, 52, 53, 46];
+const NOSE: &[u16] = &[
+    168, 6, 197, 195, 5, 4, 1, 19, 94, 2, 98, 97, 64, 48, 49, 129, 102, 115, 131, 134, 51, 45, 44,
+    220, 236, 198, 209, 217, 174, 122, 196, 3, 114, 188,
+];
+const MOUTH: &[u16] = &[
+    61, 146, 91, 181, 84, 17, 0, 37, 39, 40, 185, 78, 95, 88, 178, 87, 14, 13, 82, 81, 80, 191,
+];
+const CHEEK: &[u16] = &[
+    50, 101, 36, 205, 187, 123, 116, 117, 118, 119, 100, 47, 126, 142, 203, 206, 207, 147, 213,
+    192, 214,
+];
+const FOREHEAD: &[u16] = &[10, 109, 67, 103, 54, 21, 151, 108, 69, 104, 68, 71, 9];
+const CHIN: &[u16] = &[
+    152, 148, 176, 149, 150, 136, 18, 200, 199, 175, 83, 182, 106, 43, 204, 194, 201, 32, 140, 171,
+    208,
+];
+
+fn mirrored(side: &[u16]) -> Vec<usize> {
+    side.iter()
+        .map(|&i| MIRROR_PAIRS[i as usize] as usize)
+        .collect()
+}
+
+fn both_sides(side: &[u16]) -> Vec<usize> {
+    let mut all: Vec<usize> = side.iter().map(|&i| i as usize).collect();
+    all.extend(mirrored(side));
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+/// Convex hull (monotone chain), counter-clockwise in a y-up sense; fewer than 3 distinct
+/// points give what there is.
+pub fn convex_hull(points: &[[f32; 2]]) -> Polygon {
+    let mut pts: Vec<[f32; 2]> = points
+        .iter()
+        .copied()
+        .filter(|p| p[0].is_finite() && p[1].is_finite())
+        .collect();
+    pts.sort_by(|a, b| a[0].total_cmp(&b[0]).then(a[1].total_cmp(&b[1])));
+    pts.dedup();
+    if pts.len() < 3 {
+        return pts;
+    }
+    let cross = |o: [f32; 2], a: [f32; 2], b: [f32; 2]| {
+        (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+    };
+    let mut hull: Vec<[f32; 2]> = Vec::with_capacity(pts.len() * 2);
+    for pass in 0..2 {
+        let start = hull.len();
+        let iter: Box<dyn Iterator<Item = &[f32; 2]>> = if pass == 0 {
+            Box::new(pts.iter())
+        } else {
+            Box::new(pts.iter().rev())
+        };
+        for &p in iter {
+            while hull.len() >= start + 2
+                && cross(hull[hull.len() - 2], hull[hull.len() - 1], p) <= 0.0
+            {
+                hull.pop();
+            }
+            hull.push(p);
+        }
+        hull.pop();
+    }
+    hull
+}
+
+pub fn centroid(poly: &[[f32; 2]]) -> [f32; 2] {
+    let n = poly.len().max(1) as f32;
+    let (sx, sy) = poly
+        .iter()
+        .fold((0.0, 0.0), |(sx, sy), p| (sx + p[0], sy + p[1]));
+    [sx / n, sy / n]
+}
+
+/// Grows a convex polygon by `margin` pixels: each vertex moves away from the centroid.
+pub fn grow(poly: &[[f32; 2]], margin: f32) -> Polygon {
+    if margin == 0.0 {
+        return poly.to_vec();
+    }
+    let c = centroid(poly);
+    poly.iter()
+        .map(|p| {
+            let (dx, dy) = (p[0] - c[0], p[1] - c[1]);
+            let len = (dx * dx + dy * dy).sqrt();
+            if len < 1e-3 {
+                *p
+            } else {
+                let k = ((len + margin) / len).max(0.0);
+                [c[0] + dx * k, c[1] + dy * k]
+            }
+        })
+        .collect()
+}
+
+/// An ellipse as a 24-gon, `u` the unit direction of its first axis.
+fn ellipse(c: [f32; 2], u: [f32; 2], a: f32, b: f32) -> Polygon {
+    let v = [-u[1], u[0]];
+    (0..24)
+        .map(|i| {
+            let t = i as f32 * std::f32::consts::TAU / 24.0;
+            let (s, co) = t.sin_cos();
+            [
+                c[0] + u[0] * a * co + v[0] * b * s,
+                c[1] + u[1] * a * co + v[1] * b * s,
+            ]
+        })
+        .collect()
+}
+
+/// The regions of one face, in frame pixels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegionShapes {
+    polygons: [Vec<Polygon>; 8],
+    /// Face roll in radians (clockwise as seen positive), from the eye line.
+    pub roll: f32,
+    /// True when the regions come from the 468-point mesh, false for keypoint fallbacks.
+    pub from_mesh: bool,
+}
+
+impl RegionShapes {
+    /// Regions of a face with box `bbox` (`[x, y, width, height]` in pixels) and landmarks
+    /// `points` in pixels of scheme `scheme` (`mediapipe-468`, `blazeface-6`,
+    /// `centerface-5`; anything else uses the box alone). `roll_hint` (radians) is used
+    /// when the points give no eye line.
+    pub fn new(
+        scheme: Option<&str>,
+        points: &[[f32; 3]],
+        bbox: [f32; 4],
+        roll_hint: Option<f32>,
+    ) -> Self {
+        let xy = |i: usize| [points[i][0], points[i][1]];
+        match scheme {
+            Some("mediapipe-468") if points.len() >= 468 => {
+                let hull_of =
+                    |idx: &[usize]| convex_hull(&idx.iter().map(|&i| xy(i)).collect::<Vec<_>>());
+                let pair = |side: &[u16]| {
+                    let a: Vec<usize> = side.iter().map(|&i| i as usize).collect();
+                    vec![hull_of(&a), hull_of(&mirrored(side))]
+                };
+                let all: Vec<[f32; 2]> = points.iter().map(|p| [p[0], p[1]]).collect();
+                let (e0, e1) = (xy(33), xy(263));
+                let roll = (e1[1] - e0[1]).atan2(e1[0] - e0[0]);
+                let mut polygons: [Vec<Polygon>; 8] = Default::default();
+                polygons[Region::Face.index()] = vec![convex_hull(&all)];
+                polygons[Region::Eyes.index()] = pair(EYE);
+                polygons[Region::Brows.index()] = pair(BROW);
+                polygons[Region::Nose.index()] = vec![hull_of(&both_sides(NOSE))];
+                polygons[Region::Mouth.index()] = vec![hull_of(&both_sides(MOUTH))];
+                polygons[Region::Cheeks.index()] = pair(CHEEK);
+                polygons[Region::Forehead.index()] = vec![hull_of(&both_sides(FOREHEAD))];
+                polygons[Region::Chin.index()] = vec![hull_of(&both_sides(CHIN))];
+                Self {
+                    polygons,
+                    roll,
+                    from_mesh: true,
+                }
+            }
+            Some("blazeface-6") if points.len() >= 4 => {
+                let mouth = xy(3);
+                Self::from_keypoints(xy(0), xy(1), xy(2), mouth, None, bbox)
+            }
+            Some("centerface-5") if points.len() >= 5 => {
+                let (m0, m1) = (xy(3), xy(4));
+                let mouth = [(m0[0] + m1[0]) / 2.0, (m0[1] + m1[1]) / 2.0];
+                let width = ((m1[0] - m0[0]).powi(2) + (m1[1] - m0[1]).powi(2)).sqrt();
+                Self::from_keypoints(xy(0), xy(1), xy(2), mouth, Some(width), bbox)
+            }
+            _ => {
+                // Typical proportions of a detector box, turned by the pose's roll if known.
+                let [x, y, w, h] = bbox;
+                let roll = roll_hint.unwrap_or(0.0);
+                let c = [x + w / 2.0, y + h / 2.0];
+                let at = |fx: f32, fy: f32| {
+                    let (dx, dy) = ((fx - 0.5) * w, (fy - 0.5) * h);
+                    let (s, co) = roll.sin_cos();
+                    [c[0] + dx * co - dy * s, c[1] + dx * s + dy * co]
+                };
+                Self::from_keypoints(
+                    at(0.32, 0.42),
+                    at(0.68, 0.42),
+                    at(0.5, 0.6),
+                    at(0.5, 0.78),
+                    None,
+                    bbox,
+                )
+            }
+        }
+    }
+
+    fn from_keypoints(
+        eye_a: [f32; 2],
+        eye_b: [f32; 2],
+        nose: [f32; 2],
+        mouth: [f32; 2],
+        mouth_width: Option<f32>,
+        bbox: [f32; 4],
+    ) -> Self {
+        let (dx, dy) = (eye_b[0] - eye_a[0], eye_b[1] - eye_a[1]);
+        let d = (dx * dx + dy * dy).sqrt().max(1.0);
+        let u = [dx / d, dy / d];
+        // "Down" the face, perpendicular to the eye line.
+        let v = [-u[1], u[0]];
+        let at = |p: [f32; 2], du: f32, dv: f32| {
+            [
+                p[0] + u[0] * du * d + v[0] * dv * d,
+                p[1] + u[1] * du * d + v[1] * dv * d,
+            ]
+        };
+        let mid = [(eye_a[0] + eye_b[0]) / 2.0, (eye_a[1] + eye_b[1]) / 2.0];
+        let roll = u[1].atan2(u[0]);
+        let mut polygons: [Vec<Polygon>; 8] = Default::default();
+        let [x, y, w, h] = bbox;
+        // The detector box hugs the face; its inscribed ellipse grown by 10% covers it.
+        polygons[Region::Face.index()] =
+            vec![ellipse([x + w / 2.0, y + h / 2.0], u, w * 0.55, h * 0.6)];
+        polygons[Region::Eyes.index()] = vec![
+            ellipse(eye_a, u, 0.3 * d, 0.18 * d),
+            ellipse(eye_b, u, 0.3 * d, 0.18 * d),
+        ];
+        polygons[Region::Brows.index()] = vec![
+            ellipse(at(eye_a, -0.05, -0.32), u, 0.35 * d, 0.12 * d),
+            ellipse(at(eye_b, 0.05, -0.32), u, 0.35 * d, 0.12 * d),
+        ];
+        let nose_len = ((nose[0] - mid[0]).powi(2) + (nose[1] - mid[1]).powi(2)).sqrt();
+        let nose_c = [
+            mid[0] + (nose[0] - mid[0]) * 0.6,
+            mid[1] + (nose[1] - mid[1]) * 0.6,
+        ];
+        polygons[Region::Nose.index()] =
+            vec![ellipse(nose_c, u, 0.25 * d, (0.55 * nose_len).max(0.2 * d))];
+        let mouth_half = mouth_width.map(|w| 0.6 * w).unwrap_or(0.45 * d);
+        polygons[Region::Mouth.index()] = vec![ellipse(mouth, u, mouth_half, 0.22 * d)];
+        polygons[Region::Cheeks.index()] = vec![
+            ellipse(at(eye_a, -0.1, 0.6), u, 0.28 * d, 0.3 * d),
+            ellipse(at(eye_b, 0.1, 0.6), u, 0.28 * d, 0.3 * d),
+        ];
+        polygons[Region::Forehead.index()] =
+            vec![ellipse(at(mid, 0.0, -0.8), u, 0.85 * d, 0.35 * d)];
+        polygons[Region::Chin.index()] = vec![ellipse(at(mouth, 0.0, 0.5), u, 0.5 * d, 0.25 * d)];
+        Self {
+            polygons,
+            roll,
+            from_mesh: false,
+        }
+    }
+
+    pub fn get(&self, region: Region) -> &[Polygon] {
+        &self.polygons[region.index()]
+    }
+
+    /// The centre and size (along and across the face's eye line) of a region's polygons
+    /// taken together: where a sticker for it goes.
+    pub fn oriented_box(&self, region: Region) -> Option<([f32; 2], [f32; 2])> {
+        let pts: Vec<[f32; 2]> = self.get(region).iter().flatten().copied().collect();
+        oriented_box(&pts, self.roll)
+    }
+}
+
+/// The centre and size of the smallest box turned by `roll` (radians) around `pts`.
+pub fn oriented_box(pts: &[[f32; 2]], roll: f32) -> Option<([f32; 2], [f32; 2])> {
+    if pts.is_empty() {
+        return None;
+    }
+    let (s, c) = roll.sin_cos();
+    // Coordinates in the face frame: along the eye line and down the face.
+    let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+    for p in pts {
+        let a = p[0] * c + p[1] * s;
+        let b = -p[0] * s + p[1] * c;
+        lo = [lo[0].min(a), lo[1].min(b)];
+        hi = [hi[0].max(a), hi[1].max(b)];
+    }
+    let (ca, cb) = ((lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0);
+    let centre = [ca * c - cb * s, ca * s + cb * c];
+    Some((centre, [hi[0] - lo[0], hi[1] - lo[1]]))
+}
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use crate::face_reference::FACE_REFERENCE_468;
+
+    /// The reference face scaled to pixels: inter-ocular distance 100 px, centred at (300, 300).
+    pub(crate) fn reference_points() -> Vec<[f32; 3]> {
+        FACE_REFERENCE_468
+            .iter()
+            .map(|p| [300.0 + p[0] * 100.0, 300.0 + p[1] * 100.0, p[2] * 100.0])
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::reference_points;
+    use super::*;
+
+    fn inside(poly: &[[f32; 2]], p: [f32; 2]) -> bool {
+        let mut sign = 0.0f32;
+        for i in 0..poly.len() {
+            let (a, b) = (poly[i], poly[(i + 1) % poly.len()]);
+            let cr = (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0]);
+            if cr != 0.0 {
+                if sign != 0.0 && cr.signum() != sign {
+                    return false;
+                }
+                sign = cr.signum();
+            }
+        }
+        true
+    }
+
+    #[test]
+    fn mesh_regions_sit_where_a_face_has_them() {
+        let pts = reference_points();
+        let shapes = RegionShapes::new(
+            Some("mediapipe-468"),
+            &pts,
+            [200.0, 150.0, 200.0, 300.0],
+            None,
+        );
+        assert!(shapes.from_mesh);
+        assert!(shapes.roll.abs() < 0.05);
+        let c = |r: Region| centroid(&shapes.get(r).iter().flatten().copied().collect::<Vec<_>>());
+        let (brows, eyes, nose, mouth, chin, forehead, cheeks) = (
+            c(Region::Brows),
+            c(Region::Eyes),
+            c(Region::Nose),
+            c(Region::Mouth),
+            c(Region::Chin),
+            c(Region::Forehead),
+            c(Region::Cheeks),
+        );
+        // Top to bottom: forehead, brows, eyes, nose, mouth, chin; cheeks beside the nose.
+        assert!(forehead[1] < brows[1] && brows[1] < eyes[1] && eyes[1] < nose[1]);
+        assert!(nose[1] < mouth[1] && mouth[1] < chin[1]);
+        assert!(cheeks[1] > eyes[1] && cheeks[1] < mouth[1]);
+        for p in [brows, eyes, nose, mouth, chin, forehead, cheeks] {
+            assert!((p[0] - 300.0).abs() < 5.0, "centred: {p:?}");
+        }
+        // Eyes are two shapes around the two eye corners' midpoints, mirror images.
+        let eyes = shapes.get(Region::Eyes);
+        assert_eq!(eyes.len(), 2);
+        let (a, b) = (centroid(&eyes[0]), centroid(&eyes[1]));
+        assert!((a[0] + b[0] - 600.0).abs() < 2.0 && (a[1] - b[1]).abs() < 2.0);
+        assert!((b[0] - a[0]).abs() > 50.0);
+        // Every region lies inside the face hull.
+        let hull = &shapes.get(Region::Face)[0];
+        for r in Region::ALL {
+            for poly in shapes.get(r) {
+                assert!(poly.len() >= 3, "{r:?}");
+                assert!(inside(hull, centroid(poly)), "{r:?}");
+            }
+        }
+        // The nose tip is in the nose, the eye corners are not.
+        assert!(inside(&shapes.get(Region::Nose)[0], [pts[1][0], pts[1][1]]));
+        assert!(!inside(
+            &shapes.get(Region::Nose)[0],
+            [pts[33][0], pts[33][1]]
+        ));
+    }
+
+    #[test]
+    fn roll_follows_the_eye_line_and_boxes_turn_with_it() {
+        let angle = 20f32.to_radians();
+        let (s, co) = angle.sin_cos();
+        let pts: Vec<[f32; 3]> = reference_points()
+            .iter()
+            .map(|p| {
+                let (x, y) = (p[0] - 300.0, p[1] - 300.0);
+                [300.0 + x * co - y * s, 300.0 + x * s + y * co, p[2]]
+            })
+            .collect();
+        let shapes = RegionShapes::new(
+            Some("mediapipe-468"),
+            &pts,
+            [200.0, 150.0, 200.0, 300.0],
+            None,
+        );
+        assert!((shapes.roll - angle).abs() < 0.05, "{}", shapes.roll);
+        let (_, size) = shapes.oriented_box(Region::Mouth).unwrap();
+        // The mouth is wider than tall in the face's own frame even when the head is rolled.
+        assert!(size[0] > 1.5 * size[1], "{size:?}");
+    }
+
+    #[test]
+    fn coarse_schemes_fall_back_to_keypoint_shapes() {
+        let bbox = [100.0, 100.0, 100.0, 120.0];
+        let kp = [
+            [130.0, 150.0, 0.0],
+            [170.0, 150.0, 0.0],
+            [150.0, 175.0, 0.0],
+            [150.0, 195.0, 0.0],
+            [105.0, 160.0, 0.0],
+            [195.0, 160.0, 0.0],
+        ];
+        for (scheme, pts) in [
+            (Some("blazeface-6"), &kp[..]),
+            (
+                Some("centerface-5"),
+                &[
+                    kp[0],
+                    kp[1],
+                    kp[2],
+                    [140.0, 195.0, 0.0],
+                    [160.0, 195.0, 0.0],
+                ][..],
+            ),
+            (None, &[][..]),
+        ] {
+            let shapes = RegionShapes::new(scheme, pts, bbox, None);
+            assert!(!shapes.from_mesh);
+            for r in Region::ALL {
+                assert!(!shapes.get(r).is_empty(), "{scheme:?} {r:?}");
+            }
+            let eyes = centroid(&shapes.get(Region::Eyes)[0]);
+            let mouth = centroid(&shapes.get(Region::Mouth)[0]);
+            assert!(eyes[1] < mouth[1], "{scheme:?}");
+            let face = &shapes.get(Region::Face)[0];
+            assert!(inside(face, mouth) && inside(face, eyes));
+        }
+    }
+
+    #[test]
+    fn region_lists_parse_and_point_at_errors() {
+        assert_eq!(
+            parse_region_list("eyes, mouth,eyes").unwrap(),
+            vec![Region::Eyes, Region::Mouth]
+        );
+        assert_eq!(parse_region_list("  ").unwrap(), vec![]);
+        let e = parse_region_list("eyes,nosee").unwrap_err();
+        assert!(e.contains("item 2 'nosee'"), "{e}");
+        assert!(
+            parse_region_list("eyes,,mouth")
+                .unwrap_err()
+                .contains("item 2 is empty")
+        );
+    }
+
+    #[test]
+    fn hull_and_grow() {
+        let sq = convex_hull(&[
+            [0.0, 0.0],
+            [10.0, 0.0],
+            [10.0, 10.0],
+            [0.0, 10.0],
+            [5.0, 5.0],
+        ]);
+        assert_eq!(sq.len(), 4);
+        let g = grow(&sq, (2.0f32).sqrt());
+        for p in g {
+            assert!((p[0] - 5.0).abs() > 5.9 && (p[1] - 5.0).abs() > 5.9);
+        }
+    }
+}
