@@ -5,6 +5,15 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 bash scripts/setup.sh
-# The tests build the plugin in release mode so pipelines/ scripts can load it too.
+# Build first: the pipelines/ scripts the tests run load target/release/libgstfacekit.so.
 cargo build --release
-cargo test --release -- --test-threads=2
+mkdir -p target
+log=target/test-output.txt
+set +e
+cargo test --release -- --test-threads=2 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line for the whole suite.
+awk '/^test result:/ {p += $4; f += $6} END {printf "tests: %d passed, %d failed\n", p, f}' "$log" \
+  | tee target/test-summary.txt
+exit "$status"
