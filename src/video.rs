@@ -105,3 +105,18 @@ pub fn raw_video_pad_templates() -> Vec<gst::PadTemplate> {
         })
         .collect()
 }
+
+/// GObject only hands an element the properties it installed; should another name ever
+/// arrive, log it and answer the spec's default instead of panicking in the element.
+pub fn unknown_property(
+    element: &impl IsA<gst::Object>,
+    pspec: &gst::glib::ParamSpec,
+) -> gst::glib::Value {
+    gst::error!(
+        gst::CAT_RUST,
+        obj = element,
+        "unknown property '{}'",
+        pspec.name()
+    );
+    pspec.default_value().clone()
+}

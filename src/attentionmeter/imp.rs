@@ -552,7 +552,9 @@ impl ObjectImpl for AttentionMeter {
                 // Read-only (passthrough) unless drawing: attentionmeter only reads metadata.
                 self.obj().set_passthrough(!draw);
             }
-            other => unimplemented!("property {other}"),
+            _ => {
+                let _ = crate::video::unknown_property(&*self.obj(), pspec);
+            }
         }
     }
 
@@ -572,7 +574,7 @@ impl ObjectImpl for AttentionMeter {
             "publish" => s.publish.to_value(),
             "publish-queue" => s.publish_queue.to_value(),
             "draw" => s.draw.to_value(),
-            other => unimplemented!("property {other}"),
+            _ => crate::video::unknown_property(&*self.obj(), pspec),
         }
     }
 

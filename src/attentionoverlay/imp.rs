@@ -394,7 +394,9 @@ impl ObjectImpl for AttentionOverlay {
             "report-location" => s.report_location = text(),
             "font" => s.font = text().unwrap_or_else(|| paint::DEFAULT_FONT.into()),
             "draw" => s.draw = value.get().expect("type checked upstream"),
-            other => unimplemented!("property {other}"),
+            _ => {
+                let _ = crate::video::unknown_property(&*self.obj(), pspec);
+            }
         }
     }
 
@@ -407,7 +409,7 @@ impl ObjectImpl for AttentionOverlay {
             "report-location" => s.report_location.to_value(),
             "font" => s.font.to_value(),
             "draw" => s.draw.to_value(),
-            other => unimplemented!("property {other}"),
+            _ => crate::video::unknown_property(&*self.obj(), pspec),
         }
     }
 }

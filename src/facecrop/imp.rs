@@ -386,7 +386,9 @@ impl ObjectImpl for FaceCrop {
             "keep-no-face" => s.keep_no_face = value.get().expect("type checked upstream"),
             "on-missing" => s.on_missing = value.get().expect("type checked upstream"),
             "post-messages" => s.post_messages = value.get().expect("type checked upstream"),
-            other => unimplemented!("property {other}"),
+            _ => {
+                let _ = crate::video::unknown_property(&*self.obj(), pspec);
+            }
         }
     }
 
@@ -415,7 +417,7 @@ impl ObjectImpl for FaceCrop {
             "keep-no-face" => s.keep_no_face.to_value(),
             "on-missing" => s.on_missing.to_value(),
             "post-messages" => s.post_messages.to_value(),
-            other => unimplemented!("property {other}"),
+            _ => crate::video::unknown_property(&*self.obj(), pspec),
         }
     }
 }

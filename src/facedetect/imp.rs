@@ -313,7 +313,9 @@ impl ObjectImpl for FaceDetect {
             "draw" => s.draw = value.get().expect("type checked upstream"),
             "threads" => s.threads = value.get().expect("type checked upstream"),
             "max-detect-size" => s.max_detect_size = value.get().expect("type checked upstream"),
-            other => unimplemented!("property {other}"),
+            _ => {
+                let _ = crate::video::unknown_property(&*self.obj(), pspec);
+            }
         }
     }
 
@@ -334,7 +336,7 @@ impl ObjectImpl for FaceDetect {
             "draw" => s.draw.to_value(),
             "threads" => s.threads.to_value(),
             "max-detect-size" => s.max_detect_size.to_value(),
-            other => unimplemented!("property {other}"),
+            _ => crate::video::unknown_property(&*self.obj(), pspec),
         }
     }
 }

@@ -448,7 +448,9 @@ impl ObjectImpl for FaceOcclude {
                     }
                 }
                 "on-missing" => s.on_missing = value.get().expect("type checked upstream"),
-                other => unimplemented!("property {other}"),
+                _ => {
+                    let _ = crate::video::unknown_property(&*self.obj(), pspec);
+                }
             }
         }
         if let Some(w) = warning {
@@ -476,7 +478,7 @@ impl ObjectImpl for FaceOcclude {
             "stickers" => s.stickers_spec.to_value(),
             "policy" => s.policy_text.to_value(),
             "on-missing" => s.on_missing.to_value(),
-            other => unimplemented!("property {other}"),
+            _ => crate::video::unknown_property(&*self.obj(), pspec),
         }
     }
 }

@@ -377,7 +377,9 @@ impl ObjectImpl for FaceQualityFilter {
                     .filter(|v| !v.is_empty())
             }
             "keyframe-margin" => s.keyframe_margin = value.get().expect("type checked upstream"),
-            other => unimplemented!("property {other}"),
+            _ => {
+                let _ = crate::video::unknown_property(&*self.obj(), pspec);
+            }
         }
     }
 
@@ -394,7 +396,7 @@ impl ObjectImpl for FaceQualityFilter {
             "keyframe-window-frames" => s.keyframe_window_frames.to_value(),
             "keyframe-location" => s.keyframe_location.to_value(),
             "keyframe-margin" => s.keyframe_margin.to_value(),
-            other => unimplemented!("property {other}"),
+            _ => crate::video::unknown_property(&*self.obj(), pspec),
         }
     }
 }
