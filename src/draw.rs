@@ -11,11 +11,9 @@ pub struct Canvas<'a> {
     pub strides: [usize; 3],
 }
 
-fn rgb_to_yuv([r, g, b]: [u8; 3]) -> [u8; 3] {
-    let (r, g, b) = (r as f32, g as f32, b as f32);
-    let y = 16.0 + 0.257 * r + 0.504 * g + 0.098 * b;
-    let u = 128.0 - 0.148 * r - 0.291 * g + 0.439 * b;
-    let v = 128.0 + 0.439 * r - 0.368 * g - 0.071 * b;
+/// 8-bit RGB to 8-bit BT.601 limited-range YUV.
+pub fn rgb_to_yuv([r, g, b]: [u8; 3]) -> [u8; 3] {
+    let [y, u, v] = crate::image::rgb_to_yuv([r as f32, g as f32, b as f32]);
     [y as u8, u as u8, v as u8]
 }
 

@@ -68,6 +68,15 @@ pub struct ImageView<'a> {
     pub strides: [usize; 3],
 }
 
+/// RGB to BT.601 limited range, the inverse of [`yuv_to_rgb`].
+pub fn rgb_to_yuv([r, g, b]: [f32; 3]) -> [f32; 3] {
+    [
+        16.0 + 0.257 * r + 0.504 * g + 0.098 * b,
+        128.0 - 0.148 * r - 0.291 * g + 0.439 * b,
+        128.0 + 0.439 * r - 0.368 * g - 0.071 * b,
+    ]
+}
+
 /// BT.601 limited range to RGB, the usual meaning of raw I420/NV12 from decoders and cameras.
 #[inline]
 fn yuv_to_rgb(y: f32, u: f32, v: f32) -> [f32; 3] {

@@ -2,6 +2,8 @@
 
 mod common;
 
+use common::plugin_dir;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -15,10 +17,6 @@ use gstfacekit::attention::messages::AttentionEvent;
 use gstfacekit::attention::paint::OverlayLayout;
 
 const S: u64 = 1_000_000_000;
-
-fn plugin_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release")
-}
 
 fn tmp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("facekit-attention-{}", std::process::id()));
@@ -44,7 +42,11 @@ struct Broker {
 
 impl Broker {
     fn start() -> Self {
-        let port = free_port();
+        Self::start_on(free_port())
+    }
+
+    /// A broker on a given port (also to restart one where clients expect it).
+    fn start_on(port: u16) -> Self {
         let conf = tmp(&format!("mosquitto-{port}.conf"));
         std::fs::write(
             &conf,
@@ -811,34 +813,6 @@ fn viewer_cue_shows_a_reminder_banner_once_reminded() {
         banner > 176 * cue.banner.h as usize / 3,
         "banner pixels {banner}"
     );
-}
-
-impl Broker {
-    /// A broker on a given port (to restart one where clients expect it).
-    fn start_on(port: u16) -> Self {
-        let conf = tmp(&format!("mosquitto-{port}-again.conf"));
-        std::fs::write(
-            &conf,
-            format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"),
-        )
-        .unwrap();
-        let child = Command::new("/usr/sbin/mosquitto")
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start mosquitto");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "mosquitto did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Self { child, port }
-    }
 }
 
 #[test]

@@ -4,8 +4,9 @@
 
 mod common;
 
+use common::plugin_dir;
+
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
@@ -597,10 +598,6 @@ fn size_change_while_playing_renegotiates() {
     assert_eq!(sizes.len(), 120);
     assert!(sizes[..40].iter().all(|s| *s == (80, 80)), "{sizes:?}");
     assert!(sizes[41..].iter().all(|s| *s == (120, 96)), "{sizes:?}");
-}
-
-fn plugin_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release")
 }
 
 #[test]

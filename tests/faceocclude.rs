@@ -45,10 +45,6 @@ impl Drop for Script {
     }
 }
 
-fn plugin_dir() -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release")
-}
-
 fn start_script(args: &[&str], port: u16) -> Script {
     let ready = std::env::temp_dir().join(format!("facekit-occl-ready-{port}"));
     let _ = std::fs::remove_file(&ready);

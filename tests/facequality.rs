@@ -809,7 +809,7 @@ fn face_quality_script_runs() {
     let result = std::process::Command::new("bash")
         .arg(format!("{root}/pipelines/face-quality.sh"))
         .arg(&out)
-        .env("GST_PLUGIN_PATH", format!("{root}/target/release"))
+        .env("GST_PLUGIN_PATH", plugin_dir())
         .output()
         .expect("run bash");
     let stdout = String::from_utf8_lossy(&result.stdout);

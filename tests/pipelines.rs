@@ -2,18 +2,9 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Command;
+use common::plugin_dir;
 
-fn plugin_dir() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let release = root.join("target/release");
-    if release.join("libgstfacekit.so").exists() {
-        release
-    } else {
-        root.join("target/debug")
-    }
-}
+use std::process::Command;
 
 #[test]
 fn facedetect_carphone_script_writes_an_annotated_video() {

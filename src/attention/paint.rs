@@ -77,14 +77,6 @@ fn mix(a: u8, b: u8, alpha: f32) -> u8 {
         .clamp(0.0, 255.0) as u8
 }
 
-fn rgb_to_yuv([r, g, b]: [u8; 3]) -> [u8; 3] {
-    let (r, g, b) = (r as f32, g as f32, b as f32);
-    let y = 16.0 + 0.257 * r + 0.504 * g + 0.098 * b;
-    let u = 128.0 - 0.148 * r - 0.291 * g + 0.439 * b;
-    let v = 128.0 + 0.439 * r - 0.368 * g - 0.071 * b;
-    [y as u8, u as u8, v as u8]
-}
-
 /// Alpha-blended drawing over a canvas.
 pub struct Painter<'c, 'a> {
     pub canvas: &'c mut Canvas<'a>,
@@ -121,7 +113,7 @@ impl<'c, 'a> Painter<'c, 'a> {
                 p[o + b] = mix(p[o + b], rgb[2], alpha);
             }
             Layout::I420 => {
-                let [yy, u, v] = rgb_to_yuv(rgb);
+                let [yy, u, v] = crate::draw::rgb_to_yuv(rgb);
                 let o = y * c.strides[0] + x;
                 c.planes[0][o] = mix(c.planes[0][o], yy, alpha);
                 if x % 2 == 0 && y % 2 == 0 {
@@ -132,7 +124,7 @@ impl<'c, 'a> Painter<'c, 'a> {
                 }
             }
             Layout::Nv12 => {
-                let [yy, u, v] = rgb_to_yuv(rgb);
+                let [yy, u, v] = crate::draw::rgb_to_yuv(rgb);
                 let o = y * c.strides[0] + x;
                 c.planes[0][o] = mix(c.planes[0][o], yy, alpha);
                 if x % 2 == 0 && y % 2 == 0 {

@@ -152,16 +152,6 @@ enum Channel {
     V,
 }
 
-/// BT.601 limited range, as decoders and cameras mean raw I420 / NV12.
-fn rgb_to_yuv(rgb: [f32; 3]) -> [f32; 3] {
-    let [r, g, b] = rgb;
-    [
-        16.0 + 0.257 * r + 0.504 * g + 0.098 * b,
-        128.0 - 0.148 * r - 0.291 * g + 0.439 * b,
-        128.0 + 0.439 * r - 0.368 * g - 0.071 * b,
-    ]
-}
-
 impl Channel {
     #[inline]
     fn of(self, rgb: [f32; 3]) -> f32 {
@@ -170,7 +160,7 @@ impl Channel {
             Channel::G => rgb[1],
             Channel::B => rgb[2],
             Channel::Y | Channel::U | Channel::V => {
-                let yuv = rgb_to_yuv(rgb);
+                let yuv = crate::image::rgb_to_yuv(rgb);
                 match self {
                     Channel::Y => yuv[0],
                     Channel::U => yuv[1],

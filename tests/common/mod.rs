@@ -15,6 +15,17 @@ pub fn init() {
     });
 }
 
+/// The folder holding the freshly built plugin, for scripts run with `GST_PLUGIN_PATH`.
+pub fn plugin_dir() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let release = root.join("target/release");
+    if release.join("libgstfacekit.so").exists() {
+        release
+    } else {
+        root.join("target/debug")
+    }
+}
+
 /// A sample file fetched by `scripts/setup.sh`; panics with the fix when it is missing.
 pub fn sample(name: &str) -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
