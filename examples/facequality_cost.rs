@@ -78,7 +78,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut quality = gst_check::Harness::new("facequality");
             quality.set_src_caps(caps.clone());
             let info = gst_video::VideoInfo::from_caps(&caps)?;
-            let layout = gstfacekit::video::layout_of(info.format()).ok_or("format")?;
+            let layout = gstfacekit::gst::video::layout_of(info.format()).ok_or("format")?;
             let (mut det_ms, mut q_ms, mut face_ms) = (Vec::new(), Vec::new(), Vec::new());
             let mut core_ms = Vec::new();
             let mut faces = 0usize;
@@ -95,16 +95,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         let frame =
                             gst_video::VideoFrameRef::from_buffer_ref_readable(&detected, &info)?;
                         let image =
-                            gstfacekit::video::image_view(&frame, layout).ok_or("planes")?;
+                            gstfacekit::gst::video::image_view(&frame, layout).ok_or("planes")?;
                         for face in &found {
                             let t = Instant::now();
-                            let region = gstfacekit::quality::FaceRegion::new(
+                            let region = gstfacekit::facequality::quality::FaceRegion::new(
                                 &face.bbox,
                                 face.landmarks.as_ref(),
                                 w as usize,
                                 h as usize,
                             );
-                            let q = gstfacekit::quality::score_face(
+                            let q = gstfacekit::facequality::quality::score_face(
                                 &image,
                                 &region,
                                 112.0,

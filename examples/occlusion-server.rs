@@ -19,8 +19,8 @@ use std::io::{BufRead, Read, Write};
 use std::sync::{Arc, Mutex};
 
 use gst::prelude::*;
-use gstfacekit::occlusion::regions::{format_region_list, parse_region_list};
-use gstfacekit::occlusion::{Behaviour, LevelPlan, Policy, Region};
+use gstfacekit::faceocclude::regions::{format_region_list, parse_region_list};
+use gstfacekit::faceocclude::{Behaviour, LevelPlan, Policy, Region};
 
 const DEFAULT_POLICY: &str = "interactions >= 1 -> level 1; likes >= 1 -> level 2; \
     comments >= 1 -> level 3; shares >= 1 -> level 4; reading >= 50 -> level 5; \

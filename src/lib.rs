@@ -1,41 +1,30 @@
 //! facekit: GStreamer elements for face analysis.
 //!
 //! Elements: `facedetect` (detection, tracking, 468 landmarks, head pose). Face metadata
-//! and bus messages are read and written through [`meta`] and [`messages`].
+//! and bus messages are read and written through [`gst::meta`] and [`gst::messages`].
 #![allow(clippy::too_many_arguments)]
 
-use gst::glib;
+use ::gst::glib;
 
-// GStreamer-free core modules.
-pub mod analyzer;
-pub mod attention;
-pub mod crop;
-pub mod detection;
-pub mod draw;
-pub mod face_reference;
-pub mod facemesh;
-pub mod image;
+// Shared foundations: raw frames and faces (no GStreamer), GStreamer glue, ONNX Runtime.
+pub mod face;
+pub mod frame;
+pub mod gst;
 pub mod inference;
-pub mod messages;
-pub mod meta;
-pub mod occlusion;
-pub mod pose;
-pub mod quality;
-pub mod tracker;
-// GStreamer glue and elements.
+// The elements, each with its core beside it; the attention core is shared by two elements.
+pub mod attention;
 pub mod attentionmeter;
 pub mod attentionoverlay;
 pub mod facecrop;
 pub mod facedetect;
 pub mod faceocclude;
 pub mod facequality;
-pub mod video;
 
-pub use messages::{FaceDetectMessage, FaceEntry};
-pub use meta::{Face, FrameFaces, FrameMarker, read_frame};
+pub use crate::gst::messages::{FaceDetectMessage, FaceEntry};
+pub use crate::gst::meta::{Face, FrameFaces, FrameMarker, read_frame};
 
-fn plugin_init(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
-    meta::register();
+fn plugin_init(plugin: &::gst::Plugin) -> Result<(), glib::BoolError> {
+    crate::gst::meta::register();
     facedetect::register(plugin)?;
     attentionmeter::register(plugin)?;
     attentionoverlay::register(plugin)?;
@@ -45,7 +34,7 @@ fn plugin_init(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
     Ok(())
 }
 
-gst::plugin_define!(
+::gst::plugin_define!(
     facekit,
     env!("CARGO_PKG_DESCRIPTION"),
     plugin_init,

@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use gst::prelude::*;
 use gstfacekit::FaceDetectMessage;
-use gstfacekit::meta::{AnalysisStatus, BoundingBox};
+use gstfacekit::gst::meta::{AnalysisStatus, BoundingBox};
 
 fn faces_of(samples: &[gst::Sample]) -> Vec<gstfacekit::FrameFaces> {
     samples

@@ -5,12 +5,12 @@ mod common;
 
 use common::*;
 use gst::prelude::*;
-use gstfacekit::face_reference::MIRROR_PAIRS;
+use gstfacekit::face::reference::MIRROR_PAIRS;
+use gstfacekit::facequality::quality::{FaceQuality, FaceRegion, MaskKind, Status};
 use gstfacekit::facequality::{FaceQualityMessage, KeyframeMessage, quality_of};
-use gstfacekit::meta::{
+use gstfacekit::gst::meta::{
     self, AnalysisStatus, BoundingBox, Face, FrameFaces, FrameMarker, Landmarks,
 };
-use gstfacekit::quality::{FaceQuality, FaceRegion, MaskKind, Status};
 
 type Frame = (usize, usize, Vec<u8>);
 

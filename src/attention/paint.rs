@@ -1,11 +1,11 @@
 //! Drawing the attention cues into raw frames: translucent panels, text in a real font
 //! (ab_glyph, e.g. DejaVu Sans from Debian's `fonts-dejavu-core`), curves and bars.
-//! Works on [`crate::draw::Canvas`] (I420, NV12, RGB family) with alpha blending.
+//! Works on [`crate::frame::draw::Canvas`] (I420, NV12, RGB family) with alpha blending.
 
 use ab_glyph::{Font, FontVec, PxScale, ScaleFont};
 
-use crate::draw::Canvas;
-use crate::image::Layout;
+use crate::frame::draw::Canvas;
+use crate::frame::image::Layout;
 
 /// Where Debian's `fonts-dejavu-core` puts DejaVu Sans.
 pub const DEFAULT_FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
@@ -113,7 +113,7 @@ impl<'c, 'a> Painter<'c, 'a> {
                 p[o + b] = mix(p[o + b], rgb[2], alpha);
             }
             Layout::I420 => {
-                let [yy, u, v] = crate::draw::rgb_to_yuv(rgb);
+                let [yy, u, v] = crate::frame::draw::rgb_to_yuv(rgb);
                 let o = y * c.strides[0] + x;
                 c.planes[0][o] = mix(c.planes[0][o], yy, alpha);
                 if x % 2 == 0 && y % 2 == 0 {
@@ -124,7 +124,7 @@ impl<'c, 'a> Painter<'c, 'a> {
                 }
             }
             Layout::Nv12 => {
-                let [yy, u, v] = crate::draw::rgb_to_yuv(rgb);
+                let [yy, u, v] = crate::frame::draw::rgb_to_yuv(rgb);
                 let o = y * c.strides[0] + x;
                 c.planes[0][o] = mix(c.planes[0][o], yy, alpha);
                 if x % 2 == 0 && y % 2 == 0 {

@@ -19,8 +19,8 @@ use crate::attention::{
     AngleRange, GazeCone, LessonClock, MeterConfig, NS, Observation, ReminderMachine,
     ReminderState, Sampler, StatsCollector, Window,
 };
-use crate::meta::{self, PrimaryFace};
-use crate::video::{canvas, layout_of};
+use crate::gst::meta::{self, PrimaryFace};
+use crate::gst::video::{canvas, layout_of};
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     gst::DebugCategory::new(
@@ -553,7 +553,7 @@ impl ObjectImpl for AttentionMeter {
                 self.obj().set_passthrough(!draw);
             }
             _ => {
-                let _ = crate::video::unknown_property(&*self.obj(), pspec);
+                let _ = crate::gst::video::unknown_property(&*self.obj(), pspec);
             }
         }
     }
@@ -574,7 +574,7 @@ impl ObjectImpl for AttentionMeter {
             "publish" => s.publish.to_value(),
             "publish-queue" => s.publish_queue.to_value(),
             "draw" => s.draw.to_value(),
-            _ => crate::video::unknown_property(&*self.obj(), pspec),
+            _ => crate::gst::video::unknown_property(&*self.obj(), pspec),
         }
     }
 
@@ -601,7 +601,7 @@ impl ElementImpl for AttentionMeter {
 
     fn pad_templates() -> &'static [gst::PadTemplate] {
         static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> =
-            LazyLock::new(crate::video::raw_video_pad_templates);
+            LazyLock::new(crate::gst::video::raw_video_pad_templates);
         TEMPLATES.as_ref()
     }
 }

@@ -15,7 +15,7 @@ use crate::attention::messages::AttentionEvent;
 use crate::attention::mqtt::{LinkEvent, MqttLink, MqttUrl};
 use crate::attention::paint::{self, OverlayLayout, Painter, TextFont};
 use crate::attention::{ClassBoard, report};
-use crate::video::{canvas, layout_of};
+use crate::gst::video::{canvas, layout_of};
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     gst::DebugCategory::new(
@@ -395,7 +395,7 @@ impl ObjectImpl for AttentionOverlay {
             "font" => s.font = text().unwrap_or_else(|| paint::DEFAULT_FONT.into()),
             "draw" => s.draw = value.get().expect("type checked upstream"),
             _ => {
-                let _ = crate::video::unknown_property(&*self.obj(), pspec);
+                let _ = crate::gst::video::unknown_property(&*self.obj(), pspec);
             }
         }
     }
@@ -409,7 +409,7 @@ impl ObjectImpl for AttentionOverlay {
             "report-location" => s.report_location.to_value(),
             "font" => s.font.to_value(),
             "draw" => s.draw.to_value(),
-            _ => crate::video::unknown_property(&*self.obj(), pspec),
+            _ => crate::gst::video::unknown_property(&*self.obj(), pspec),
         }
     }
 }
@@ -431,7 +431,7 @@ impl ElementImpl for AttentionOverlay {
 
     fn pad_templates() -> &'static [gst::PadTemplate] {
         static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> =
-            LazyLock::new(crate::video::raw_video_pad_templates);
+            LazyLock::new(crate::gst::video::raw_video_pad_templates);
         TEMPLATES.as_ref()
     }
 }

@@ -1,4 +1,4 @@
-//! `facecrop` element: wires properties, caps and buffers to [`crate::crop`].
+//! `facecrop` element: wires properties, caps and buffers to [`crate::facecrop::crop`].
 
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
@@ -10,10 +10,10 @@ use gst_base::subclass::prelude::*;
 use gst_video::prelude::*;
 
 use super::{FaceCropMessage, Fit, OnMissing, Primary};
-use crate::crop::{self, CameraTable, ConfigError, Size, SizeSource, Smoother, Window};
-use crate::image::Layout;
-use crate::meta::{self, FrameMarker, PrimaryFace};
-use crate::video::layout_of;
+use crate::facecrop::crop::{self, CameraTable, ConfigError, Size, SizeSource, Smoother, Window};
+use crate::frame::image::Layout;
+use crate::gst::meta::{self, FrameMarker, PrimaryFace};
+use crate::gst::video::layout_of;
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     gst::DebugCategory::new(
@@ -387,7 +387,7 @@ impl ObjectImpl for FaceCrop {
             "on-missing" => s.on_missing = value.get().expect("type checked upstream"),
             "post-messages" => s.post_messages = value.get().expect("type checked upstream"),
             _ => {
-                let _ = crate::video::unknown_property(&*self.obj(), pspec);
+                let _ = crate::gst::video::unknown_property(&*self.obj(), pspec);
             }
         }
     }
@@ -417,7 +417,7 @@ impl ObjectImpl for FaceCrop {
             "keep-no-face" => s.keep_no_face.to_value(),
             "on-missing" => s.on_missing.to_value(),
             "post-messages" => s.post_messages.to_value(),
-            _ => crate::video::unknown_property(&*self.obj(), pspec),
+            _ => crate::gst::video::unknown_property(&*self.obj(), pspec),
         }
     }
 }
@@ -439,7 +439,7 @@ impl ElementImpl for FaceCrop {
 
     fn pad_templates() -> &'static [gst::PadTemplate] {
         static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> =
-            LazyLock::new(crate::video::raw_video_pad_templates);
+            LazyLock::new(crate::gst::video::raw_video_pad_templates);
         TEMPLATES.as_ref()
     }
 }

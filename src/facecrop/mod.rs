@@ -4,9 +4,10 @@
 use gst::glib;
 use gst::prelude::*;
 
-use crate::crop::SizeSource;
-use crate::meta::MetaError;
+use crate::facecrop::crop::SizeSource;
+use crate::gst::meta::MetaError;
 
+pub mod crop;
 mod imp;
 
 /// Structure name of the `facecrop` element message.

@@ -1,4 +1,4 @@
-//! `facedetect` element: wires caps, properties and buffers to [`crate::analyzer`].
+//! `facedetect` element: wires caps, properties and buffers to [`crate::facedetect::analyzer`].
 
 use std::path::PathBuf;
 use std::sync::{LazyLock, Mutex};
@@ -10,12 +10,12 @@ use gst_base::subclass::prelude::*;
 use gst_video::prelude::*;
 
 use super::{Model, Updates};
-use crate::analyzer::{AnalyzerConfig, DetectorKind, FaceAnalyzer};
-use crate::image::Layout;
+use crate::facedetect::analyzer::{AnalyzerConfig, DetectorKind, FaceAnalyzer};
+use crate::frame::image::Layout;
+use crate::gst::messages::{FaceDetectMessage, FaceEntry};
+use crate::gst::meta::{self, AnalysisStatus, Face, FrameMarker};
+use crate::gst::video::{canvas, image_view, layout_of};
 use crate::inference;
-use crate::messages::{FaceDetectMessage, FaceEntry};
-use crate::meta::{self, AnalysisStatus, Face, FrameMarker};
-use crate::video::{canvas, image_view, layout_of};
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     gst::DebugCategory::new(
@@ -149,7 +149,7 @@ impl FaceDetect {
             }
             if let (Some(pose), Some(nose)) = (face.head_pose, points.get(1)) {
                 // Pose axes from the nose tip: x red, y green, z (towards the viewer) blue.
-                let rot = crate::pose::rotation_from_euler(&pose);
+                let rot = crate::facedetect::pose::rotation_from_euler(&pose);
                 let len = b.width as f64 * 0.5;
                 for (axis, colour) in [(0, [255, 0, 0]), (1, [0, 255, 0]), (2, [0, 0, 255])] {
                     let sign = if axis == 2 { -1.0 } else { 1.0 };
@@ -314,7 +314,7 @@ impl ObjectImpl for FaceDetect {
             "threads" => s.threads = value.get().expect("type checked upstream"),
             "max-detect-size" => s.max_detect_size = value.get().expect("type checked upstream"),
             _ => {
-                let _ = crate::video::unknown_property(&*self.obj(), pspec);
+                let _ = crate::gst::video::unknown_property(&*self.obj(), pspec);
             }
         }
     }
@@ -336,7 +336,7 @@ impl ObjectImpl for FaceDetect {
             "draw" => s.draw.to_value(),
             "threads" => s.threads.to_value(),
             "max-detect-size" => s.max_detect_size.to_value(),
-            _ => crate::video::unknown_property(&*self.obj(), pspec),
+            _ => crate::gst::video::unknown_property(&*self.obj(), pspec),
         }
     }
 }
@@ -358,7 +358,7 @@ impl ElementImpl for FaceDetect {
 
     fn pad_templates() -> &'static [gst::PadTemplate] {
         static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> =
-            LazyLock::new(crate::video::raw_video_pad_templates);
+            LazyLock::new(crate::gst::video::raw_video_pad_templates);
         TEMPLATES.as_ref()
     }
 }

@@ -5,6 +5,13 @@ use gst::prelude::*;
 
 mod imp;
 
+// The GStreamer-free detection core.
+pub mod analyzer;
+pub mod detection;
+pub mod facemesh;
+pub mod pose;
+pub mod tracker;
+
 /// Which detector network to run.
 #[derive(Debug, Eq, PartialEq, Ord, PartialOrd, Hash, Clone, Copy, glib::Enum)]
 #[repr(u32)]

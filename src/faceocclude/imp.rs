@@ -1,4 +1,4 @@
-//! `faceocclude` element: wires properties, caps and buffers to [`crate::occlusion`].
+//! `faceocclude` element: wires properties, caps and buffers to [`crate::faceocclude`].
 
 use std::sync::{Arc, LazyLock, Mutex};
 
@@ -9,14 +9,14 @@ use gst_base::subclass::prelude::*;
 use gst_video::prelude::*;
 
 use super::{LevelMessage, OnMissing, StickerSetChoice, Style};
-use crate::image::Layout;
-use crate::meta::{self, Face};
-use crate::occlusion::levels::face_masks;
-use crate::occlusion::regions::{format_region_list, oriented_box, parse_region_list};
-use crate::occlusion::{
+use crate::faceocclude::levels::face_masks;
+use crate::faceocclude::regions::{format_region_list, oriented_box, parse_region_list};
+use crate::faceocclude::{
     Behaviour, Coverage, LevelPlan, Planes, Policy, Region, RegionShapes, StickerSet,
 };
-use crate::video::layout_of;
+use crate::frame::image::Layout;
+use crate::gst::meta::{self, Face};
+use crate::gst::video::layout_of;
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     gst::DebugCategory::new(
@@ -449,7 +449,7 @@ impl ObjectImpl for FaceOcclude {
                 }
                 "on-missing" => s.on_missing = value.get().expect("type checked upstream"),
                 _ => {
-                    let _ = crate::video::unknown_property(&*self.obj(), pspec);
+                    let _ = crate::gst::video::unknown_property(&*self.obj(), pspec);
                 }
             }
         }
@@ -478,7 +478,7 @@ impl ObjectImpl for FaceOcclude {
             "stickers" => s.stickers_spec.to_value(),
             "policy" => s.policy_text.to_value(),
             "on-missing" => s.on_missing.to_value(),
-            _ => crate::video::unknown_property(&*self.obj(), pspec),
+            _ => crate::gst::video::unknown_property(&*self.obj(), pspec),
         }
     }
 }
@@ -500,7 +500,7 @@ impl ElementImpl for FaceOcclude {
 
     fn pad_templates() -> &'static [gst::PadTemplate] {
         static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> =
-            LazyLock::new(crate::video::raw_video_pad_templates);
+            LazyLock::new(crate::gst::video::raw_video_pad_templates);
         TEMPLATES.as_ref()
     }
 }
@@ -604,7 +604,7 @@ impl BaseTransformImpl for FaceOcclude {
                             self.with_planes(buf, &info, layout, |planes| {
                                 let (w, h) = (planes.width, planes.height);
                                 let cell = (w.max(h) as f32 / FRAME_CELLS).max(2.0);
-                                let all = crate::occlusion::Mask::full(w, h);
+                                let all = crate::faceocclude::Mask::full(w, h);
                                 planes.pixelate(&all, cell);
                                 planes.blur(&all, cell);
                             })?;
@@ -638,7 +638,7 @@ impl FaceOcclude {
             );
             return Err(gst::FlowError::Error);
         };
-        let canvas = crate::video::canvas(&mut frame, layout);
+        let canvas = crate::gst::video::canvas(&mut frame, layout);
         let (width, height, strides) = (canvas.width, canvas.height, canvas.strides);
         let Some(mut planes) = Planes::new(layout, width, height, canvas.planes, strides) else {
             gst::element_imp_error!(

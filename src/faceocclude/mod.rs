@@ -7,6 +7,20 @@ use gst::prelude::*;
 
 mod imp;
 
+// The GStreamer-free occlusion core: regions from landmarks, masks and compositing on raw
+// planes, levels, the behaviour policy, stickers.
+pub mod levels;
+pub mod policy;
+pub mod raster;
+pub mod regions;
+pub mod stickers;
+
+pub use levels::{Coverage, LevelPlan};
+pub use policy::{Behaviour, Policy, PolicyError};
+pub use raster::{Mask, Planes};
+pub use regions::{Region, RegionShapes};
+pub use stickers::{Sticker, StickerSet};
+
 /// How covered regions look.
 #[derive(Debug, Eq, PartialEq, Ord, PartialOrd, Hash, Clone, Copy, glib::Enum)]
 #[repr(u32)]

@@ -1,4 +1,4 @@
-//! `facequality` element: wires properties, caps and buffers to [`crate::quality`].
+//! `facequality` element: wires properties, caps and buffers to [`crate::facequality::quality`].
 
 use std::sync::{LazyLock, Mutex};
 
@@ -9,12 +9,12 @@ use gst_base::subclass::prelude::*;
 use gst_video::prelude::*;
 
 use super::{FaceQualityMessage, KeyframeMessage, QualityEntry, quality_param};
-use crate::meta::{self, BoundingBox, Face, FrameMarker};
-use crate::quality::{
+use crate::facequality::quality::{
     self, AutoWeights, Crop, FaceQuality, FaceRegion, FileFormat, Keyframe, KeyframeSelector,
     MaskKind, RegionCopy, Status, Weights, WindowLimits,
 };
-use crate::video::{image_view, layout_of};
+use crate::gst::meta::{self, BoundingBox, Face, FrameMarker};
+use crate::gst::video::{image_view, layout_of};
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     gst::DebugCategory::new(
@@ -378,7 +378,7 @@ impl ObjectImpl for FaceQualityFilter {
             }
             "keyframe-margin" => s.keyframe_margin = value.get().expect("type checked upstream"),
             _ => {
-                let _ = crate::video::unknown_property(&*self.obj(), pspec);
+                let _ = crate::gst::video::unknown_property(&*self.obj(), pspec);
             }
         }
     }
@@ -396,7 +396,7 @@ impl ObjectImpl for FaceQualityFilter {
             "keyframe-window-frames" => s.keyframe_window_frames.to_value(),
             "keyframe-location" => s.keyframe_location.to_value(),
             "keyframe-margin" => s.keyframe_margin.to_value(),
-            _ => crate::video::unknown_property(&*self.obj(), pspec),
+            _ => crate::gst::video::unknown_property(&*self.obj(), pspec),
         }
     }
 }
@@ -418,7 +418,7 @@ impl ElementImpl for FaceQualityFilter {
 
     fn pad_templates() -> &'static [gst::PadTemplate] {
         static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> =
-            LazyLock::new(crate::video::raw_video_pad_templates);
+            LazyLock::new(crate::gst::video::raw_video_pad_templates);
         TEMPLATES.as_ref()
     }
 }

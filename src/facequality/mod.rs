@@ -3,16 +3,17 @@
 //! meta, posts rate-limited `facequality` messages and, per track, one
 //! `facequality-keyframe` message carrying the best face crop as a `GstSample`.
 //!
-//! The scoring lives in [`crate::quality`]; this module holds the element wrapper and the
+//! The scoring lives in [`crate::facequality::quality`]; this module holds the element wrapper and the
 //! typed forms of the param and the messages.
 
 use gst::glib;
 use gst::prelude::*;
 
-use crate::meta::{Face, MetaError};
-use crate::quality::{Components, FaceQuality, MaskKind, Status};
+use crate::facequality::quality::{Components, FaceQuality, MaskKind, Status};
+use crate::gst::meta::{Face, MetaError};
 
 mod imp;
+pub mod quality;
 
 glib::wrapper! {
     pub struct FaceQualityElement(ObjectSubclass<imp::FaceQualityFilter>) @extends gst_base::BaseTransform, gst::Element, gst::Object;
@@ -213,7 +214,7 @@ impl TryFrom<&gst::StructureRef> for FaceQualityMessage {
 /// `sample` holds the face crop (RGB, the box grown by `keyframe-margin`, clamped to the
 /// frame) with the frame's PTS and duration, a frame marker and the face's
 /// region-of-interest meta (landmarks, pose, quality) in crop coordinates, so a recogniser
-/// can align and embed it with [`crate::meta::read_frame`]. Its info structure is the
+/// can align and embed it with [`crate::gst::meta::read_frame`]. Its info structure is the
 /// `quality` param.
 #[derive(Debug, Clone)]
 pub struct KeyframeMessage {

@@ -6,7 +6,7 @@
 //! (alpha / padding bytes are left alone).
 
 use super::stickers::Sticker;
-use crate::image::Layout;
+use crate::frame::image::Layout;
 
 /// A binary coverage mask (0 or 255) over a rectangle of the frame.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,7 +160,7 @@ impl Channel {
             Channel::G => rgb[1],
             Channel::B => rgb[2],
             Channel::Y | Channel::U | Channel::V => {
-                let yuv = crate::image::rgb_to_yuv(rgb);
+                let yuv = crate::frame::image::rgb_to_yuv(rgb);
                 match self {
                     Channel::Y => yuv[0],
                     Channel::U => yuv[1],

@@ -5,7 +5,7 @@
 //! (`blazeface-6`, `centerface-5`) and faces without landmarks fall back to ellipses placed
 //! from the eye, nose and mouth keypoints (or from typical proportions of the face box).
 
-use crate::face_reference::MIRROR_PAIRS;
+use crate::face::reference::MIRROR_PAIRS;
 
 /// A convex polygon in frame pixels.
 pub type Polygon = Vec<[f32; 2]>;
@@ -386,7 +386,7 @@ pub fn oriented_box(pts: &[[f32; 2]], roll: f32) -> Option<([f32; 2], [f32; 2])>
 
 #[cfg(test)]
 pub(crate) mod tests_support {
-    use crate::face_reference::FACE_REFERENCE_468;
+    use crate::face::reference::FACE_REFERENCE_468;
 
     /// The reference face scaled to pixels: inter-ocular distance 100 px, centred at (300, 300).
     pub(crate) fn reference_points() -> Vec<[f32; 3]> {

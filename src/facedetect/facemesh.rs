@@ -4,8 +4,8 @@
 //! is level, as MediaPipe builds it; from the second frame on the crop comes from the
 //! previous frame's landmarks, which follows the face between detector runs.
 
-use crate::image::Affine;
-use crate::meta::BoundingBox;
+use crate::frame::image::Affine;
+use crate::gst::meta::BoundingBox;
 
 /// Input side of the FaceMesh model.
 pub const MESH_INPUT: usize = 192;

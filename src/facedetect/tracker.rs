@@ -1,7 +1,7 @@
 //! Face tracks: stable ids across frames, and faces held for a while when the detector
 //! misses them.
 
-use crate::meta::BoundingBox;
+use crate::gst::meta::BoundingBox;
 
 /// One followed face.
 #[derive(Debug, Clone, PartialEq)]

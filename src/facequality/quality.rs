@@ -14,8 +14,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::image::{ImageView, Layout};
-use crate::meta::{BoundingBox, Landmarks};
+use crate::frame::image::{ImageView, Layout};
+use crate::gst::meta::{BoundingBox, Landmarks};
 
 /// Landmark scheme whose face oval and midline are known.
 pub const MESH_SCHEME: &str = "mediapipe-468";

@@ -1,6 +1,6 @@
 //! Debug drawing straight into raw frames (RGB family, I420, NV12): dots, lines, boxes.
 
-use crate::image::Layout;
+use crate::frame::image::Layout;
 
 /// A mutable frame to draw on.
 pub struct Canvas<'a> {
@@ -13,7 +13,7 @@ pub struct Canvas<'a> {
 
 /// 8-bit RGB to 8-bit BT.601 limited-range YUV.
 pub fn rgb_to_yuv([r, g, b]: [u8; 3]) -> [u8; 3] {
-    let [y, u, v] = crate::image::rgb_to_yuv([r as f32, g as f32, b as f32]);
+    let [y, u, v] = crate::frame::image::rgb_to_yuv([r as f32, g as f32, b as f32]);
     [y as u8, u as u8, v as u8]
 }
 

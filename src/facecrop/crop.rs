@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use crate::meta::BoundingBox;
+use crate::gst::meta::BoundingBox;
 
 /// A frame or target size in pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

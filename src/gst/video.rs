@@ -2,8 +2,8 @@
 
 use gst_video::prelude::*;
 
-use crate::draw::Canvas;
-use crate::image::{ImageView, Layout};
+use crate::frame::draw::Canvas;
+use crate::frame::image::{ImageView, Layout};
 
 /// The layout of a supported raw video format.
 pub fn layout_of(format: gst_video::VideoFormat) -> Option<Layout> {

@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 
 use ort::environment::Environment;
 
-use crate::detection::{self, BlazeFaceKind, Detection};
-use crate::face_reference::FACE_REFERENCE_468;
-use crate::facemesh::{self, BoxFromLandmarks, Crop, MESH_INPUT, MESH_POINTS};
-use crate::image::{Affine, ImageView, sample_nchw};
+use crate::face::reference::FACE_REFERENCE_468;
+use crate::facedetect::detection::{self, BlazeFaceKind, Detection};
+use crate::facedetect::facemesh::{self, BoxFromLandmarks, Crop, MESH_INPUT, MESH_POINTS};
+use crate::facedetect::pose;
+use crate::facedetect::tracker::{Observation, Tracker};
+use crate::frame::image::{Affine, ImageView, sample_nchw};
+use crate::gst::meta::{Face, HeadPose, Landmarks};
 use crate::inference::{InferenceError, Model, SessionOptions, model_dir};
-use crate::meta::{Face, HeadPose, Landmarks};
-use crate::pose;
-use crate::tracker::{Observation, Tracker};
 
 /// Landmark scheme names written in metadata.
 pub const SCHEME_MESH: &str = "mediapipe-468";
@@ -397,7 +397,7 @@ impl FaceAnalyzer {
         Ok((run_detector, faces))
     }
 
-    fn keypoint_landmarks(&self, t: &crate::tracker::Track) -> Option<Landmarks> {
+    fn keypoint_landmarks(&self, t: &crate::facedetect::tracker::Track) -> Option<Landmarks> {
         if t.keypoints.is_empty() || t.tracked() {
             return None;
         }

@@ -1,7 +1,7 @@
 //! Face detector decoding: BlazeFace (SSD anchors) and CenterFace (heatmap), and NMS.
 //! Coordinates here are continuous pixel coordinates of the model input unless stated.
 
-use crate::meta::BoundingBox;
+use crate::gst::meta::BoundingBox;
 
 /// One raw detection.
 #[derive(Debug, Clone, PartialEq)]

@@ -200,7 +200,7 @@ mod tests {
 
     #[test]
     fn covered_face_gets_holes_for_uncovered_regions() {
-        let pts = crate::occlusion::regions::tests_support::reference_points();
+        let pts = crate::faceocclude::regions::tests_support::reference_points();
         let shapes = RegionShapes::new(
             Some("mediapipe-468"),
             &pts,

@@ -1,0 +1,5 @@
+//! Raw video frames without GStreamer: the view of a frame's planes, sampling, colour
+//! conversion and drawing.
+
+pub mod draw;
+pub mod image;
