@@ -98,13 +98,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                             gstfacekit::gst::video::image_view(&frame, layout).ok_or("planes")?;
                         for face in &found {
                             let t = Instant::now();
-                            let region = gstfacekit::facequality::quality::FaceRegion::new(
+                            let region = gstfacekit::facequality::FaceRegion::new(
                                 &face.bbox,
                                 face.landmarks.as_ref(),
                                 w as usize,
                                 h as usize,
                             );
-                            let q = gstfacekit::facequality::quality::score_face(
+                            let q = gstfacekit::facequality::score_face(
                                 &image,
                                 &region,
                                 112.0,

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use gst::prelude::*;
 use gstfacekit::face::reference::MIRROR_PAIRS;
-use gstfacekit::facequality::quality::{FaceQuality, FaceRegion, MaskKind, Status};
+use gstfacekit::facequality::{FaceQuality, FaceRegion, MaskKind, Status};
 use gstfacekit::facequality::{FaceQualityMessage, KeyframeMessage, quality_of};
 use gstfacekit::gst::meta::{
     self, AnalysisStatus, BoundingBox, Face, FrameFaces, FrameMarker, Landmarks,

@@ -1,4 +1,4 @@
-//! `facecrop` element: wires properties, caps and buffers to [`crate::facecrop::crop`].
+//! `facecrop` element: wires properties, caps and buffers to the core beside it.
 
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
@@ -9,8 +9,10 @@ use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 use gst_video::prelude::*;
 
+use super::camera::{self, CameraTable, ConfigError, Size, SizeSource};
+use super::placement::{self, Smoother, Window};
+use super::resample;
 use super::{FaceCropMessage, Fit, OnMissing, Primary};
-use crate::facecrop::crop::{self, CameraTable, ConfigError, Size, SizeSource, Smoother, Window};
 use crate::frame::image::Layout;
 use crate::gst::meta::{self, FrameMarker, PrimaryFace};
 use crate::gst::video::layout_of;
@@ -224,7 +226,7 @@ impl FaceCrop {
                 .plane_data_mut(plane)
                 .map_err(|_| gst::FlowError::Error)?;
             let p = plane as usize;
-            crop::resample_plane(
+            resample::resample_plane(
                 src_data,
                 src_strides[p],
                 channels,
@@ -466,7 +468,7 @@ impl BaseTransformImpl for FaceCrop {
         let mut state = State::default();
         if let Some(location) = &settings.config_location {
             let timeout = Duration::from_millis(settings.config_timeout_ms as u64);
-            match crop::load_table(location, settings.camera_model.as_deref(), timeout) {
+            match camera::load_table(location, settings.camera_model.as_deref(), timeout) {
                 Ok(table) => {
                     gst::info!(
                         CAT,
@@ -719,10 +721,10 @@ impl BaseTransformImpl for FaceCrop {
             None
         } else {
             let fit = match settings.fit {
-                Fit::Crop => crop::Fit::Crop,
-                Fit::Scale => crop::Fit::Scale,
+                Fit::Crop => placement::Fit::Crop,
+                Fit::Scale => placement::Fit::Scale,
             };
-            if fit == crop::Fit::Crop
+            if fit == placement::Fit::Crop
                 && (target.width > frame_size.width || target.height > frame_size.height)
             {
                 drop(guard);
@@ -743,7 +745,7 @@ impl BaseTransformImpl for FaceCrop {
                         settings.max_lag as f32,
                     ),
                     state.smoother.update_scale(
-                        crop::needed_scale(&f.bbox, target, fit, settings.margin as f32),
+                        placement::needed_scale(&f.bbox, target, fit, settings.margin as f32),
                         smoothing,
                     ),
                 ),
@@ -755,8 +757,8 @@ impl BaseTransformImpl for FaceCrop {
                     1.0,
                 ),
             };
-            let size = crop::region_size(target, scale, frame_size);
-            crop::place_window(centre, size, frame_size, alignment(layout))
+            let size = placement::region_size(target, scale, frame_size);
+            placement::place_window(centre, size, frame_size, alignment(layout))
         };
         if region.is_some() {
             state.frames_out += 1;
@@ -787,7 +789,7 @@ impl BaseTransformImpl for FaceCrop {
                     .faces
                     .iter()
                     .filter_map(|f| {
-                        crop::box_to_crop(&f.bbox, region, target)
+                        placement::box_to_crop(&f.bbox, region, target)
                             .map(|bbox| meta::Face { bbox, ..f.clone() })
                     })
                     .collect();

@@ -4,11 +4,17 @@
 use gst::glib;
 use gst::prelude::*;
 
-use crate::facecrop::crop::SizeSource;
 use crate::gst::meta::MetaError;
 
-pub mod crop;
 mod imp;
+
+// The GStreamer-free core: target sizes and the camera table, window placement and
+// smoothing, resampling for `fit=scale`.
+pub mod camera;
+pub mod placement;
+pub mod resample;
+
+pub use camera::{CameraEntry, CameraTable, ConfigError, MAX_SIDE, MIN_SIDE, Size, SizeSource};
 
 /// Structure name of the `facecrop` element message.
 pub const FACECROP_MESSAGE: &str = "facecrop";

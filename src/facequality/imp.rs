@@ -1,4 +1,4 @@
-//! `facequality` element: wires properties, caps and buffers to [`crate::facequality::quality`].
+//! `facequality` element: wires properties, caps and buffers to the core beside it.
 
 use std::sync::{LazyLock, Mutex};
 
@@ -8,11 +8,11 @@ use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 use gst_video::prelude::*;
 
-use super::{FaceQualityMessage, KeyframeMessage, QualityEntry, quality_param};
-use crate::facequality::quality::{
-    self, AutoWeights, Crop, FaceQuality, FaceRegion, FileFormat, Keyframe, KeyframeSelector,
-    MaskKind, RegionCopy, Status, Weights, WindowLimits,
+use super::{
+    AutoWeights, Crop, FaceQuality, FaceRegion, FileFormat, Keyframe, KeyframeSelector, MaskKind,
+    RegionCopy, Status, Weights, WindowLimits,
 };
+use super::{FaceQualityMessage, KeyframeMessage, QualityEntry, quality_param};
 use crate::gst::meta::{self, BoundingBox, Face, FrameMarker};
 use crate::gst::video::{image_view, layout_of};
 
@@ -194,12 +194,12 @@ impl FaceQualityFilter {
             };
             let mut written = None;
             if let Some((template, format)) = location {
-                let path = quality::keyframe_path(
+                let path = super::keyframe_path(
                     template,
                     kf.track_id,
                     best.running_time.or(best.pts).map_or(0, |t| t.nseconds()),
                 );
-                match quality::write_crop(&path, &crop, format) {
+                match super::write_crop(&path, &crop, format) {
                     Ok(()) => written = Some(path.display().to_string()),
                     Err(e) => self.warn(&e),
                 }
@@ -433,7 +433,7 @@ impl BaseTransformImpl for FaceQualityFilter {
         let settings = self.settings.lock().unwrap().clone();
         let location_format = match &settings.keyframe_location {
             Some(template) => Some(
-                quality::check_location(template)
+                super::check_location(template)
                     .map_err(|e| gst::error_msg!(gst::ResourceError::Settings, ("{e}")))?,
             ),
             None => None,
@@ -568,7 +568,7 @@ impl BaseTransformImpl for FaceQualityFilter {
             for face in faces.iter_mut() {
                 let region = FaceRegion::new(&face.bbox, face.landmarks.as_ref(), width, height);
                 let q =
-                    quality::score_face(&image, &region, settings.reference_size as f32, &weights);
+                    super::score_face(&image, &region, settings.reference_size as f32, &weights);
                 if q.mask == MaskKind::Ellipse && !state.warned_ellipse {
                     state.warned_ellipse = true;
                     warnings.push(format!(
@@ -599,7 +599,7 @@ impl BaseTransformImpl for FaceQualityFilter {
                             .selector
                             .offer(face.track_id, time, q.overall, limits, || {
                                 // Row copies only: the RGB conversion waits for the post.
-                                let region = quality::copy_region(&image, &face_ref.bbox, margin);
+                                let region = super::copy_region(&image, &face_ref.bbox, margin);
                                 let mut face = face_ref.clone();
                                 face.set_param(quality_param(&q));
                                 Best {

@@ -3,17 +3,37 @@
 //! meta, posts rate-limited `facequality` messages and, per track, one
 //! `facequality-keyframe` message carrying the best face crop as a `GstSample`.
 //!
-//! The scoring lives in [`crate::facequality::quality`]; this module holds the element wrapper and the
-//! typed forms of the param and the messages.
+//! The GStreamer-free core sits beside the element, one file per concern: [`region`] (the
+//! face mask and midline), [`score`] (the four component scores), [`weights`] (fixed or
+//! automatic), [`keyframe`] (the per-track choice), [`crop`] (key frame crops) and [`file`]
+//! (key frame files). This module holds the element wrapper and the typed forms of the param
+//! and the messages.
 
 use gst::glib;
 use gst::prelude::*;
 
-use crate::facequality::quality::{Components, FaceQuality, MaskKind, Status};
 use crate::gst::meta::{Face, MetaError};
 
 mod imp;
-pub mod quality;
+
+pub mod crop;
+pub mod file;
+#[cfg(test)]
+mod fixtures;
+pub mod keyframe;
+pub mod region;
+pub mod score;
+pub mod weights;
+
+pub use crop::{Crop, RegionCopy, copy_region, crop_rgb};
+pub use file::{FileFormat, check_location, keyframe_path, write_crop};
+pub use keyframe::{Candidate, Keyframe, KeyframeSelector, WindowLimits};
+pub use region::{FACE_OVAL, FaceRegion, MESH_SCHEME, MIDLINE, MaskKind, Midline, MidlineSource};
+pub use score::{
+    ANALYSIS_SIZE, Components, FaceQuality, MIN_FACE_SIDE, Status, illumination_score,
+    resolution_score, score_face, sharpness_score,
+};
+pub use weights::{AUTO_WARMUP, AutoWeights, COMPONENTS, DEFAULT_WEIGHTS, Weights};
 
 glib::wrapper! {
     pub struct FaceQualityElement(ObjectSubclass<imp::FaceQualityFilter>) @extends gst_base::BaseTransform, gst::Element, gst::Object;
