@@ -1,0 +1,504 @@
+//! WebRTC egress end to end: the occlusion server (examples/occlusion-server) on the looped
+//! talking-head clip, a real Janus it starts on loopback, and two viewers in headless
+//! Chromium playing the viewer page. The page draws each decoded frame of its `<video>` to
+//! a `<canvas>` and posts the sharpness (mean luma gradient) of the face region to this test.
+//! At level 0 both faces are blurred; after one viewer's payment event that viewer's face is
+//! sharp within the measured switch time, the other's stays blurred, and neither page
+//! created a second PeerConnection or received a second offer (no ICE restart).
+
+mod common;
+
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// A child started as the leader of its own process group (Chromium's helpers, Janus under
+/// the server): dropping it stops the whole group, gently first.
+struct Group {
+    child: Child,
+}
+
+impl Group {
+    fn spawn(cmd: &mut Command) -> Group {
+        let child = cmd
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e} (run scripts/setup.sh)"));
+        Group { child }
+    }
+
+    fn signal_group(&self, signal: &str) {
+        let _ = Command::new("kill")
+            .args([signal, "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        // Closing stdin stops the occlusion server cleanly (it stops Janus); everything
+        // else gets SIGTERM; whatever is left after 10 s gets SIGKILL.
+        drop(self.child.stdin.take());
+        let start = Instant::now();
+        let mut termed = false;
+        while start.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            if !termed && start.elapsed() > Duration::from_secs(3) {
+                self.signal_group("-TERM");
+                termed = true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.signal_group("-KILL");
+        let _ = self.child.wait();
+    }
+}
+
+fn now_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+        * 1000.0
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `cargo test` builds the examples; a test run of one file does not, so check.
+fn server_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("examples/occlusion-server");
+    let built = std::fs::metadata(&bin).and_then(|m| m.modified());
+    let newest_source = std::fs::read_dir(root().join("examples/occlusion-server"))
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.metadata().and_then(|m| m.modified()).ok())
+        .max()
+        .unwrap();
+    match built {
+        Ok(t) if t >= newest_source => bin,
+        _ => panic!(
+            "{} missing or older than its sources: cargo build --release --example occlusion-server \
+             (a full `cargo test` builds it)",
+            bin.display()
+        ),
+    }
+}
+
+/// The face region of the clip as the server scales it (352x288), from facedetect on the
+/// clip itself: the median box over the first seconds, shrunk to its inner part so that the
+/// probe stays on the face while it moves. Fractions of the frame: x, y, w, h.
+fn face_probe() -> [f64; 4] {
+    let samples = common::pull_all(&format!(
+        "filesrc location={} ! qtdemux ! h264parse ! avdec_h264 ! videoconvert ! videoscale \
+         ! video/x-raw,format=I420,width=352,height=288 ! facedetect ! appsink name=sink",
+        common::sample("carphone_pristine.mp4").display()
+    ));
+    let mut boxes: Vec<[f64; 4]> = samples
+        .iter()
+        .filter_map(|s| {
+            let faces = gstfacekit::read_frame(s.buffer().unwrap()).ok()?.faces;
+            let b = faces.first()?.bbox;
+            Some([b.x as f64, b.y as f64, b.width as f64, b.height as f64])
+        })
+        .collect();
+    assert!(
+        boxes.len() * 2 > samples.len(),
+        "facedetect found the face in only {}/{} frames of the clip",
+        boxes.len(),
+        samples.len()
+    );
+    let median = |i: usize, boxes: &mut Vec<[f64; 4]>| {
+        boxes.sort_by(|a, b| a[i].total_cmp(&b[i]));
+        boxes[boxes.len() / 2][i]
+    };
+    let (x, y, w, h) = (
+        median(0, &mut boxes),
+        median(1, &mut boxes),
+        median(2, &mut boxes),
+        median(3, &mut boxes),
+    );
+    let (cx, cy) = (x + w / 2.0, y + h / 2.0);
+    let (pw, ph) = (w * 0.6, h * 0.6);
+    [
+        (cx - pw / 2.0) / 352.0,
+        (cy - ph / 2.0) / 288.0,
+        pw / 352.0,
+        ph / 288.0,
+    ]
+}
+
+/// One frame as a page measured it.
+#[derive(Clone, Copy, Debug)]
+struct Frame {
+    t: f64,
+    sharpness: f64,
+}
+
+#[derive(Default)]
+struct Reports {
+    /// Every report per viewer (the page's state and stats), newest last.
+    pages: std::collections::BTreeMap<String, Vec<Value>>,
+    frames: std::collections::BTreeMap<String, Vec<Frame>>,
+}
+
+impl Reports {
+    fn last(&self, viewer: &str) -> Option<&Value> {
+        self.pages.get(viewer).and_then(|v| v.last())
+    }
+    fn frames(&self, viewer: &str) -> Vec<Frame> {
+        self.frames.get(viewer).cloned().unwrap_or_default()
+    }
+}
+
+/// The local endpoint the pages post to; snapshots (PNG) go to `snapshots`.
+fn report_endpoint(snapshots: PathBuf) -> (u16, Arc<Mutex<Reports>>) {
+    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let port = server.server_addr().to_ip().unwrap().port();
+    let reports = Arc::new(Mutex::new(Reports::default()));
+    let r = reports.clone();
+    std::thread::spawn(move || {
+        for mut request in server.incoming_requests() {
+            let mut body = Vec::new();
+            let _ = request.as_reader().take(8 << 20).read_to_end(&mut body);
+            let url = request.url().to_string();
+            if let Some(viewer) = url.split("snapshot=").nth(1) {
+                let phase = if r.lock().unwrap().pages.contains_key("switched") {
+                    "after"
+                } else {
+                    "before"
+                };
+                let _ = std::fs::write(snapshots.join(format!("{viewer}-{phase}.png")), &body);
+            } else if let Ok(v) = serde_json::from_slice::<Value>(&body) {
+                let viewer = v["viewer"].as_str().unwrap_or("").to_string();
+                let mut r = r.lock().unwrap();
+                let frames = r.frames.entry(viewer.clone()).or_default();
+                for f in v["frames"].as_array().into_iter().flatten() {
+                    frames.push(Frame {
+                        t: f["t"].as_f64().unwrap_or(0.0),
+                        sharpness: f["sharpness"].as_f64().unwrap_or(0.0),
+                    });
+                }
+                r.pages.entry(viewer).or_default().push(v);
+            }
+            let _ = request.respond(tiny_http::Response::empty(204));
+        }
+    });
+    (port, reports)
+}
+
+fn get(url: &str) -> Result<String, String> {
+    ureq::get(url)
+        .timeout(Duration::from_secs(20))
+        .call()
+        .map_err(|e| e.to_string())?
+        .into_string()
+        .map_err(|e| e.to_string())
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    assert!(!v.is_empty(), "no frames to take a median of");
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn chromium(url: &str, profile: &Path) -> Group {
+    Group::spawn(
+        Command::new("chromium")
+            .args([
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--allow-loopback-in-peer-connection",
+                "--autoplay-policy=no-user-gesture-required",
+                "--disable-background-timer-throttling",
+                "--disable-renderer-backgrounding",
+                "--disable-features=WebRtcHideLocalIpsWithMdns",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(url)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    )
+}
+
+/// Waits (bounded) until `ready` holds; panics with `what` and the server log otherwise.
+fn wait_for(what: &str, limit: Duration, log: &Path, mut ready: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        if start.elapsed() > limit {
+            panic!(
+                "timed out after {limit:?} waiting for {what}\nserver log:\n{}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// A Janus streaming request on a fresh session (to check mountpoints independently).
+fn janus_info(janus: &str, mountpoint: u64) -> Value {
+    let post = |url: &str, body: Value| -> Value {
+        serde_json::from_str(
+            &ureq::post(url)
+                .timeout(Duration::from_secs(10))
+                .send_string(&body.to_string())
+                .unwrap()
+                .into_string()
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    let session = post(
+        janus,
+        serde_json::json!({"janus": "create", "transaction": "s"}),
+    )["data"]["id"]
+        .as_u64()
+        .unwrap();
+    let url = format!("{janus}/{session}");
+    let handle = post(
+        &url,
+        serde_json::json!({"janus": "attach", "plugin": "janus.plugin.streaming", "transaction": "a"}),
+    )["data"]["id"]
+        .as_u64()
+        .unwrap();
+    let answer = post(
+        &format!("{url}/{handle}"),
+        serde_json::json!({"janus": "message", "transaction": "i",
+                           "body": {"request": "info", "id": mountpoint}}),
+    );
+    post(
+        &url,
+        serde_json::json!({"janus": "destroy", "transaction": "d"}),
+    );
+    answer["plugindata"]["data"].clone()
+}
+
+#[test]
+fn webrtc_viewers_switch_level_on_the_same_peerconnection() {
+    common::init();
+    let probe = face_probe();
+    let work = root().join("target/webrtc-test");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).unwrap();
+    let (report_port, reports) = report_endpoint(work.clone());
+
+    let http_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = work.join("server.log");
+    let server = Group::spawn(
+        Command::new(server_binary())
+            .args([
+                "--egress",
+                "webrtc",
+                "--start-janus",
+                "--source",
+                "carphone",
+            ])
+            .args(["--http", &format!("127.0.0.1:{http_port}")])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap()),
+    );
+    let base = format!("http://127.0.0.1:{http_port}");
+    wait_for(
+        "the occlusion server's HTTP",
+        Duration::from_secs(90),
+        &log,
+        || get(&format!("{base}/list")).is_ok(),
+    );
+    let janus = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("janus on "))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("server did not say where Janus is")
+        .to_string();
+
+    let page = |viewer: &str| {
+        format!(
+            "{base}/viewer?viewer={viewer}&report=http://127.0.0.1:{report_port}/&snapshot=1&probe={}",
+            probe.map(|v| format!("{v:.4}")).join(",")
+        )
+    };
+    let _a = chromium(&page("a"), &work.join("profile-a"));
+    let _b = chromium(&page("b"), &work.join("profile-b"));
+
+    // Both pages play level 0: enough frames measured on a connected PeerConnection.
+    wait_for("both pages to play", Duration::from_secs(120), &log, || {
+        let r = reports.lock().unwrap();
+        ["a", "b"].iter().all(|v| {
+            r.frames(v).len() >= 90
+                && r.last(v).is_some_and(|p| {
+                    p["stats"]["iceConnectionState"] == "connected"
+                        || p["stats"]["iceConnectionState"] == "completed"
+                })
+        })
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    let before = |v: &str| {
+        let r = reports.lock().unwrap();
+        let frames = r.frames(v);
+        let last_t = frames.last().unwrap().t;
+        let baseline = median(
+            frames
+                .iter()
+                .filter(|f| f.t > last_t - 2000.0)
+                .map(|f| f.sharpness)
+                .collect(),
+        );
+        (baseline, r.last(v).unwrap().clone())
+    };
+    let (covered_a, page_a0) = before("a");
+    let (covered_b, page_b0) = before("b");
+    assert_eq!(page_a0["shown"]["level"], "0 of 8", "{page_a0}");
+    assert_eq!(page_b0["shown"]["level"], "0 of 8", "{page_b0}");
+
+    // The payment: viewer a goes to the top level.
+    let sent = now_ms();
+    let answer = get(&format!("{base}/event?viewer=a&kind=payment&amount=20")).unwrap();
+    assert_eq!(answer.trim(), "level-8");
+    reports
+        .lock()
+        .unwrap()
+        .pages
+        .insert("switched".into(), Vec::new());
+    // Ten seconds of both pages after the switch (bounded by time, not by frames).
+    std::thread::sleep(Duration::from_secs(10));
+    let after = |v: &str| -> Vec<Frame> {
+        reports
+            .lock()
+            .unwrap()
+            .frames(v)
+            .into_iter()
+            .filter(|f| f.t > sent)
+            .collect()
+    };
+    let (frames_a, frames_b) = (after("a"), after("b"));
+    assert!(
+        frames_a.len() >= 60 && frames_b.len() >= 60,
+        "pages stalled after the switch: {} / {} frames in 10 s",
+        frames_a.len(),
+        frames_b.len()
+    );
+    let settled = |frames: &[Frame]| {
+        median(
+            frames
+                .iter()
+                .filter(|f| f.t > sent + 5000.0)
+                .map(|f| f.sharpness)
+                .collect(),
+        )
+    };
+    let (uncovered_a, still_b) = (settled(&frames_a), settled(&frames_b));
+    let threshold = (covered_a + uncovered_a) / 2.0;
+    println!(
+        "face-region sharpness: viewer a {covered_a:.2} -> {uncovered_a:.2}, viewer b {covered_b:.2} -> {still_b:.2} (threshold {threshold:.2})"
+    );
+    assert!(
+        uncovered_a > 1.5 * covered_a && uncovered_a > 1.5 * covered_b,
+        "viewer a's face is not uncovered after the switch: sharpness {covered_a:.2} -> {uncovered_a:.2}"
+    );
+    // The first frame of the new rendition: the first of five sharp frames in a row.
+    let first = (0..frames_a.len().saturating_sub(5))
+        .find(|&i| frames_a[i..i + 5].iter().all(|f| f.sharpness > threshold))
+        .map(|i| frames_a[i].t)
+        .expect("viewer a never showed five uncovered frames in a row");
+    println!(
+        "switch time (event sent -> first uncovered frame drawn in the browser): {:.0} ms",
+        first - sent
+    );
+    let leaked: Vec<f64> = frames_b
+        .iter()
+        .map(|f| f.sharpness)
+        .filter(|&s| s > threshold)
+        .collect();
+    assert!(
+        leaked.is_empty() && still_b < 1.25 * covered_b,
+        "viewer b's face was uncovered although b did not pay: {} frame(s) above {threshold:.2}, median {covered_b:.2} -> {still_b:.2}",
+        leaked.len()
+    );
+
+    // Same PeerConnection, no renegotiation, no ICE restart; the pages show the levels.
+    let (page_a, page_b) = {
+        let r = reports.lock().unwrap();
+        (r.last("a").unwrap().clone(), r.last("b").unwrap().clone())
+    };
+    for (page0, page) in [(&page_a0, &page_a), (&page_b0, &page_b)] {
+        assert_eq!(
+            page["pcId"], page0["pcId"],
+            "PeerConnection re-created: {page}"
+        );
+        assert_eq!(page["pcCreated"], 1, "{page}");
+        assert_eq!(page["remoteDescriptions"], 1, "renegotiated: {page}");
+        assert_eq!(page["ufrags"].as_array().unwrap().len(), 1, "{page}");
+        assert_eq!(page["samePc"], true, "{page}");
+        assert_eq!(page["stats"]["connectionState"], "connected", "{page}");
+        assert!(page["error"].is_null(), "{page}");
+    }
+    let decoded = |p: &Value, k: &str| p["stats"][k].as_u64().unwrap_or(0);
+    assert!(
+        decoded(&page_a, "keyFramesDecoded") > decoded(&page_a0, "keyFramesDecoded"),
+        "no key frame decoded after the switch: {page_a}"
+    );
+    println!(
+        "viewer a: {} frames decoded, {} key frames, {} freezes, {} dropped; viewer b: {} frames decoded",
+        decoded(&page_a, "framesDecoded"),
+        decoded(&page_a, "keyFramesDecoded"),
+        decoded(&page_a, "freezeCount"),
+        decoded(&page_a, "framesDropped"),
+        decoded(&page_b, "framesDecoded"),
+    );
+    assert_eq!(page_a["shown"]["level"], "8 of 8", "{page_a}");
+    assert_eq!(page_a["shown"]["covered"], "nothing", "{page_a}");
+    assert_eq!(page_b["shown"]["level"], "0 of 8", "{page_b}");
+
+    // The emptied rendition's mountpoint is destroyed on Janus when a leaves.
+    let list = get(&format!("{base}/list")).unwrap();
+    let mountpoint: u64 = list
+        .lines()
+        .find(|l| l.starts_with("level-8:"))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("no level-8 mountpoint in /list: {list}"));
+    assert!(
+        !list.contains("level-0: 2"),
+        "a still counted on level 0: {list}"
+    );
+    assert_eq!(janus_info(&janus, mountpoint)["info"]["id"], mountpoint);
+    assert_eq!(
+        get(&format!("{base}/leave?viewer=a")).unwrap().trim(),
+        "bye"
+    );
+    wait_for(
+        "level-8's mountpoint to go",
+        Duration::from_secs(20),
+        &log,
+        || janus_info(&janus, mountpoint).get("error").is_some(),
+    );
+    assert!(!get(&format!("{base}/list")).unwrap().contains("level-8"));
+    drop(server);
+}
