@@ -35,7 +35,9 @@ APT_PKGS=(libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tool
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav pkg-config
   mosquitto fonts-dejavu-core
-  nginx libnginx-mod-rtmp)
+  nginx libnginx-mod-rtmp
+  janus chromium
+  gstreamer1.0-nice python3-gi gir1.2-gst-plugins-bad-1.0)  # WebRTC: test; webrtcbin bench viewers
 
 # PyPI wheels: "requirement  file  sha256" (pins verified by pip and again here).
 PINS=(
