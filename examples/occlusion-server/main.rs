@@ -16,6 +16,7 @@
 //!   event VIEWER KIND AMOUNT    -> records behaviour, answers as play   (GET /event?viewer=V&kind=K&amount=A)
 //!   leave VIEWER                                                      (GET /leave?viewer=V)
 //!   list                        -> renditions and their viewers       (GET /list)
+//!   stats                       -> frames ingested, renditions, viewers (GET /stats)
 //! KIND: interactions likes comments shares tips reading payment.
 //!
 //! WebRTC (on the --http address): GET /viewer?viewer=V is the viewer page; it signals
@@ -153,6 +154,7 @@ fn http_to_command(path: &str, p: &BTreeMap<String, String>) -> Option<String> {
         "/event" => format!("event {} {} {}", p("viewer"), p("kind"), p("amount")),
         "/leave" => format!("leave {}", p("viewer")),
         "/list" => "list".into(),
+        "/stats" => "stats".into(),
         _ => return None,
     })
 }

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use gst::prelude::*;
@@ -49,6 +50,8 @@ pub struct Server {
     viewers: BTreeMap<String, Viewer>,
     renditions: BTreeMap<String, Rendition>,
     teardowns: Vec<std::thread::JoinHandle<()>>,
+    /// Frames the ingest delivered to the renditions' tee (for `stats`).
+    frames: Arc<AtomicU64>,
 }
 
 /// Viewer names travel in URLs and stream names: keep them plain.
@@ -86,6 +89,14 @@ impl Server {
         priority: Vec<Region>,
         policy: Policy,
     ) -> Server {
+        let frames = Arc::new(AtomicU64::new(0));
+        let counter = frames.clone();
+        if let Some(pad) = tee.static_pad("sink") {
+            pad.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+                counter.fetch_add(1, Ordering::Relaxed);
+                gst::PadProbeReturn::Ok
+            });
+        }
         Server {
             pipeline,
             tee,
@@ -95,6 +106,7 @@ impl Server {
             viewers: BTreeMap::new(),
             renditions: BTreeMap::new(),
             teardowns: Vec::new(),
+            frames,
         }
     }
 
@@ -440,6 +452,12 @@ impl Server {
                 }
             }
             ["leave", viewer] => self.stop_watching(viewer, true).map(|_| "bye".into()),
+            ["stats"] => Ok(format!(
+                "frames {} renditions {} viewers {}",
+                self.frames.load(Ordering::Relaxed),
+                self.renditions.len(),
+                self.viewers.len()
+            )),
             ["list"] => Ok(self
                 .renditions
                 .iter()
@@ -450,7 +468,7 @@ impl Server {
                 .collect::<Vec<_>>()
                 .join("\n")),
             _ => Err(format!(
-                "unknown command '{line}' (play, event, leave, list)"
+                "unknown command '{line}' (play, event, leave, list, stats)"
             )),
         };
         result.unwrap_or_else(|e| format!("error: {e}"))
