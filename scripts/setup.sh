@@ -34,7 +34,7 @@ esac
 APT_PKGS=(libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav pkg-config
-  mosquitto fonts-dejavu-core
+  mosquitto fonts-dejavu-core libsqlite3-dev
   nginx libnginx-mod-rtmp
   janus chromium
   gstreamer1.0-nice python3-gi gir1.2-gst-plugins-bad-1.0)  # WebRTC: test; webrtcbin bench viewers

@@ -17,6 +17,7 @@ pub mod attentionmeter;
 pub mod attentionoverlay;
 pub mod facecrop;
 pub mod facedetect;
+pub mod faceidentify;
 pub mod faceocclude;
 pub mod facequality;
 
@@ -31,6 +32,7 @@ fn plugin_init(plugin: &::gst::Plugin) -> Result<(), glib::BoolError> {
     faceocclude::register(plugin)?;
     facecrop::register(plugin)?;
     facequality::register(plugin)?;
+    faceidentify::register(plugin)?;
     Ok(())
 }
 

@@ -1,0 +1,771 @@
+//! `faceidentify` element: wires properties, caps and buffers to the core modules.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{LazyLock, Mutex};
+
+use gst::glib;
+use gst::prelude::*;
+use gst::subclass::prelude::*;
+use gst_base::subclass::prelude::*;
+use gst_video::prelude::*;
+
+use super::Mode;
+use super::align::{CHIP_SIZE, ChipGeometry, chip_to_rgb, extract_chip};
+use super::descriptor::{
+    DLIB_THRESHOLD, Descriptor, DescriptorModel, default_model_path, describe_photo,
+};
+use super::gallery::{Entry, Gallery, Store};
+use super::message::{IdentityMessage, IdentityResult};
+use super::schedule::IntervalSchedule;
+use crate::facedetect::analyzer::{AnalyzerConfig, FaceAnalyzer, SCHEME_MESH};
+use crate::facequality::quality::{Keyframe, KeyframeSelector, WindowLimits};
+use crate::facequality::quality_of;
+use crate::frame::image::ImageView;
+use crate::gst::meta::{self, Face};
+use crate::gst::video::{image_view, layout_of};
+use crate::inference;
+
+static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
+    gst::DebugCategory::new(
+        "faceidentify",
+        gst::DebugColorFlags::empty(),
+        Some("facekit face identification"),
+    )
+});
+
+const DEFAULT_THRESHOLD: f64 = DLIB_THRESHOLD;
+const DEFAULT_MODE: Mode = Mode::Keyframe;
+const DEFAULT_INTERVAL: u32 = 15;
+const DEFAULT_WINDOW: u64 = 0;
+const DEFAULT_WINDOW_FRAMES: u32 = 0;
+const DEFAULT_MIN_FACE_SIZE: u32 = 32;
+/// Descriptors kept for run-time enrolment, most recent tracks first.
+const MAX_REMEMBERED_TRACKS: usize = 256;
+
+#[derive(Debug, Clone)]
+struct Settings {
+    gallery: Option<String>,
+    threshold: f64,
+    mode: Mode,
+    interval: u32,
+    window: u64,
+    window_frames: u32,
+    min_face_size: u32,
+    model: Option<String>,
+    ort_library: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            gallery: None,
+            threshold: DEFAULT_THRESHOLD,
+            mode: DEFAULT_MODE,
+            interval: DEFAULT_INTERVAL,
+            window: DEFAULT_WINDOW,
+            window_frames: DEFAULT_WINDOW_FRAMES,
+            min_face_size: DEFAULT_MIN_FACE_SIZE,
+            model: None,
+            ort_library: None,
+        }
+    }
+}
+
+/// A face with its descriptor, as kept for a window or posted at once.
+#[derive(Clone)]
+struct Described {
+    descriptor: Result<Descriptor, String>,
+    chip: Vec<u8>,
+    quality: f64,
+    rect: (u32, u32, u32, u32),
+    pts: Option<gst::ClockTime>,
+    stream_time: Option<gst::ClockTime>,
+    running_time: Option<gst::ClockTime>,
+}
+
+struct State {
+    info: Option<gst_video::VideoInfo>,
+    model: DescriptorModel,
+    gallery: Gallery,
+    selector: KeyframeSelector<Described>,
+    schedule: IntervalSchedule,
+    /// Latest descriptor per track, for the `enrol` signal.
+    remembered: Vec<(i32, Descriptor)>,
+    too_small_posted: HashSet<i32>,
+    warned: HashSet<&'static str>,
+}
+
+impl State {
+    fn remember(&mut self, track: i32, d: Descriptor) {
+        self.remembered.retain(|(t, _)| *t != track);
+        self.remembered.insert(0, (track, d));
+        self.remembered.truncate(MAX_REMEMBERED_TRACKS);
+    }
+}
+
+#[derive(Default)]
+pub struct FaceIdentify {
+    settings: Mutex<Settings>,
+    state: Mutex<Option<State>>,
+}
+
+#[glib::object_subclass]
+impl ObjectSubclass for FaceIdentify {
+    const NAME: &'static str = "GstFacekitFaceIdentify";
+    type Type = super::FaceIdentifyElement;
+    type ParentType = gst_base::BaseTransform;
+}
+
+fn describe(
+    model: &DescriptorModel,
+    image: &ImageView,
+    geometry: &ChipGeometry,
+    face: &Face,
+    quality: f64,
+    times: [Option<gst::ClockTime>; 3],
+) -> Described {
+    let mut chip = Vec::new();
+    extract_chip(image, geometry, &mut chip);
+    let descriptor = model
+        .compute(&[&chip])
+        .map_err(|e| e.to_string())
+        .and_then(|mut v| v.pop().ok_or_else(|| "no descriptor".to_string()));
+    Described {
+        descriptor,
+        chip: chip_to_rgb(&chip),
+        quality,
+        rect: face.bbox.to_rect(u32::MAX, u32::MAX),
+        pts: times[0],
+        stream_time: times[1],
+        running_time: times[2],
+    }
+}
+
+fn chip_sample(rgb: &[u8], pts: Option<gst::ClockTime>) -> Option<gst::Sample> {
+    let size = CHIP_SIZE as u32;
+    let info = gst_video::VideoInfo::builder(gst_video::VideoFormat::Rgb, size, size)
+        .build()
+        .ok()?;
+    let mut buffer = gst::Buffer::with_size(info.size()).ok()?;
+    {
+        let b = buffer.get_mut()?;
+        b.set_pts(pts);
+        let mut map = b.map_writable().ok()?;
+        let stride = info.stride()[0] as usize;
+        let row = CHIP_SIZE * 3;
+        for (y, src) in rgb.chunks_exact(row).enumerate() {
+            map[y * stride..y * stride + row].copy_from_slice(src);
+        }
+    }
+    Some(
+        gst::Sample::builder()
+            .buffer(&buffer)
+            .caps(&info.to_caps().ok()?)
+            .build(),
+    )
+}
+
+impl FaceIdentify {
+    fn warn(&self, text: &str) {
+        gst::element_imp_warning!(self, gst::StreamError::Format, ("{text}"));
+    }
+
+    fn times(&self, pts: Option<gst::ClockTime>) -> [Option<gst::ClockTime>; 3] {
+        let segment = self.obj().segment();
+        let segment = segment.downcast_ref::<gst::ClockTime>();
+        [
+            pts,
+            segment.and_then(|s| s.to_stream_time(pts?)),
+            segment.and_then(|s| s.to_running_time(pts?)),
+        ]
+    }
+
+    fn post(&self, msg: &IdentityMessage) {
+        gst::debug!(
+            CAT,
+            imp = self,
+            "track {}: {} '{}' at {:.3}",
+            msg.track_id,
+            msg.result.as_str(),
+            msg.identity,
+            msg.distance
+        );
+        let _ = self.obj().post_message(
+            gst::message::Element::builder(gst::Structure::from(msg))
+                .src(&*self.obj())
+                .build(),
+        );
+    }
+
+    /// The message for a described face: matched against the gallery.
+    fn identify(
+        gallery: &Gallery,
+        threshold: f64,
+        track_id: i32,
+        frames: u32,
+        d: &Described,
+    ) -> Result<IdentityMessage, String> {
+        let descriptor = d.descriptor.clone()?;
+        let m = gallery.best_match(&descriptor, threshold);
+        Ok(IdentityMessage {
+            track_id,
+            result: if m.verified {
+                IdentityResult::Verified
+            } else {
+                IdentityResult::Unknown
+            },
+            identity: m.label.unwrap_or_default(),
+            distance: if m.distance.is_finite() {
+                m.distance
+            } else {
+                -1.0
+            },
+            threshold,
+            quality: d.quality,
+            timestamp: d.pts,
+            stream_time: d.stream_time,
+            running_time: d.running_time,
+            x: d.rect.0,
+            y: d.rect.1,
+            width: d.rect.2,
+            height: d.rect.3,
+            frames,
+            descriptor: Some(descriptor),
+            chip: chip_sample(&d.chip, d.pts),
+        })
+    }
+
+    fn too_small(
+        face: &Face,
+        threshold: f64,
+        times: [Option<gst::ClockTime>; 3],
+    ) -> IdentityMessage {
+        let (x, y, width, height) = face.bbox.to_rect(u32::MAX, u32::MAX);
+        IdentityMessage {
+            track_id: face.track_id,
+            result: IdentityResult::TooSmall,
+            identity: String::new(),
+            distance: -1.0,
+            threshold,
+            quality: -1.0,
+            timestamp: times[0],
+            stream_time: times[1],
+            running_time: times[2],
+            x,
+            y,
+            width,
+            height,
+            frames: 0,
+            descriptor: None,
+            chip: None,
+        }
+    }
+
+    /// Messages for closed key-frame windows (state lock held by the caller).
+    fn closed_messages(
+        state: &mut State,
+        threshold: f64,
+        closed: Vec<Keyframe<Described>>,
+    ) -> Result<Vec<IdentityMessage>, String> {
+        closed
+            .into_iter()
+            .map(|kf| {
+                Self::identify(
+                    &state.gallery,
+                    threshold,
+                    kf.track_id,
+                    kf.frames,
+                    &kf.best.payload,
+                )
+            })
+            .collect()
+    }
+
+    fn finish_all(&self) {
+        let threshold = self.settings.lock().unwrap().threshold;
+        let messages = {
+            let mut guard = self.state.lock().unwrap();
+            let Some(state) = guard.as_mut() else { return };
+            let closed = state.selector.finish_all();
+            Self::closed_messages(state, threshold, closed)
+        };
+        match messages {
+            Ok(messages) => messages.iter().for_each(|m| self.post(m)),
+            Err(e) => gst::element_imp_error!(self, gst::LibraryError::Failed, ("{e}")),
+        }
+    }
+
+    fn enrol(&self, label: &str, track_id: i32) -> Result<usize, String> {
+        let mut guard = self.state.lock().unwrap();
+        let state = guard
+            .as_mut()
+            .ok_or("enrol: the element is not started (no descriptors yet)")?;
+        let descriptor = state
+            .remembered
+            .iter()
+            .find(|(t, _)| *t == track_id)
+            .map(|(_, d)| *d)
+            .ok_or_else(|| format!("enrol: no descriptor computed for track {track_id} yet"))?;
+        state.gallery.enrol(Entry {
+            label: label.to_string(),
+            descriptor,
+            source: format!("track {track_id}"),
+        })?;
+        Ok(state.gallery.entries.len())
+    }
+
+    fn load_gallery(
+        settings: &Settings,
+        env: &ort::environment::Environment,
+        model: &DescriptorModel,
+    ) -> Result<Gallery, String> {
+        let Some(path) = settings.gallery.as_deref().map(PathBuf::from) else {
+            return Ok(Gallery::default());
+        };
+        match Store::from_path(&path) {
+            Store::Folder(dir) => {
+                let mut analyzer = FaceAnalyzer::new(env, AnalyzerConfig::default())
+                    .map_err(|e| format!("gallery folder needs facedetect's models: {e}"))?;
+                Gallery::load_folder(&dir, |p| describe_photo(p, &mut analyzer, model))
+            }
+            Store::Sqlite(file) => Gallery::open_sqlite(&file),
+            Store::Memory => Ok(Gallery::default()),
+        }
+    }
+}
+
+impl ObjectImpl for FaceIdentify {
+    fn properties() -> &'static [glib::ParamSpec] {
+        static PROPERTIES: LazyLock<Vec<glib::ParamSpec>> = LazyLock::new(|| {
+            vec![
+                glib::ParamSpecString::builder("gallery")
+                    .nick("Gallery")
+                    .blurb("Known faces, loaded at start: a folder of labelled photos (NAME.jpg|png, or NAME/*.jpg|png; one clear face each), or a SQLite file of descriptors (created when missing; run-time enrolments are written to it). Unset: an empty gallery (every face 'unknown' until enrolled)")
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecDouble::builder("threshold")
+                    .nick("Threshold")
+                    .blurb("Largest descriptor distance that still verifies an identity (dlib's 0.6: same person below it)")
+                    .minimum(0.0)
+                    .maximum(2.0)
+                    .default_value(DEFAULT_THRESHOLD)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecEnum::builder_with_default("mode", DEFAULT_MODE)
+                    .nick("Mode")
+                    .blurb("Which faces get a descriptor: keyframe (the best face of each track's window by facequality's overall score; facequality must be upstream) or interval (every 'interval'-th face of each track)")
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecUInt::builder("interval")
+                    .nick("Interval")
+                    .blurb("mode=interval: a descriptor for the 1st, (N+1)-th, ... face of each track")
+                    .minimum(1)
+                    .maximum(100_000)
+                    .default_value(DEFAULT_INTERVAL)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecUInt64::builder("window")
+                    .nick("Window")
+                    .blurb("mode=keyframe: running time in nanoseconds from a track's first scored face after which its identity is posted (0: the whole track, posted when it ends or at EOS). Give facequality the same keyframe-window to name the same frame")
+                    .default_value(DEFAULT_WINDOW)
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecUInt::builder("window-frames")
+                    .nick("Window (frames)")
+                    .blurb("mode=keyframe: scored faces of a track after which its identity is posted (0: no frame limit); whichever limit comes first closes the window")
+                    .default_value(DEFAULT_WINDOW_FRAMES)
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecUInt::builder("min-face-size")
+                    .nick("Minimum face size")
+                    .blurb("Faces whose box is narrower than this (pixels) get no descriptor: one 'too-small' message per track instead")
+                    .minimum(8)
+                    .maximum(4096)
+                    .default_value(DEFAULT_MIN_FACE_SIZE)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecString::builder("model")
+                    .nick("Model")
+                    .blurb("Descriptor model (ONNX) instead of the bundled dlib_face_recognition_resnet_model_v1.onnx in the model folder")
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecString::builder("ort-library")
+                    .nick("ONNX Runtime library")
+                    .blurb("Path of libonnxruntime.so (1.31) when ORT_DYLIB_PATH is unset (default: the set-up's models/runtime/)")
+                    .mutable_ready()
+                    .build(),
+            ]
+        });
+        PROPERTIES.as_ref()
+    }
+
+    fn signals() -> &'static [glib::subclass::Signal] {
+        static SIGNALS: LazyLock<Vec<glib::subclass::Signal>> = LazyLock::new(|| {
+            vec![
+                glib::subclass::Signal::builder("enrol")
+                    .param_types([String::static_type(), i32::static_type()])
+                    .return_type::<bool>()
+                    .action()
+                    .class_handler(|args| {
+                        let element = args[0]
+                            .get::<super::FaceIdentifyElement>()
+                            .expect("signal arg");
+                        let label = args[1].get::<String>().expect("signal arg");
+                        let track = args[2].get::<i32>().expect("signal arg");
+                        let imp = element.imp();
+                        match imp.enrol(&label, track) {
+                            Ok(n) => {
+                                gst::info!(
+                                    CAT,
+                                    imp = imp,
+                                    "enrolled '{label}' from track {track} ({n} in the gallery)"
+                                );
+                                Some(true.to_value())
+                            }
+                            Err(e) => {
+                                imp.warn(&e);
+                                Some(false.to_value())
+                            }
+                        }
+                    })
+                    .build(),
+            ]
+        });
+        SIGNALS.as_ref()
+    }
+
+    fn set_property(&self, _id: usize, value: &glib::Value, pspec: &glib::ParamSpec) {
+        let mut s = self.settings.lock().unwrap();
+        let text = || {
+            value
+                .get::<Option<String>>()
+                .expect("type checked upstream")
+                .filter(|v| !v.is_empty())
+        };
+        match pspec.name() {
+            "gallery" => s.gallery = text(),
+            "threshold" => s.threshold = value.get().expect("type checked upstream"),
+            "mode" => s.mode = value.get().expect("type checked upstream"),
+            "interval" => s.interval = value.get().expect("type checked upstream"),
+            "window" => s.window = value.get().expect("type checked upstream"),
+            "window-frames" => s.window_frames = value.get().expect("type checked upstream"),
+            "min-face-size" => s.min_face_size = value.get().expect("type checked upstream"),
+            "model" => s.model = text(),
+            "ort-library" => s.ort_library = text(),
+            _ => {
+                let _ = crate::gst::video::unknown_property(&*self.obj(), pspec);
+            }
+        }
+    }
+
+    fn property(&self, _id: usize, pspec: &glib::ParamSpec) -> glib::Value {
+        let s = self.settings.lock().unwrap();
+        match pspec.name() {
+            "gallery" => s.gallery.to_value(),
+            "threshold" => s.threshold.to_value(),
+            "mode" => s.mode.to_value(),
+            "interval" => s.interval.to_value(),
+            "window" => s.window.to_value(),
+            "window-frames" => s.window_frames.to_value(),
+            "min-face-size" => s.min_face_size.to_value(),
+            "model" => s.model.to_value(),
+            "ort-library" => s.ort_library.to_value(),
+            _ => crate::gst::video::unknown_property(&*self.obj(), pspec),
+        }
+    }
+}
+
+impl GstObjectImpl for FaceIdentify {}
+
+impl ElementImpl for FaceIdentify {
+    fn metadata() -> Option<&'static gst::subclass::ElementMetadata> {
+        static METADATA: LazyLock<gst::subclass::ElementMetadata> = LazyLock::new(|| {
+            gst::subclass::ElementMetadata::new(
+                "Face identification (facekit)",
+                "Filter/Analyzer/Video",
+                "Names each face track found by facedetect: dlib's 128-d ResNet descriptor of the key frame facequality would pick (or every N-th face), matched against a gallery; posts 'faceidentify' messages (track id, identity, distance, verified/unknown)",
+                "facekit developers",
+            )
+        });
+        Some(&*METADATA)
+    }
+
+    fn pad_templates() -> &'static [gst::PadTemplate] {
+        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> =
+            LazyLock::new(crate::gst::video::raw_video_pad_templates);
+        TEMPLATES.as_ref()
+    }
+}
+
+impl BaseTransformImpl for FaceIdentify {
+    const MODE: gst_base::subclass::BaseTransformMode =
+        gst_base::subclass::BaseTransformMode::AlwaysInPlace;
+    const PASSTHROUGH_ON_SAME_CAPS: bool = false;
+    const TRANSFORM_IP_ON_PASSTHROUGH: bool = false;
+
+    fn start(&self) -> Result<(), gst::ErrorMessage> {
+        let settings = self.settings.lock().unwrap().clone();
+        let library = inference::runtime_library(settings.ort_library.as_deref().map(Path::new));
+        let env = inference::environment(&library, 0)
+            .map_err(|e| gst::error_msg!(gst::LibraryError::Init, ("{e}")))?;
+        let model_path = settings
+            .model
+            .as_deref()
+            .map(PathBuf::from)
+            .unwrap_or_else(default_model_path);
+        let model = DescriptorModel::load(&env, &model_path)
+            .map_err(|e| gst::error_msg!(gst::ResourceError::OpenRead, ("faceidentify: {e}")))?;
+        // A model that loads but is not the descriptor fails here rather than on a face.
+        model
+            .compute(&[&vec![0.0; 3 * CHIP_SIZE * CHIP_SIZE]])
+            .map_err(|e| {
+                gst::error_msg!(
+                    gst::ResourceError::OpenRead,
+                    (
+                        "faceidentify: model '{}' does not compute a face descriptor: {e}",
+                        model_path.display()
+                    )
+                )
+            })?;
+        let gallery = Self::load_gallery(&settings, &env, &model)
+            .map_err(|e| gst::error_msg!(gst::ResourceError::Settings, ("faceidentify: {e}")))?;
+        gst::info!(
+            CAT,
+            imp = self,
+            "model {}, gallery {} entries {:?}",
+            model.path().display(),
+            gallery.entries.len(),
+            gallery.labels()
+        );
+        *self.state.lock().unwrap() = Some(State {
+            info: None,
+            model,
+            gallery,
+            selector: KeyframeSelector::default(),
+            schedule: IntervalSchedule::default(),
+            remembered: Vec::new(),
+            too_small_posted: HashSet::new(),
+            warned: HashSet::new(),
+        });
+        Ok(())
+    }
+
+    fn stop(&self) -> Result<(), gst::ErrorMessage> {
+        *self.state.lock().unwrap() = None;
+        Ok(())
+    }
+
+    fn set_caps(&self, incaps: &gst::Caps, _outcaps: &gst::Caps) -> Result<(), gst::LoggableError> {
+        let info = gst_video::VideoInfo::from_caps(incaps)
+            .map_err(|_| gst::loggable_error!(CAT, "invalid caps {incaps}"))?;
+        if layout_of(info.format()).is_none() {
+            return Err(gst::loggable_error!(
+                CAT,
+                "unsupported format {}",
+                info.format()
+            ));
+        }
+        let mut state = self.state.lock().unwrap();
+        let Some(state) = state.as_mut() else {
+            return Err(gst::loggable_error!(CAT, "caps set before start"));
+        };
+        state.info = Some(info);
+        Ok(())
+    }
+
+    fn sink_event(&self, event: gst::Event) -> bool {
+        match event.view() {
+            gst::EventView::Eos(_) => self.finish_all(),
+            gst::EventView::FlushStop(_) | gst::EventView::StreamStart(_) => {
+                if let Some(state) = self.state.lock().unwrap().as_mut() {
+                    state.selector.reset();
+                    state.schedule.reset();
+                    state.too_small_posted.clear();
+                }
+            }
+            _ => {}
+        }
+        self.parent_sink_event(event)
+    }
+
+    fn transform_ip(&self, buf: &mut gst::BufferRef) -> Result<gst::FlowSuccess, gst::FlowError> {
+        let settings = self.settings.lock().unwrap().clone();
+        let times = self.times(buf.pts());
+        let now = times[2].or(times[0]).map_or(0, |t| t.nseconds());
+        let mut warnings: Vec<String> = Vec::new();
+        let mut messages = Vec::new();
+
+        let mut guard = self.state.lock().unwrap();
+        let Some(state) = guard.as_mut() else {
+            gst::element_imp_error!(self, gst::CoreError::Negotiation, ["buffer before start"]);
+            return Err(gst::FlowError::NotNegotiated);
+        };
+        let Some(info) = state.info.clone() else {
+            gst::element_imp_error!(self, gst::CoreError::Negotiation, ["buffer before caps"]);
+            return Err(gst::FlowError::NotNegotiated);
+        };
+        let layout = layout_of(info.format()).ok_or(gst::FlowError::NotNegotiated)?;
+        let mut warn_once = |state: &mut State, key: &'static str, text: String| {
+            if state.warned.insert(key) {
+                warnings.push(text);
+            }
+        };
+
+        let frame = match meta::read_frame(buf) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                warn_once(
+                    state,
+                    "malformed",
+                    format!("{e}; such frames pass unidentified"),
+                );
+                None
+            }
+        };
+        let frame = frame.filter(|f| match &f.marker {
+            None => {
+                warn_once(state, "missing", "buffer was never analysed by facedetect: put facedetect (landmarks=true) upstream of faceidentify; such frames pass unidentified".into());
+                false
+            }
+            Some(m) => m.analysed(),
+        });
+        let limits = WindowLimits {
+            time_ns: (settings.window > 0).then_some(settings.window),
+            frames: (settings.window_frames > 0).then_some(settings.window_frames),
+        };
+        let mut result = Ok(());
+        if let Some(frame) = frame {
+            let faces = frame.faces;
+            let vframe = if faces.is_empty() {
+                None
+            } else {
+                gst_video::VideoFrameRef::from_buffer_ref_readable(&*buf, &info).ok()
+            };
+            let image = vframe.as_ref().and_then(|f| image_view(f, layout));
+            if !faces.is_empty() && image.is_none() {
+                drop(guard);
+                gst::element_imp_error!(self, gst::StreamError::Failed, ["cannot map frame"]);
+                return Err(gst::FlowError::Error);
+            }
+            for face in &faces {
+                let Some(image) = image.as_ref() else { break };
+                if face.bbox.width < settings.min_face_size as f32 {
+                    if state.too_small_posted.insert(face.track_id) {
+                        messages.push(Self::too_small(face, settings.threshold, times));
+                    }
+                    continue;
+                }
+                let points = face
+                    .landmarks
+                    .as_ref()
+                    .filter(|l| l.scheme == SCHEME_MESH)
+                    .map(|l| l.to_pixels(&face.bbox));
+                let Some(geometry) = points.as_deref().and_then(ChipGeometry::from_mesh) else {
+                    warn_once(
+                        state,
+                        "landmarks",
+                        format!(
+                            "face {} has no {SCHEME_MESH} landmarks (scheme {}): set landmarks=true on facedetect; such faces pass unidentified",
+                            face.track_id,
+                            face.landmarks
+                                .as_ref()
+                                .map_or("none", |l| l.scheme.as_str())
+                        ),
+                    );
+                    continue;
+                };
+                match settings.mode {
+                    Mode::Keyframe => {
+                        let q = match quality_of(face) {
+                            Some(Ok(q)) => q,
+                            Some(Err(e)) => {
+                                warn_once(
+                                    state,
+                                    "quality",
+                                    format!("{e}; such faces pass unidentified"),
+                                );
+                                continue;
+                            }
+                            None => {
+                                warn_once(state, "quality", "mode=keyframe needs facequality upstream of faceidentify (its 'quality' param picks the key frame); or set mode=interval; faces pass unidentified".into());
+                                continue;
+                            }
+                        };
+                        if !q.valid() {
+                            continue;
+                        }
+                        let State {
+                            selector, model, ..
+                        } = state;
+                        let mut fresh = None;
+                        selector.offer(face.track_id, now, q.overall, limits, || {
+                            let d = describe(model, image, &geometry, face, q.overall, times);
+                            fresh = d.descriptor.clone().ok();
+                            if let Err(e) = &d.descriptor {
+                                result = Err(e.clone());
+                            }
+                            d
+                        });
+                        if let Some(d) = fresh {
+                            state.remember(face.track_id, d);
+                        }
+                    }
+                    Mode::Interval => {
+                        if !state.schedule.due(face.track_id, settings.interval) {
+                            continue;
+                        }
+                        let quality = match quality_of(face) {
+                            Some(Ok(q)) if q.valid() => q.overall,
+                            _ => -1.0,
+                        };
+                        let d = describe(&state.model, image, &geometry, face, quality, times);
+                        let frames = state.schedule.seen(face.track_id);
+                        match Self::identify(
+                            &state.gallery,
+                            settings.threshold,
+                            face.track_id,
+                            frames,
+                            &d,
+                        ) {
+                            Ok(m) => {
+                                if let Some(desc) = m.descriptor {
+                                    state.remember(face.track_id, desc);
+                                }
+                                messages.push(m);
+                            }
+                            Err(e) => result = Err(e),
+                        }
+                    }
+                }
+            }
+            let present: Vec<i32> = faces.iter().map(|f| f.track_id).collect();
+            match settings.mode {
+                Mode::Keyframe => {
+                    let closed = state.selector.end_frame(&present, now, limits);
+                    match Self::closed_messages(state, settings.threshold, closed) {
+                        Ok(m) => messages.extend(m),
+                        Err(e) => result = Err(e),
+                    }
+                }
+                Mode::Interval => state.schedule.retain(&present),
+            }
+        }
+        drop(guard);
+        for w in warnings {
+            self.warn(&w);
+        }
+        for m in &messages {
+            self.post(m);
+        }
+        if let Err(e) = result {
+            gst::element_imp_error!(
+                self,
+                gst::LibraryError::Failed,
+                ("face descriptor failed: {e}")
+            );
+            return Err(gst::FlowError::Error);
+        }
+        Ok(gst::FlowSuccess::Ok)
+    }
+}
