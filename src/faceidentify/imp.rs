@@ -19,7 +19,7 @@ use super::gallery::{Entry, Gallery, Store};
 use super::message::{IdentityMessage, IdentityResult};
 use super::schedule::IntervalSchedule;
 use crate::facedetect::analyzer::{AnalyzerConfig, FaceAnalyzer, SCHEME_MESH};
-use crate::facequality::quality::{Keyframe, KeyframeSelector, WindowLimits};
+use crate::facequality::keyframe::{Keyframe, KeyframeSelector, WindowLimits};
 use crate::facequality::quality_of;
 use crate::frame::image::ImageView;
 use crate::gst::meta::{self, Face};
