@@ -78,7 +78,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut quality = gst_check::Harness::new("facequality");
             quality.set_src_caps(caps.clone());
             let info = gst_video::VideoInfo::from_caps(&caps)?;
-            let layout = gstfacekit::gst::video::layout_of(info.format()).ok_or("format")?;
+            let layout = gstfacekit::layout_of(info.format()).ok_or("format")?;
             let (mut det_ms, mut q_ms, mut face_ms) = (Vec::new(), Vec::new(), Vec::new());
             let mut core_ms = Vec::new();
             let mut faces = 0usize;
@@ -94,22 +94,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     {
                         let frame =
                             gst_video::VideoFrameRef::from_buffer_ref_readable(&detected, &info)?;
-                        let image =
-                            gstfacekit::gst::video::image_view(&frame, layout).ok_or("planes")?;
+                        let image = gstfacekit::image_view(&frame, layout).ok_or("planes")?;
                         for face in &found {
                             let t = Instant::now();
-                            let region = gstfacekit::facequality::FaceRegion::new(
+                            let region = gstfacekit::FaceRegion::new(
                                 &face.bbox,
                                 face.landmarks.as_ref(),
                                 w as usize,
                                 h as usize,
                             );
-                            let q = gstfacekit::facequality::score_face(
-                                &image,
-                                &region,
-                                112.0,
-                                &Default::default(),
-                            );
+                            let q =
+                                gstfacekit::score_face(&image, &region, 112.0, &Default::default());
                             core_ms.push(t.elapsed().as_secs_f64() * 1e3);
                             std::hint::black_box(q);
                         }

@@ -6,7 +6,7 @@
 
 use gst::prelude::*;
 use gst_video::prelude::*;
-use gstfacekit::faceidentify::IdentityMessage;
+use gstfacekit::IdentityMessage;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

@@ -7,22 +7,59 @@
 use ::gst::glib;
 
 // Shared foundations: raw frames and faces (no GStreamer), GStreamer glue, ONNX Runtime.
-pub mod face;
-pub mod frame;
-pub mod gst;
-pub mod inference;
-// The elements, each with its core beside it; the attention core is shared by two elements.
-pub mod attention;
-pub mod attentionmeter;
-pub mod attentionoverlay;
-pub mod facecrop;
-pub mod facedetect;
-pub mod faceidentify;
-pub mod faceocclude;
-pub mod facequality;
+mod face;
+mod frame;
+mod gst;
+mod inference;
+// The elements, each with its GStreamer-free core beside it; the attention core serves two.
+mod attention;
+mod attentionmeter;
+mod attentionoverlay;
+mod facecrop;
+mod facedetect;
+mod faceidentify;
+mod faceocclude;
+mod facequality;
 
-pub use crate::gst::messages::{FaceDetectMessage, FaceEntry};
-pub use crate::gst::meta::{Face, FrameFaces, FrameMarker, read_frame};
+// Faces on buffers: the types, and reading / writing them.
+pub use crate::face::reference::{FACE_REFERENCE_468, MIRROR_PAIRS};
+pub use crate::face::{
+    AnalysisStatus, BoundingBox, Face, FaceParam, FrameFaces, FrameMarker, HeadPose, Landmarks,
+    MetaError, PrimaryFace,
+};
+pub use crate::gst::meta;
+pub use crate::gst::meta::read_frame;
+
+// The elements and their property types.
+pub use attentionmeter::AttentionMeter;
+pub use attentionoverlay::AttentionOverlay;
+pub use facecrop::{CropOnMissing, FaceCrop, Fit, Primary};
+pub use facedetect::{FaceDetect, Model, Updates};
+pub use faceidentify::{FaceIdentify, Mode};
+pub use faceocclude::{FaceOcclude, OccludeOnMissing, StickerSetChoice, Style};
+pub use facequality::FaceQuality;
+
+// Bus messages and params, typed (`From<&T> for gst::Structure`, `TryFrom<&StructureRef>`).
+pub use attention::{AttentionEvent, StatsReport, Summary, WindowReport};
+pub use facecrop::{FACECROP_MESSAGE, FaceCropMessage};
+pub use facedetect::{FACEDETECT_MESSAGE, FaceDetectMessage, FaceEntry, FaceKeypoints};
+pub use faceidentify::{IDENTIFY_MESSAGE, IdentityMessage, IdentityResult};
+pub use faceocclude::{LEVEL_MESSAGE, LevelMessage};
+pub use facequality::{
+    FACEQUALITY_MESSAGE, FaceQualityMessage, KEYFRAME_MESSAGE, KeyframeMessage, QUALITY_PARAM,
+    QualityEntry, quality_of, quality_param,
+};
+
+// The cores' building blocks that applications and tools use on their own.
+pub use attention::paint::{OverlayLayout, Rect, ViewerCueLayout};
+pub use facecrop::{CropWindow, Size, SizeSource};
+pub use faceocclude::{
+    Behaviour, LevelPlan, Mask, Policy, PolicyError, Region, RegionShapes, face_masks,
+    format_region_list, parse_region_list,
+};
+pub use facequality::{FaceRegion, MaskKind, QualityScore, Status, Weights, score_face};
+pub use gst::video::{image_view, layout_of};
+pub use inference::{MODEL_DIR_ENV, RUNTIME_ENV, THREADS_ENV, model_dir, session_loads};
 
 fn plugin_init(plugin: &::gst::Plugin) -> Result<(), glib::BoolError> {
     crate::gst::meta::register();

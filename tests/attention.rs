@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use gst::prelude::*;
 use gst_video::prelude::*;
-use gstfacekit::attention::messages::AttentionEvent;
-use gstfacekit::attention::paint::OverlayLayout;
+use gstfacekit::AttentionEvent;
+use gstfacekit::OverlayLayout;
 
 const S: u64 = 1_000_000_000;
 
@@ -440,7 +440,7 @@ fn broker_down_at_start_is_a_warning_and_video_keeps_flowing() {
     assert!(started.elapsed() < Duration::from_secs(30));
 }
 
-fn red_pixels(sample: &gst::Sample, region: gstfacekit::attention::paint::Rect) -> usize {
+fn red_pixels(sample: &gst::Sample, region: gstfacekit::Rect) -> usize {
     let info = gst_video::VideoInfo::from_caps(sample.caps().unwrap()).unwrap();
     let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(sample.buffer().unwrap(), &info)
         .unwrap();
@@ -689,7 +689,7 @@ fn overlay_frame(format: &str, width: u32, height: u32, messages: &[String]) -> 
     last.expect("frames")
 }
 
-fn light_pixels(sample: &gst::Sample, region: gstfacekit::attention::paint::Rect) -> usize {
+fn light_pixels(sample: &gst::Sample, region: gstfacekit::Rect) -> usize {
     let info = gst_video::VideoInfo::from_caps(sample.caps().unwrap()).unwrap();
     let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(sample.buffer().unwrap(), &info)
         .unwrap();
@@ -711,7 +711,7 @@ fn light_pixels(sample: &gst::Sample, region: gstfacekit::attention::paint::Rect
 
 #[test]
 fn overlay_text_is_drawn_in_i420_nv12_and_rgba_at_presenter_sizes() {
-    use gstfacekit::attention::messages::WindowReport;
+    use gstfacekit::WindowReport;
     let report = |id: &str, attention: f64| WindowReport {
         viewer_id: id.into(),
         course: "c".into(),
@@ -788,7 +788,7 @@ fn viewer_cue_shows_a_reminder_banner_once_reminded() {
         common::carphone_source()
     ));
     assert_eq!(samples.len(), 120);
-    let cue = gstfacekit::attention::paint::ViewerCueLayout::new(176, 144);
+    let cue = gstfacekit::ViewerCueLayout::new(176, 144);
     let amber = |s: &gst::Sample| {
         let info = gst_video::VideoInfo::from_caps(s.caps().unwrap()).unwrap();
         let frame =
@@ -896,7 +896,7 @@ fn presenter_survives_a_broker_restart_and_keeps_receiving() {
 
 #[test]
 fn overlay_handles_tiny_and_odd_frame_sizes() {
-    let alert = AttentionEvent::Alert(gstfacekit::attention::messages::WindowReport {
+    let alert = AttentionEvent::Alert(gstfacekit::WindowReport {
         viewer_id: "x".into(),
         course: "c".into(),
         window_index: 1,

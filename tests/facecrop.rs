@@ -12,9 +12,9 @@ use std::sync::{Arc, Mutex};
 
 use gst::prelude::*;
 use gst_video::prelude::*;
-use gstfacekit::facecrop::FaceCropMessage;
-use gstfacekit::gst::messages::FaceDetectMessage;
-use gstfacekit::gst::meta::BoundingBox;
+use gstfacekit::BoundingBox;
+use gstfacekit::FaceCropMessage;
+use gstfacekit::FaceDetectMessage;
 
 const TABLE: &str = r#"{"cameras": [
     {"type": "A100", "width": 60, "height": 60},
@@ -67,12 +67,12 @@ fn window_path(
     faces: &[(gst::ClockTime, BoundingBox)],
     frame: (u32, u32),
 ) -> (f32, f32, f32) {
-    let frame = gstfacekit::facecrop::Size::new(frame.0, frame.1);
+    let frame = gstfacekit::Size::new(frame.0, frame.1);
     let (mut worst, mut max_step, mut path) = (0f32, 0f32, 0f32);
     let mut prev: Option<(f32, f32)> = None;
     for c in crops.iter().filter(|c| c.kept) {
         let (x, y, w, h) = c.window.unwrap();
-        let win = gstfacekit::facecrop::placement::Window {
+        let win = gstfacekit::CropWindow {
             x,
             y,
             width: w,
@@ -343,7 +343,7 @@ impl Drop for ConfigServer {
 
 /// Crops the astronaut (one face, 512x512) with `props`; returns the output size and the size
 /// source reported.
-fn astronaut_crop(props: &str) -> ((u32, u32), gstfacekit::facecrop::SizeSource) {
+fn astronaut_crop(props: &str) -> ((u32, u32), gstfacekit::SizeSource) {
     let (samples, messages) = common::run_collect(&format!(
         "{} ! videoconvert ! facedetect landmarks=false ! facecrop {props} ! appsink name=sink",
         common::astronaut_source()
@@ -364,7 +364,7 @@ fn start_error(props: &str) -> String {
 
 #[test]
 fn camera_table_from_file_and_http_service() {
-    use gstfacekit::facecrop::SizeSource;
+    use gstfacekit::SizeSource;
     let file = std::env::temp_dir().join(format!("facecrop-table-{}.json", std::process::id()));
     std::fs::write(&file, TABLE).unwrap();
     let f = file.display();

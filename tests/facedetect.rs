@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use gst::prelude::*;
 use gstfacekit::FaceDetectMessage;
-use gstfacekit::gst::meta::{AnalysisStatus, BoundingBox};
+use gstfacekit::{AnalysisStatus, BoundingBox};
 
 fn faces_of(samples: &[gst::Sample]) -> Vec<gstfacekit::FrameFaces> {
     samples
@@ -362,7 +362,7 @@ fn two_instances_share_one_session() {
     std::fs::create_dir_all(&dir).unwrap();
     let model = dir.join("detector.onnx");
     std::fs::copy(
-        gstfacekit::inference::model_dir().join("face_detection_full_range.onnx"),
+        gstfacekit::model_dir().join("face_detection_full_range.onnx"),
         &model,
     )
     .unwrap();
@@ -372,7 +372,7 @@ fn two_instances_share_one_session() {
          t. ! queue ! facedetect model-location={loc} ! appsink name=sink"
     ));
     assert_eq!(samples.len(), 5);
-    assert_eq!(gstfacekit::inference::session_loads(&model), 1);
+    assert_eq!(gstfacekit::session_loads(&model), 1);
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use gst::prelude::*;
-use gstfacekit::faceidentify::{IdentityMessage, IdentityResult};
+use gstfacekit::{IdentityMessage, IdentityResult};
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("facekit-identify-{name}-{}", std::process::id()));

@@ -10,10 +10,11 @@ use std::time::{Duration, Instant};
 use common::*;
 use gst::prelude::*;
 use gst_video::prelude::*;
-use gstfacekit::faceocclude::LevelMessage;
-use gstfacekit::faceocclude::levels::face_masks;
-use gstfacekit::faceocclude::{LevelPlan, Region, RegionShapes};
-use gstfacekit::gst::meta::{self, AnalysisStatus, FrameMarker};
+use gstfacekit::LevelMessage;
+use gstfacekit::face_masks;
+use gstfacekit::meta;
+use gstfacekit::{AnalysisStatus, FrameMarker};
+use gstfacekit::{LevelPlan, Region, RegionShapes};
 
 /// Face metadata of every frame of an RTMP stream (or any source), read through facedetect.
 fn faces_per_frame(source: &str, frames: usize) -> Vec<usize> {
@@ -735,7 +736,7 @@ fn rtmp_intermediate_level_changes_exactly_its_regions() {
     let holes = holes.unwrap();
     let (top, mid) = (Rgb::of(top), Rgb::of(mid));
     // Pixels 4 px or more away from any mask edge (codec and landmark jitter).
-    let stable = |m: &gstfacekit::faceocclude::Mask, x: usize, y: usize| {
+    let stable = |m: &gstfacekit::Mask, x: usize, y: usize| {
         let v = m.at(x, y);
         [
             (-4i64, 0i64),

@@ -5,12 +5,11 @@ mod common;
 
 use common::*;
 use gst::prelude::*;
-use gstfacekit::face::reference::MIRROR_PAIRS;
-use gstfacekit::facequality::{FaceQuality, FaceRegion, MaskKind, Status};
-use gstfacekit::facequality::{FaceQualityMessage, KeyframeMessage, quality_of};
-use gstfacekit::gst::meta::{
-    self, AnalysisStatus, BoundingBox, Face, FrameFaces, FrameMarker, Landmarks,
-};
+use gstfacekit::MIRROR_PAIRS;
+use gstfacekit::meta;
+use gstfacekit::{AnalysisStatus, BoundingBox, Face, FrameFaces, FrameMarker, Landmarks};
+use gstfacekit::{FaceQualityMessage, KeyframeMessage, quality_of};
+use gstfacekit::{FaceRegion, MaskKind, QualityScore, Status};
 
 type Frame = (usize, usize, Vec<u8>);
 
@@ -22,7 +21,7 @@ struct Scored {
 }
 
 impl Scored {
-    fn quality(&self, frame: usize) -> FaceQuality {
+    fn quality(&self, frame: usize) -> QualityScore {
         let face = self.frames[frame]
             .faces
             .first()
@@ -181,7 +180,7 @@ fn score_variants(
     faces: &FrameFaces,
     variants: &[Frame],
     props: &[(&str, &str)],
-) -> Vec<FaceQuality> {
+) -> Vec<QualityScore> {
     let input: Vec<(&Frame, Option<&FrameFaces>)> =
         variants.iter().map(|v| (v, Some(faces))).collect();
     let scored = score(&input, props);
@@ -227,14 +226,14 @@ fn pristine_beats_heavily_compressed_on_almost_every_frame() {
     let p = run(&pristine);
     let d = run(&distorted);
     let n = with_face.len();
-    let pairs: Vec<(FaceQuality, FaceQuality)> =
+    let pairs: Vec<(QualityScore, QualityScore)> =
         (0..n).map(|i| (p.quality(i), d.quality(i))).collect();
     let sharper = pairs
         .iter()
         .filter(|(p, d)| p.components.sharpness > d.components.sharpness)
         .count();
     let better = pairs.iter().filter(|(p, d)| p.overall > d.overall).count();
-    let mean = |f: &dyn Fn(&(FaceQuality, FaceQuality)) -> f64| {
+    let mean = |f: &dyn Fn(&(QualityScore, QualityScore)) -> f64| {
         pairs.iter().map(f).sum::<f64>() / n as f64
     };
     eprintln!(

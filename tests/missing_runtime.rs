@@ -6,7 +6,7 @@ mod common;
 #[test]
 fn missing_runtime_is_an_element_error_naming_the_path() {
     // SAFETY: this test binary has a single test, so no other thread reads the environment.
-    unsafe { std::env::remove_var(gstfacekit::inference::RUNTIME_ENV) };
+    unsafe { std::env::remove_var(gstfacekit::RUNTIME_ENV) };
     common::init();
     assert!(gst::ElementFactory::find("facedetect").is_some());
     let err = common::first_error(

@@ -32,8 +32,8 @@ use std::io::{BufRead, Read};
 use std::sync::{Arc, Mutex};
 
 use gst::prelude::*;
-use gstfacekit::faceocclude::Policy;
-use gstfacekit::faceocclude::regions::parse_region_list;
+use gstfacekit::Policy;
+use gstfacekit::parse_region_list;
 
 use janus::{Janus, JanusProcess, Notice};
 use server::{Egress, Server};

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use gst::prelude::*;
-use gstfacekit::faceocclude::regions::format_region_list;
-use gstfacekit::faceocclude::{Behaviour, LevelPlan, Policy, Region};
+use gstfacekit::format_region_list;
+use gstfacekit::{Behaviour, LevelPlan, Policy, Region};
 use serde_json::{Value, json};
 
 use crate::janus::{Janus, VIDEO_PT};

@@ -195,10 +195,6 @@ impl MqttLink {
         }
     }
 
-    pub fn url(&self) -> &MqttUrl {
-        &self.url
-    }
-
     /// Queues a message; an error means it was dropped (queue full: the broker is unreachable).
     pub fn publish(&self, payload: String) -> Result<(), String> {
         self.client

@@ -35,6 +35,7 @@ impl TextFont {
         Ok(Self { font })
     }
 
+    #[cfg(test)]
     /// Width in pixels of `text` at `px` pixels per em.
     pub fn width(&self, text: &str, px: f32) -> f32 {
         let f = self.font.as_scaled(PxScale::from(px));

@@ -19,7 +19,8 @@ use crate::attention::{
     AngleRange, GazeCone, LessonClock, MeterConfig, NS, Observation, ReminderMachine,
     ReminderState, Sampler, StatsCollector, Window,
 };
-use crate::gst::meta::{self, PrimaryFace};
+use crate::face::PrimaryFace;
+use crate::gst::meta;
 use crate::gst::video::{canvas, layout_of};
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {

@@ -115,11 +115,11 @@ impl From<&AttentionEvent> for gst::Structure {
 }
 
 impl TryFrom<&gst::StructureRef> for AttentionEvent {
-    type Error = crate::gst::meta::MetaError;
+    type Error = crate::face::MetaError;
 
     fn try_from(s: &gst::StructureRef) -> Result<Self, Self::Error> {
-        let fields = structure_fields(s).map_err(crate::gst::meta::MetaError)?;
-        AttentionEvent::from_fields(s.name(), fields).map_err(crate::gst::meta::MetaError)
+        let fields = structure_fields(s).map_err(crate::face::MetaError)?;
+        AttentionEvent::from_fields(s.name(), fields).map_err(crate::face::MetaError)
     }
 }
 

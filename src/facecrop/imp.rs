@@ -10,11 +10,12 @@ use gst_base::subclass::prelude::*;
 use gst_video::prelude::*;
 
 use super::camera::{self, CameraTable, ConfigError, Size, SizeSource};
-use super::placement::{self, Smoother, Window};
+use super::placement::{self, CropWindow, Smoother};
 use super::resample;
-use super::{FaceCropMessage, Fit, OnMissing, Primary};
+use super::{CropOnMissing, FaceCropMessage, Fit, Primary};
+use crate::face::{Face, FrameMarker, PrimaryFace};
 use crate::frame::image::Layout;
-use crate::gst::meta::{self, FrameMarker, PrimaryFace};
+use crate::gst::meta;
 use crate::gst::video::layout_of;
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
@@ -33,7 +34,7 @@ const DEFAULT_SMOOTHING: f64 = 0.7;
 const DEFAULT_MAX_LAG: f64 = 2.0;
 const DEFAULT_MARGIN: f64 = 0.5;
 const DEFAULT_KEEP_NO_FACE: bool = false;
-const DEFAULT_ON_MISSING: OnMissing = OnMissing::Error;
+const DEFAULT_ON_MISSING: CropOnMissing = CropOnMissing::Error;
 const DEFAULT_POST_MESSAGES: bool = true;
 
 #[derive(Debug, Clone)]
@@ -50,7 +51,7 @@ struct Settings {
     max_lag: f64,
     margin: f64,
     keep_no_face: bool,
-    on_missing: OnMissing,
+    on_missing: CropOnMissing,
     post_messages: bool,
 }
 
@@ -186,7 +187,7 @@ impl FaceCrop {
         outbuf: &mut gst::BufferRef,
         out_info: &gst_video::VideoInfo,
         layout: Layout,
-        region: Window,
+        region: CropWindow,
     ) -> Result<(), gst::FlowError> {
         let src =
             gst_video::VideoFrameRef::from_buffer_ref_readable(inbuf, in_info).map_err(|_| {
@@ -202,13 +203,13 @@ impl FaceCrop {
         let src_strides: Vec<usize> = src.plane_stride().iter().map(|s| *s as usize).collect();
         let dst_strides: Vec<usize> = dst.plane_stride().iter().map(|s| *s as usize).collect();
         // Chroma of a region at an even offset: half offset, rounded-up half size.
-        let chroma = Window {
+        let chroma = CropWindow {
             x: region.x / 2,
             y: region.y / 2,
             width: region.width.div_ceil(2),
             height: region.height.div_ceil(2),
         };
-        let planes: Vec<(u32, usize, Window, usize, usize)> = match layout {
+        let planes: Vec<(u32, usize, CropWindow, usize, usize)> = match layout {
             Layout::Packed { bpp, .. } => vec![(0, bpp, region, tw, th)],
             Layout::I420 => vec![
                 (0, 1, region, tw, th),
@@ -679,7 +680,7 @@ impl BaseTransformImpl for FaceCrop {
         let marker: Option<&FrameMarker> = frame.marker.as_ref();
         let face = match marker {
             None => match settings.on_missing {
-                OnMissing::Error => {
+                CropOnMissing::Error => {
                     drop(guard);
                     gst::element_imp_error!(
                         self,
@@ -688,7 +689,7 @@ impl BaseTransformImpl for FaceCrop {
                     );
                     return Err(gst::FlowError::Error);
                 }
-                OnMissing::Drop => {
+                CropOnMissing::Drop => {
                     if !state.warned_missing {
                         state.warned_missing = true;
                         warning = Some("buffers without face metadata (facedetect never analysed them) are dropped; put facedetect before facecrop".to_string());
@@ -720,11 +721,8 @@ impl BaseTransformImpl for FaceCrop {
         let region = if !keep {
             None
         } else {
-            let fit = match settings.fit {
-                Fit::Crop => placement::Fit::Crop,
-                Fit::Scale => placement::Fit::Scale,
-            };
-            if fit == placement::Fit::Crop
+            let fit = settings.fit;
+            if fit == Fit::Crop
                 && (target.width > frame_size.width || target.height > frame_size.height)
             {
                 drop(guard);
@@ -785,12 +783,12 @@ impl BaseTransformImpl for FaceCrop {
             None => Ok(gst_base::BASE_TRANSFORM_FLOW_DROPPED),
             Some(region) => {
                 self.crop_frame(inbuf, &in_info, outbuf, &out_info, layout, region)?;
-                let faces: Vec<meta::Face> = frame
+                let faces: Vec<Face> = frame
                     .faces
                     .iter()
                     .filter_map(|f| {
                         placement::box_to_crop(&f.bbox, region, target)
-                            .map(|bbox| meta::Face { bbox, ..f.clone() })
+                            .map(|bbox| Face { bbox, ..f.clone() })
                     })
                     .collect();
                 meta::rewrite_faces(outbuf, &faces, (target.width, target.height));

@@ -2,30 +2,20 @@
 //! the frame, its centre (and scale) smoothed over time; face boxes moved into crop
 //! coordinates.
 
+use super::Fit;
 use super::camera::Size;
-use crate::gst::meta::BoundingBox;
-
-/// How a face larger than the target is handled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Fit {
-    /// Cut the target size around the face centre (the face may be cut).
-    #[default]
-    Crop,
-    /// Take a region of the target's aspect ratio holding the whole face box and scale it
-    /// down to the target size.
-    Scale,
-}
+use crate::face::BoundingBox;
 
 /// A rectangle of the input frame in whole pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Window {
+pub struct CropWindow {
     pub x: u32,
     pub y: u32,
     pub width: u32,
     pub height: u32,
 }
 
-impl Window {
+impl CropWindow {
     pub fn center(&self) -> (f32, f32) {
         (
             self.x as f32 + self.width as f32 / 2.0,
@@ -45,7 +35,7 @@ impl Window {
 /// Places a `size` window centred on `center` inside `frame`, shifted (never shrunk) to stay
 /// inside; offsets are multiples of `align` (2 for subsampled chroma), rounded to the nearest.
 /// `None` when the window is larger than the frame.
-pub fn place_window(center: (f32, f32), size: Size, frame: Size, align: u32) -> Option<Window> {
+pub fn place_window(center: (f32, f32), size: Size, frame: Size, align: u32) -> Option<CropWindow> {
     if size.width > frame.width || size.height > frame.height {
         return None;
     }
@@ -55,7 +45,7 @@ pub fn place_window(center: (f32, f32), size: Size, frame: Size, align: u32) -> 
         let start = ((c - len as f32 / 2.0) / align as f32).round() * align as f32;
         (start.max(0.0) as u32).min(max)
     };
-    Some(Window {
+    Some(CropWindow {
         x: axis(center.0, size.width, frame.width),
         y: axis(center.1, size.height, frame.height),
         width: size.width,
@@ -151,7 +141,7 @@ impl Smoother {
 /// A face box moved into the coordinates of a crop of `region` scaled to `target`; `None`
 /// when the box lies wholly outside the crop. Landmarks are normalised to the box, so they
 /// follow it without change.
-pub fn box_to_crop(face: &BoundingBox, region: Window, target: Size) -> Option<BoundingBox> {
+pub fn box_to_crop(face: &BoundingBox, region: CropWindow, target: Size) -> Option<BoundingBox> {
     let sx = target.width as f32 / region.width as f32;
     let sy = target.height as f32 / region.height as f32;
     let b = BoundingBox::new(
@@ -248,7 +238,7 @@ mod tests {
 
     #[test]
     fn boxes_move_into_crop_coordinates() {
-        let region = Window {
+        let region = CropWindow {
             x: 100,
             y: 50,
             width: 200,

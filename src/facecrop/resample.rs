@@ -1,6 +1,6 @@
 //! Area-averaging resampling of one plane for `fit=scale`.
 
-use super::placement::Window;
+use super::placement::CropWindow;
 
 /// Resamples `region` of one plane into a `dst_w` x `dst_h` plane with `channels`
 /// interleaved bytes per pixel. Equal sizes copy; otherwise each output pixel is the area
@@ -9,7 +9,7 @@ pub fn resample_plane(
     src: &[u8],
     src_stride: usize,
     channels: usize,
-    region: Window,
+    region: CropWindow,
     dst: &mut [u8],
     dst_stride: usize,
     dst_w: usize,
@@ -84,7 +84,7 @@ mod tests {
             &src,
             5,
             1,
-            Window {
+            CropWindow {
                 x: 1,
                 y: 0,
                 width: 2,
@@ -101,7 +101,7 @@ mod tests {
             &src,
             5,
             1,
-            Window {
+            CropWindow {
                 x: 0,
                 y: 0,
                 width: 4,
@@ -120,7 +120,7 @@ mod tests {
             &rgb,
             8,
             2,
-            Window {
+            CropWindow {
                 x: 0,
                 y: 0,
                 width: 4,
@@ -138,7 +138,7 @@ mod tests {
             &[0, 90, 180],
             3,
             1,
-            Window {
+            CropWindow {
                 x: 0,
                 y: 0,
                 width: 3,

@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use ort::environment::Environment;
 
 use crate::face::reference::FACE_REFERENCE_468;
+use crate::face::{Face, HeadPose, Landmarks};
 use crate::facedetect::detection::{self, BlazeFaceKind, Detection};
 use crate::facedetect::facemesh::{self, BoxFromLandmarks, Crop, MESH_INPUT, MESH_POINTS};
 use crate::facedetect::pose;
-use crate::facedetect::tracker::{Observation, Tracker};
+use crate::facedetect::tracker::{Tracker, TrackerInput};
 use crate::frame::image::{Affine, ImageView, sample_nchw};
-use crate::gst::meta::{Face, HeadPose, Landmarks};
-use crate::inference::{InferenceError, Model, SessionOptions, model_dir};
+use crate::inference::{InferenceError, OnnxModel, SessionOptions, model_dir};
 
 /// Landmark scheme names written in metadata.
 pub const SCHEME_MESH: &str = "mediapipe-468";
@@ -105,8 +105,8 @@ impl AnalyzerConfig {
 
 pub struct FaceAnalyzer {
     config: AnalyzerConfig,
-    detector: Model,
-    mesh: Option<Model>,
+    detector: OnnxModel,
+    mesh: Option<OnnxModel>,
     anchors: Vec<(f32, f32)>,
     tracker: Tracker,
     frame_count: u64,
@@ -134,9 +134,9 @@ fn find_output<'a>(
 impl FaceAnalyzer {
     /// Loads the models (shared with other instances through the session cache).
     pub fn new(env: &Environment, config: AnalyzerConfig) -> Result<Self, InferenceError> {
-        let detector = Model::load(env, &config.detector_file(), &SessionOptions::default())?;
+        let detector = OnnxModel::load(env, &config.detector_file(), &SessionOptions::default())?;
         let mesh = if config.landmarks {
-            Some(Model::load(
+            Some(OnnxModel::load(
                 env,
                 &config.mesh_file(),
                 &SessionOptions::default(),
@@ -353,9 +353,9 @@ impl FaceAnalyzer {
         self.frame_count += 1;
         if run_detector {
             let dets = self.detect(image)?;
-            let obs: Vec<Observation> = dets
+            let obs: Vec<TrackerInput> = dets
                 .into_iter()
-                .map(|d| Observation {
+                .map(|d| TrackerInput {
                     bbox: d.bbox,
                     confidence: d.score,
                     keypoints: d.keypoints,

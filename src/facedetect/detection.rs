@@ -1,7 +1,7 @@
 //! Face detector decoding: BlazeFace (SSD anchors) and CenterFace (heatmap), and NMS.
 //! Coordinates here are continuous pixel coordinates of the model input unless stated.
 
-use crate::gst::meta::BoundingBox;
+use crate::face::BoundingBox;
 
 /// One raw detection.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,13 +76,6 @@ pub enum BlazeFaceKind {
 }
 
 impl BlazeFaceKind {
-    pub fn input_size(self) -> usize {
-        match self {
-            Self::ShortRange => 128,
-            Self::FullRange => 192,
-        }
-    }
-
     pub fn anchors(self) -> Vec<(f32, f32)> {
         match self {
             Self::ShortRange => blazeface_anchors(128, &[8, 16, 16, 16], &[2, 2, 2, 2]),

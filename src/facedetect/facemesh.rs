@@ -4,8 +4,8 @@
 //! is level, as MediaPipe builds it; from the second frame on the crop comes from the
 //! previous frame's landmarks, which follows the face between detector runs.
 
+use crate::face::BoundingBox;
 use crate::frame::image::Affine;
-use crate::gst::meta::BoundingBox;
 
 /// Input side of the FaceMesh model.
 pub const MESH_INPUT: usize = 192;
@@ -71,7 +71,7 @@ impl Crop {
     }
 
     /// Maps model output points (input pixels, z in the same unit) to frame pixels.
-    pub fn to_frame(&self, raw: &[f32]) -> Vec<[f32; 3]> {
+    pub fn to_frame(self, raw: &[f32]) -> Vec<[f32; 3]> {
         let map = self.affine();
         let z_scale = self.side / MESH_INPUT as f32;
         raw.chunks_exact(3)

@@ -10,10 +10,11 @@ use gst_base::subclass::prelude::*;
 use gst_video::prelude::*;
 
 use super::{Model, Updates};
+use crate::face::{AnalysisStatus, Face, FrameMarker};
 use crate::facedetect::analyzer::{AnalyzerConfig, DetectorKind, FaceAnalyzer};
+use crate::facedetect::{FaceDetectMessage, FaceEntry};
 use crate::frame::image::Layout;
-use crate::gst::messages::{FaceDetectMessage, FaceEntry};
-use crate::gst::meta::{self, AnalysisStatus, Face, FrameMarker};
+use crate::gst::meta;
 use crate::gst::video::{canvas, image_view, layout_of};
 use crate::inference;
 

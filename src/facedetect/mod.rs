@@ -4,13 +4,16 @@ use gst::glib;
 use gst::prelude::*;
 
 mod imp;
+mod message;
+
+pub use message::{FACEDETECT_MESSAGE, FaceDetectMessage, FaceEntry, FaceKeypoints};
 
 // The GStreamer-free detection core.
-pub mod analyzer;
-pub mod detection;
-pub mod facemesh;
-pub mod pose;
-pub mod tracker;
+pub(crate) mod analyzer;
+mod detection;
+mod facemesh;
+mod pose;
+mod tracker;
 
 /// Which detector network to run.
 #[derive(Debug, Eq, PartialEq, Ord, PartialOrd, Hash, Clone, Copy, glib::Enum)]

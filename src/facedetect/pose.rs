@@ -4,13 +4,13 @@
 //! Coordinates: x to the image's right, y down, z away from the camera (MediaPipe's image
 //! coordinates, right-handed). The fit finds the rotation `R` (and scale, translation) that
 //! best maps the frontal reference onto the observed points; `R` is split as
-//! `Rz(roll) * Ry(-yaw) * Rx(-pitch)` so that, as documented in [`crate::gst::meta::HeadPose`]:
+//! `Rz(roll) * Ry(-yaw) * Rx(-pitch)` so that, as documented in [`crate::face::HeadPose`]:
 //! pitch > 0 is face up, yaw > 0 is face turned towards the image's right, roll > 0 is a
 //! clockwise tilt as seen in the image. All zero means facing the camera.
 
 use nalgebra::{Matrix3, Vector3};
 
-use crate::gst::meta::HeadPose;
+use crate::face::HeadPose;
 
 /// Least-squares rotation taking `reference` onto `observed` (both N x 3, same order),
 /// ignoring translation and scale. `None` when fewer than three points or degenerate.

@@ -1,7 +1,7 @@
 //! Face tracks: stable ids across frames, and faces held for a while when the detector
 //! misses them.
 
-use crate::gst::meta::BoundingBox;
+use crate::face::BoundingBox;
 
 /// One followed face.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,7 +28,7 @@ impl Track {
 
 /// A detection as the tracker sees it (frame pixels).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Observation {
+pub struct TrackerInput {
     pub bbox: BoundingBox,
     pub confidence: f32,
     pub keypoints: Vec<(f32, f32)>,
@@ -76,7 +76,7 @@ impl Tracker {
 
     /// Feeds one detector run: matches detections to tracks (best IoU first), starts tracks
     /// for new faces, and drops tracks missed for longer than `hold_frames`.
-    pub fn update(&mut self, detections: &[Observation]) {
+    pub fn update(&mut self, detections: &[TrackerInput]) {
         let mut pairs = Vec::new();
         for (ti, t) in self.tracks.iter().enumerate() {
             // Match against where the face is now expected: its latest box.
@@ -140,8 +140,8 @@ impl Tracker {
 mod tests {
     use super::*;
 
-    fn obs(x: f32) -> Observation {
-        Observation {
+    fn obs(x: f32) -> TrackerInput {
+        TrackerInput {
             bbox: BoundingBox::new(x, 10.0, 20.0, 20.0),
             confidence: 0.9,
             keypoints: vec![],

@@ -117,6 +117,7 @@ impl ChipGeometry {
     }
 
     /// Inter-ocular distance in frame pixels implied by the template (outer corners).
+    #[allow(dead_code)] // unused so far (the crate-private API made rustc see it)
     pub fn eye_distance(&self) -> f32 {
         let t = template_points();
         let dx = (t[0][0] - t[2][0]) as f32;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use ort::environment::Environment;
 
 use super::align::CHIP_SIZE;
-use crate::inference::{InferenceError, Model, SessionOptions, model_dir};
+use crate::inference::{InferenceError, OnnxModel, SessionOptions, model_dir};
 
 /// Model file name under the model folder.
 pub const DESCRIPTOR_FILE: &str = "dlib_face_recognition_resnet_model_v1.onnx";
@@ -31,13 +31,13 @@ pub fn default_model_path() -> PathBuf {
 }
 
 pub struct DescriptorModel {
-    model: Model,
+    model: OnnxModel,
 }
 
 impl DescriptorModel {
     /// Loads the model and checks it has the descriptor's input and output.
     pub fn load(env: &Environment, path: &Path) -> Result<Self, InferenceError> {
-        let model = Model::load(env, path, &SessionOptions::default())?;
+        let model = OnnxModel::load(env, path, &SessionOptions::default())?;
         let (inputs, outputs) = model.io_names();
         if inputs.len() != 1 || outputs.len() != 1 {
             return Err(InferenceError::ModelInvalid {

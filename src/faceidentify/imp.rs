@@ -18,11 +18,12 @@ use super::descriptor::{
 use super::gallery::{Entry, Gallery, Store};
 use super::message::{IdentityMessage, IdentityResult};
 use super::schedule::IntervalSchedule;
+use crate::face::Face;
 use crate::facedetect::analyzer::{AnalyzerConfig, FaceAnalyzer, SCHEME_MESH};
-use crate::facequality::keyframe::{Keyframe, KeyframeSelector, WindowLimits};
 use crate::facequality::quality_of;
+use crate::facequality::{Keyframe, KeyframeSelector, WindowLimits};
 use crate::frame::image::ImageView;
-use crate::gst::meta::{self, Face};
+use crate::gst::meta;
 use crate::gst::video::{image_view, layout_of};
 use crate::inference;
 
@@ -113,7 +114,7 @@ pub struct FaceIdentify {
 #[glib::object_subclass]
 impl ObjectSubclass for FaceIdentify {
     const NAME: &'static str = "GstFacekitFaceIdentify";
-    type Type = super::FaceIdentifyElement;
+    type Type = super::FaceIdentify;
     type ParentType = gst_base::BaseTransform;
 }
 
@@ -408,9 +409,7 @@ impl ObjectImpl for FaceIdentify {
                     .return_type::<bool>()
                     .action()
                     .class_handler(|args| {
-                        let element = args[0]
-                            .get::<super::FaceIdentifyElement>()
-                            .expect("signal arg");
+                        let element = args[0].get::<super::FaceIdentify>().expect("signal arg");
                         let label = args[1].get::<String>().expect("signal arg");
                         let track = args[2].get::<i32>().expect("signal arg");
                         let imp = element.imp();

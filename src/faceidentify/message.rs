@@ -1,6 +1,6 @@
 //! The `faceidentify` element message, typed.
 
-use crate::gst::meta::MetaError;
+use crate::face::MetaError;
 
 use super::descriptor::{DESCRIPTOR_LEN, Descriptor};
 

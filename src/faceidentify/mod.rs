@@ -11,17 +11,17 @@
 use gst::glib;
 use gst::prelude::*;
 
-pub mod align;
-pub mod descriptor;
-pub mod gallery;
+mod align;
+mod descriptor;
+mod gallery;
 mod imp;
-pub mod message;
-pub mod schedule;
+mod message;
+mod schedule;
 
 pub use message::{IDENTIFY_MESSAGE, IdentityMessage, IdentityResult};
 
 glib::wrapper! {
-    pub struct FaceIdentifyElement(ObjectSubclass<imp::FaceIdentify>) @extends gst_base::BaseTransform, gst::Element, gst::Object;
+    pub struct FaceIdentify(ObjectSubclass<imp::FaceIdentify>) @extends gst_base::BaseTransform, gst::Element, gst::Object;
 }
 
 pub fn register(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
@@ -29,7 +29,7 @@ pub fn register(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
         Some(plugin),
         "faceidentify",
         gst::Rank::NONE,
-        FaceIdentifyElement::static_type(),
+        FaceIdentify::static_type(),
     )
 }
 

@@ -8,14 +8,15 @@ use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 use gst_video::prelude::*;
 
-use super::{LevelMessage, OnMissing, StickerSetChoice, Style};
+use super::{LevelMessage, OccludeOnMissing, StickerSetChoice, Style};
+use crate::face::Face;
 use crate::faceocclude::levels::face_masks;
 use crate::faceocclude::regions::{format_region_list, oriented_box, parse_region_list};
 use crate::faceocclude::{
     Behaviour, Coverage, LevelPlan, Planes, Policy, Region, RegionShapes, StickerSet,
 };
 use crate::frame::image::Layout;
-use crate::gst::meta::{self, Face};
+use crate::gst::meta;
 use crate::gst::video::layout_of;
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
@@ -35,7 +36,7 @@ const DEFAULT_PIXELATE_BLOCKS: u32 = 4;
 const DEFAULT_FILL_COLOR: u32 = 0xff00_0000;
 const DEFAULT_MARGIN: f64 = 0.2;
 const DEFAULT_STICKER_SET: StickerSetChoice = StickerSetChoice::Smiley;
-const DEFAULT_ON_MISSING: OnMissing = OnMissing::BlurFrame;
+const DEFAULT_ON_MISSING: OccludeOnMissing = OccludeOnMissing::BlurFrame;
 
 /// Blur radius at full strength, as a fraction of the face box width.
 const BLUR_RADIUS_PER_FACE_WIDTH: f32 = 0.2;
@@ -61,7 +62,7 @@ struct Settings {
     stickers: Arc<StickerSet>,
     policy_text: String,
     policy: Arc<Policy>,
-    on_missing: OnMissing,
+    on_missing: OccludeOnMissing,
 }
 
 impl Default for Settings {
@@ -589,9 +590,11 @@ impl BaseTransformImpl for FaceOcclude {
                     if first_missing {
                         self.state.lock().unwrap().warned_missing = true;
                         let what = match settings.on_missing {
-                            OnMissing::BlurFrame => "blurring whole frames (on-missing=blur-frame)",
-                            OnMissing::Drop => "dropping such frames (on-missing=drop)",
-                            OnMissing::Pass => "passing them unchanged (on-missing=pass)",
+                            OccludeOnMissing::BlurFrame => {
+                                "blurring whole frames (on-missing=blur-frame)"
+                            }
+                            OccludeOnMissing::Drop => "dropping such frames (on-missing=drop)",
+                            OccludeOnMissing::Pass => "passing them unchanged (on-missing=pass)",
                         };
                         gst::element_imp_warning!(
                             self,
@@ -600,7 +603,7 @@ impl BaseTransformImpl for FaceOcclude {
                         );
                     }
                     match settings.on_missing {
-                        OnMissing::BlurFrame => {
+                        OccludeOnMissing::BlurFrame => {
                             self.with_planes(buf, &info, layout, |planes| {
                                 let (w, h) = (planes.width, planes.height);
                                 let cell = (w.max(h) as f32 / FRAME_CELLS).max(2.0);
@@ -609,8 +612,10 @@ impl BaseTransformImpl for FaceOcclude {
                                 planes.blur(&all, cell);
                             })?;
                         }
-                        OnMissing::Drop => result = Ok(gst_base::BASE_TRANSFORM_FLOW_DROPPED),
-                        OnMissing::Pass => {}
+                        OccludeOnMissing::Drop => {
+                            result = Ok(gst_base::BASE_TRANSFORM_FLOW_DROPPED)
+                        }
+                        OccludeOnMissing::Pass => {}
                     }
                 }
             }

@@ -137,6 +137,7 @@ impl StickerSet {
         self.stickers.get(&region)
     }
 
+    #[cfg(test)]
     /// Names of the built-in sets.
     pub const BUILTIN: [&'static str; 2] = ["smiley", "cat"];
 

@@ -1,12 +1,12 @@
 //! Face crops for key frames: a cheap copy of the region in the frame's own layout while a
 //! face is a candidate, and RGB when it is posted or written.
 
+use crate::face::BoundingBox;
 use crate::frame::image::{ImageView, Layout};
-use crate::gst::meta::BoundingBox;
 
 /// A face crop in tightly packed RGB.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Crop {
+pub struct RgbCrop {
     /// Top-left corner and size in the source frame.
     pub x: usize,
     pub y: usize,
@@ -17,7 +17,7 @@ pub struct Crop {
 
 /// Crops the box grown by `margin` (fraction of the box size on each side), clamped to the
 /// frame, as RGB. `None` when nothing of it is inside the frame.
-pub fn crop_rgb(image: &ImageView, bbox: &BoundingBox, margin: f32) -> Option<Crop> {
+pub fn crop_rgb(image: &ImageView, bbox: &BoundingBox, margin: f32) -> Option<RgbCrop> {
     let (mx, my) = (bbox.width * margin, bbox.height * margin);
     let x0 = (bbox.x - mx).floor().max(0.0) as usize;
     let y0 = (bbox.y - my).floor().max(0.0) as usize;
@@ -46,7 +46,7 @@ pub fn crop_rgb(image: &ImageView, bbox: &BoundingBox, margin: f32) -> Option<Cr
             }
         }
     }
-    Some(Crop {
+    Some(RgbCrop {
         x: x0,
         y: y0,
         width,
@@ -81,7 +81,7 @@ impl RegionCopy {
     }
 
     /// The whole copy as RGB, positioned in the source frame.
-    pub fn to_rgb(&self) -> Option<Crop> {
+    pub fn to_rgb(&self) -> Option<RgbCrop> {
         let whole = BoundingBox::new(0.0, 0.0, self.width as f32, self.height as f32);
         let mut crop = crop_rgb(&self.view(), &whole, 0.0)?;
         crop.x += self.x;

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::crop::Crop;
+use super::crop::RgbCrop;
 
 /// Image file formats for key frames, from the template's extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +55,7 @@ pub fn keyframe_path(template: &str, track: i32, running_time_ns: u64) -> PathBu
 }
 
 /// Writes a crop as PNG or JPEG (quality 92).
-pub fn write_crop(path: &Path, crop: &Crop, format: FileFormat) -> Result<(), String> {
+pub fn write_crop(path: &Path, crop: &RgbCrop, format: FileFormat) -> Result<(), String> {
     let fail =
         |e: &dyn std::fmt::Display| format!("cannot write key frame {}: {e}", path.display());
     let image = image::RgbImage::from_raw(crop.width as u32, crop.height as u32, crop.rgb.clone())
@@ -77,9 +77,9 @@ pub fn write_crop(path: &Path, crop: &Crop, format: FileFormat) -> Result<(), St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facequality::crop_rgb;
+    use crate::face::BoundingBox;
+    use crate::facequality::crop::crop_rgb;
     use crate::facequality::fixtures::{stripes, view};
-    use crate::gst::meta::BoundingBox;
 
     #[test]
     fn location_template_is_checked_and_filled() {

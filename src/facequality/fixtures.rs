@@ -1,8 +1,8 @@
 //! Test images and faces shared by the core's unit tests.
 
 use super::region::{FACE_OVAL, MESH_SCHEME, MIDLINE};
+use crate::face::{BoundingBox, Landmarks};
 use crate::frame::image::{ImageView, Layout};
-use crate::gst::meta::{BoundingBox, Landmarks};
 
 /// A grey test card: vertical stripes (period `period` px) of contrast `amp` around 128,
 /// `w` x `h` RGB.

@@ -9,11 +9,12 @@ use gst_base::subclass::prelude::*;
 use gst_video::prelude::*;
 
 use super::{
-    AutoWeights, Crop, FaceQuality, FaceRegion, FileFormat, Keyframe, KeyframeSelector, MaskKind,
-    RegionCopy, Status, Weights, WindowLimits,
+    AutoWeights, FaceRegion, FileFormat, Keyframe, KeyframeSelector, MaskKind, QualityScore,
+    RegionCopy, RgbCrop, Status, Weights, WindowLimits,
 };
 use super::{FaceQualityMessage, KeyframeMessage, QualityEntry, quality_param};
-use crate::gst::meta::{self, BoundingBox, Face, FrameMarker};
+use crate::face::{BoundingBox, Face, FrameMarker};
+use crate::gst::meta;
 use crate::gst::video::{image_view, layout_of};
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
@@ -69,7 +70,7 @@ struct Best {
     region: Option<RegionCopy>,
     face: Face,
     marker: FrameMarker,
-    quality: FaceQuality,
+    quality: QualityScore,
     pts: Option<gst::ClockTime>,
     duration: Option<gst::ClockTime>,
     stream_time: Option<gst::ClockTime>,
@@ -89,7 +90,7 @@ struct State {
 }
 
 #[derive(Default)]
-pub struct FaceQualityFilter {
+pub struct FaceQuality {
     settings: Mutex<Settings>,
     state: Mutex<Option<State>>,
     /// A rejected property value, reported on the bus with the next buffer.
@@ -97,9 +98,9 @@ pub struct FaceQualityFilter {
 }
 
 #[glib::object_subclass]
-impl ObjectSubclass for FaceQualityFilter {
+impl ObjectSubclass for FaceQuality {
     const NAME: &'static str = "GstFacekitFaceQuality";
-    type Type = super::FaceQualityElement;
+    type Type = super::FaceQuality;
     type ParentType = gst_base::BaseTransform;
 }
 
@@ -117,7 +118,7 @@ fn weights_from_array(a: &gst::Array) -> Result<Weights, String> {
     Weights::normalised(&values)
 }
 
-impl FaceQualityFilter {
+impl FaceQuality {
     fn warn(&self, text: &str) {
         gst::element_imp_warning!(self, gst::StreamError::Format, ("{text}"));
     }
@@ -135,7 +136,7 @@ impl FaceQualityFilter {
         )
     }
 
-    fn keyframe_sample(best: &Best, crop: &Crop) -> Option<gst::Sample> {
+    fn keyframe_sample(best: &Best, crop: &RgbCrop) -> Option<gst::Sample> {
         let (w, h) = (crop.width as u32, crop.height as u32);
         let info = gst_video::VideoInfo::builder(gst_video::VideoFormat::Rgb, w, h)
             .build()
@@ -260,7 +261,7 @@ impl FaceQualityFilter {
     }
 }
 
-impl ObjectImpl for FaceQualityFilter {
+impl ObjectImpl for FaceQuality {
     fn properties() -> &'static [glib::ParamSpec] {
         static PROPERTIES: LazyLock<Vec<glib::ParamSpec>> = LazyLock::new(|| {
             vec![
@@ -401,9 +402,9 @@ impl ObjectImpl for FaceQualityFilter {
     }
 }
 
-impl GstObjectImpl for FaceQualityFilter {}
+impl GstObjectImpl for FaceQuality {}
 
-impl ElementImpl for FaceQualityFilter {
+impl ElementImpl for FaceQuality {
     fn metadata() -> Option<&'static gst::subclass::ElementMetadata> {
         static METADATA: LazyLock<gst::subclass::ElementMetadata> = LazyLock::new(|| {
             gst::subclass::ElementMetadata::new(
@@ -423,7 +424,7 @@ impl ElementImpl for FaceQualityFilter {
     }
 }
 
-impl BaseTransformImpl for FaceQualityFilter {
+impl BaseTransformImpl for FaceQuality {
     const MODE: gst_base::subclass::BaseTransformMode =
         gst_base::subclass::BaseTransformMode::AlwaysInPlace;
     const PASSTHROUGH_ON_SAME_CAPS: bool = false;
@@ -601,7 +602,7 @@ impl BaseTransformImpl for FaceQualityFilter {
                                 // Row copies only: the RGB conversion waits for the post.
                                 let region = super::copy_region(&image, &face_ref.bbox, margin);
                                 let mut face = face_ref.clone();
-                                face.set_param(quality_param(&q));
+                                meta::set_param(&mut face, &quality_param(&q));
                                 Best {
                                     region,
                                     face,
@@ -615,7 +616,7 @@ impl BaseTransformImpl for FaceQualityFilter {
                             });
                     }
                 }
-                face.set_param(quality_param(&q));
+                meta::set_param(face, &quality_param(&q));
                 let (x, y, w, h) = face.bbox.to_rect(u32::MAX, u32::MAX);
                 entries.push(QualityEntry {
                     id: face.track_id,

@@ -30,7 +30,7 @@ pub struct Keyframe<T> {
 }
 
 #[derive(Debug)]
-struct Window<T> {
+struct KeyframeWindow<T> {
     start_ns: u64,
     frames: u32,
     best: Candidate<T>,
@@ -41,7 +41,7 @@ struct Window<T> {
 /// frame. `T` is what is kept of the best face (the element keeps a copy of the crop).
 #[derive(Debug)]
 pub struct KeyframeSelector<T> {
-    open: HashMap<i32, Window<T>>,
+    open: HashMap<i32, KeyframeWindow<T>>,
     done: HashSet<i32>,
     /// Windows closed by [`Self::offer`], handed out by the next [`Self::end_frame`].
     closed: Vec<Keyframe<T>>,
@@ -96,7 +96,7 @@ impl<T> KeyframeSelector<T> {
             None => {
                 self.open.insert(
                     track,
-                    Window {
+                    KeyframeWindow {
                         start_ns: time_ns,
                         frames: 1,
                         best: Candidate {
@@ -165,6 +165,7 @@ impl<T> KeyframeSelector<T> {
         self.closed.clear();
     }
 
+    #[cfg(test)]
     /// Number of windows still open.
     pub fn open_windows(&self) -> usize {
         self.open.len()

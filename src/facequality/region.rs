@@ -1,7 +1,7 @@
 //! The face mask and midline: the face oval of the 468-point mesh (or an ellipse in the
 //! box), clipped to the frame and rasterised to pixel spans, and the symmetry line.
 
-use crate::gst::meta::{BoundingBox, Landmarks};
+use crate::face::{BoundingBox, Landmarks};
 
 /// Landmark scheme whose face oval and midline are known.
 pub const MESH_SCHEME: &str = "mediapipe-468";

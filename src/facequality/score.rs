@@ -94,7 +94,7 @@ impl Components {
 
 /// Quality of one face on one frame.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct FaceQuality {
+pub struct QualityScore {
     pub components: Components,
     /// `visible` x the weighted sum of the components.
     pub overall: f64,
@@ -105,7 +105,7 @@ pub struct FaceQuality {
     pub status: Status,
 }
 
-impl FaceQuality {
+impl QualityScore {
     /// True when every component was measured (status ok).
     pub fn valid(&self) -> bool {
         self.status == Status::Ok
@@ -393,7 +393,7 @@ pub fn score_face(
     region: &FaceRegion,
     reference_size: f32,
     weights: &Weights,
-) -> FaceQuality {
+) -> QualityScore {
     let resolution = resolution_score(region.size, reference_size);
     let pixels = region.pixel_count();
     let (components, status) = if pixels == 0 {
@@ -436,7 +436,7 @@ pub fn score_face(
         MaskKind::Landmarks => region.visible as f64,
         MaskKind::Ellipse => 1.0,
     };
-    FaceQuality {
+    QualityScore {
         components,
         overall: visible * weights.combine(&components),
         visible,
@@ -448,8 +448,8 @@ pub fn score_face(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::face::BoundingBox;
     use crate::facequality::fixtures::{box_blur, mesh_on_box, square_box, stripes, view};
-    use crate::gst::meta::BoundingBox;
 
     #[test]
     fn sharpness_falls_with_blur_and_ignores_contrast() {

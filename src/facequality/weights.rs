@@ -110,10 +110,6 @@ impl AutoWeights {
             .collect();
         Weights::normalised(&raw).unwrap_or(*base)
     }
-
-    pub fn reset(&mut self) {
-        *self = Self::default();
-    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,11 @@
 
 use gst_video::VideoRegionOfInterestMeta;
 
+use crate::face::{
+    AnalysisStatus, BoundingBox, Face, FaceParam, FrameFaces, FrameMarker, HeadPose, Landmarks,
+    MetaError,
+};
+
 /// Name the frame marker custom meta is registered under (in `plugin_init`).
 pub const FRAME_META_NAME: &str = "GstFacekitFrameMeta";
 /// ROI type of face region-of-interest metas.
@@ -24,240 +29,6 @@ pub fn register() {
         gst::meta::CustomMeta::register(FRAME_META_NAME, &[]);
     }
 }
-
-/// What `facedetect` did with a frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AnalysisStatus {
-    /// The detector ran on this frame.
-    Detected,
-    /// The detector was skipped (`interval`); faces were followed from earlier frames.
-    Tracked,
-    /// Analysis failed; faces are unknown (not "no face").
-    Failed,
-}
-
-impl AnalysisStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Detected => "detected",
-            Self::Tracked => "tracked",
-            Self::Failed => "failed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "detected" => Some(Self::Detected),
-            "tracked" => Some(Self::Tracked),
-            "failed" => Some(Self::Failed),
-            _ => None,
-        }
-    }
-}
-
-/// The frame marker: present on every buffer `facedetect` analysed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FrameMarker {
-    pub status: AnalysisStatus,
-    pub faces: u32,
-    pub detector: String,
-    /// Why analysis failed, when it did.
-    pub error: Option<String>,
-}
-
-impl FrameMarker {
-    /// True when the frame was analysed (detected or tracked) and its face list can be trusted.
-    pub fn analysed(&self) -> bool {
-        self.status != AnalysisStatus::Failed
-    }
-}
-
-/// An axis-aligned box in pixels of the buffer it sits on.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct BoundingBox {
-    pub x: f32,
-    pub y: f32,
-    pub width: f32,
-    pub height: f32,
-}
-
-impl BoundingBox {
-    pub fn new(x: f32, y: f32, width: f32, height: f32) -> Self {
-        Self {
-            x,
-            y,
-            width,
-            height,
-        }
-    }
-
-    pub fn center(&self) -> (f32, f32) {
-        (self.x + self.width / 2.0, self.y + self.height / 2.0)
-    }
-
-    pub fn area(&self) -> f32 {
-        self.width.max(0.0) * self.height.max(0.0)
-    }
-
-    pub fn iou(&self, other: &Self) -> f32 {
-        let x0 = self.x.max(other.x);
-        let y0 = self.y.max(other.y);
-        let x1 = (self.x + self.width).min(other.x + other.width);
-        let y1 = (self.y + self.height).min(other.y + other.height);
-        let inter = (x1 - x0).max(0.0) * (y1 - y0).max(0.0);
-        let union = self.area() + other.area() - inter;
-        if union <= 0.0 { 0.0 } else { inter / union }
-    }
-
-    /// Clamps to a `width` x `height` frame and rounds to whole pixels (ROI metas are integer).
-    pub fn to_rect(&self, width: u32, height: u32) -> (u32, u32, u32, u32) {
-        let x0 = self.x.round().clamp(0.0, width as f32) as u32;
-        let y0 = self.y.round().clamp(0.0, height as f32) as u32;
-        let x1 = (self.x + self.width).round().clamp(0.0, width as f32) as u32;
-        let y1 = (self.y + self.height).round().clamp(0.0, height as f32) as u32;
-        (x0, y0, x1.saturating_sub(x0), y1.saturating_sub(y0))
-    }
-}
-
-/// Landmarks of one face: `points` are normalised to the face box (0..1 inside it), z in box widths.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Landmarks {
-    pub scheme: String,
-    pub points: Vec<[f32; 3]>,
-}
-
-impl Landmarks {
-    /// Builds normalised landmarks from points in frame pixels.
-    pub fn from_pixels(scheme: &str, pixels: &[[f32; 3]], bbox: &BoundingBox) -> Self {
-        let w = bbox.width.max(1e-3);
-        let h = bbox.height.max(1e-3);
-        let points = pixels
-            .iter()
-            .map(|p| [(p[0] - bbox.x) / w, (p[1] - bbox.y) / h, p[2] / w])
-            .collect();
-        Self {
-            scheme: scheme.to_string(),
-            points,
-        }
-    }
-
-    /// Points in frame pixels for a face whose box is `bbox`.
-    pub fn to_pixels(&self, bbox: &BoundingBox) -> Vec<[f32; 3]> {
-        self.points
-            .iter()
-            .map(|p| {
-                [
-                    bbox.x + p[0] * bbox.width,
-                    bbox.y + p[1] * bbox.height,
-                    p[2] * bbox.width,
-                ]
-            })
-            .collect()
-    }
-}
-
-/// Head pose in degrees. Zero is facing the camera. `pitch` > 0: face tilted up;
-/// `yaw` > 0: face turned towards the image's right (the subject's left);
-/// `roll` > 0: head tilted clockwise as seen in the image.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct HeadPose {
-    pub pitch: f64,
-    pub yaw: f64,
-    pub roll: f64,
-}
-
-/// One face as carried on a buffer.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Face {
-    pub track_id: i32,
-    pub bbox: BoundingBox,
-    pub confidence: f64,
-    pub detector: String,
-    /// True when the box was carried or predicted rather than freshly detected.
-    pub tracked: bool,
-    /// Frames since the track started.
-    pub age: u32,
-    pub landmarks: Option<Landmarks>,
-    pub head_pose: Option<HeadPose>,
-    /// Further params added by later elements (e.g. `quality`), kept as they are.
-    pub params: Vec<gst::Structure>,
-}
-
-impl Face {
-    /// A later element's param by name.
-    pub fn param(&self, name: &str) -> Option<&gst::StructureRef> {
-        self.params
-            .iter()
-            .find(|p| p.name() == name)
-            .map(|p| p.as_ref())
-    }
-
-    /// Adds a param, replacing one of the same name.
-    pub fn set_param(&mut self, param: gst::Structure) {
-        self.params.retain(|p| p.name() != param.name());
-        self.params.push(param);
-    }
-}
-
-/// Faces and marker read back from a buffer.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FrameFaces {
-    /// `None` when `facedetect` never looked at this buffer.
-    pub marker: Option<FrameMarker>,
-    pub faces: Vec<Face>,
-}
-
-/// Which face an element follows when a frame has several.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum PrimaryFace {
-    /// The largest box (ties: the first).
-    #[default]
-    Largest,
-    /// The highest detector confidence.
-    MostConfident,
-    /// The face with this track id, if present.
-    Track(i32),
-}
-
-impl FrameFaces {
-    /// The largest face by box area.
-    pub fn largest(&self) -> Option<&Face> {
-        self.primary(PrimaryFace::Largest)
-    }
-
-    /// The face chosen by `rule`.
-    pub fn primary(&self, rule: PrimaryFace) -> Option<&Face> {
-        match rule {
-            PrimaryFace::Largest => self.faces.iter().reduce(|best, f| {
-                if f.bbox.area() > best.bbox.area() {
-                    f
-                } else {
-                    best
-                }
-            }),
-            PrimaryFace::MostConfident => self.faces.iter().reduce(|best, f| {
-                if f.confidence > best.confidence {
-                    f
-                } else {
-                    best
-                }
-            }),
-            PrimaryFace::Track(id) => self.faces.iter().find(|f| f.track_id == id),
-        }
-    }
-}
-
-/// Error reading face metadata.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MetaError(pub String);
-
-impl std::fmt::Display for MetaError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "malformed face metadata: {}", self.0)
-    }
-}
-
-impl std::error::Error for MetaError {}
 
 fn field<'a, T: gst::glib::value::FromValue<'a> + 'static>(
     s: &'a gst::StructureRef,
@@ -344,6 +115,25 @@ fn f32_array(values: impl IntoIterator<Item = f32>) -> gst::Array {
     gst::Array::new(values)
 }
 
+/// A later element's param in the opaque form [`Face`] carries.
+pub fn face_param(s: &gst::StructureRef) -> FaceParam {
+    FaceParam {
+        name: s.name().to_string(),
+        text: s.to_string(),
+    }
+}
+
+/// The structure of a carried param (`None` if its text no longer parses, which only a
+/// hand-made [`FaceParam`] can cause).
+pub fn param_structure(param: &FaceParam) -> Option<gst::Structure> {
+    param.text.parse().ok()
+}
+
+/// Adds `param` to `face`, replacing one of the same name.
+pub fn set_param(face: &mut Face, param: &gst::StructureRef) {
+    face.set_param(face_param(param));
+}
+
 /// The params of a face's ROI meta.
 pub fn face_params(face: &Face) -> Vec<gst::Structure> {
     let mut params = vec![
@@ -372,7 +162,7 @@ pub fn face_params(face: &Face) -> Vec<gst::Structure> {
                 .build(),
         );
     }
-    params.extend(face.params.iter().cloned());
+    params.extend(face.params.iter().filter_map(param_structure));
     params
 }
 
@@ -436,7 +226,7 @@ pub fn face_from_roi(meta: &VideoRegionOfInterestMeta) -> Result<Face, MetaError
         .filter(|p| {
             ![DETECTION_PARAM, LANDMARKS_PARAM, HEAD_POSE_PARAM].contains(&p.name().as_str())
         })
-        .map(|p| p.to_owned())
+        .map(face_param)
         .collect();
     Ok(Face {
         track_id: meta.id(),
@@ -488,6 +278,7 @@ pub fn remove_faces(buffer: &mut gst::BufferRef) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::face::PrimaryFace;
 
     fn sample_face() -> Face {
         Face {
@@ -506,11 +297,11 @@ mod tests {
                 yaw: -20.0,
                 roll: 3.0,
             }),
-            params: vec![
-                gst::Structure::builder("quality")
+            params: vec![face_param(
+                &gst::Structure::builder("quality")
                     .field("overall", 0.5)
                     .build(),
-            ],
+            )],
         }
     }
 
@@ -596,8 +387,9 @@ mod tests {
         let b = buffer.get_mut().unwrap();
         add_face(b, &sample_face(), (100, 100));
         let mut face = read_frame(b).unwrap().faces.remove(0);
-        face.set_param(
-            gst::Structure::builder("quality")
+        set_param(
+            &mut face,
+            &gst::Structure::builder("quality")
                 .field("overall", 0.9)
                 .build(),
         );
@@ -605,8 +397,7 @@ mod tests {
         let faces = read_frame(b).unwrap().faces;
         assert_eq!(faces.len(), 1);
         assert_eq!(
-            faces[0]
-                .param("quality")
+            param_structure(faces[0].param("quality").unwrap())
                 .unwrap()
                 .get::<f64>("overall")
                 .unwrap(),
@@ -617,6 +408,7 @@ mod tests {
 
     #[test]
     fn primary_face_rules() {
+        gst::init().unwrap();
         let mut small = sample_face();
         small.bbox = BoundingBox::new(0.0, 0.0, 10.0, 10.0);
         small.confidence = 0.99;
@@ -632,12 +424,5 @@ mod tests {
         );
         assert_eq!(frame.primary(PrimaryFace::Track(2)).unwrap().track_id, 2);
         assert!(frame.primary(PrimaryFace::Track(5)).is_none());
-    }
-
-    #[test]
-    fn iou_of_identical_and_disjoint_boxes() {
-        let a = BoundingBox::new(0.0, 0.0, 10.0, 10.0);
-        assert!((a.iou(&a) - 1.0).abs() < 1e-6);
-        assert_eq!(a.iou(&BoundingBox::new(20.0, 0.0, 5.0, 5.0)), 0.0);
     }
 }

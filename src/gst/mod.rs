@@ -1,5 +1,4 @@
 //! Shared GStreamer glue: face metadata on buffers, bus messages, caps and video frames.
 
-pub mod messages;
 pub mod meta;
 pub mod video;

@@ -155,18 +155,20 @@ pub struct Output {
 
 /// A loaded model, shareable between threads and element instances.
 #[derive(Clone)]
-pub struct Model {
+pub struct OnnxModel {
     path: PathBuf,
     session: Arc<Mutex<Session>>,
 }
 
-impl std::fmt::Debug for Model {
+impl std::fmt::Debug for OnnxModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Model").field("path", &self.path).finish()
+        f.debug_struct("OnnxModel")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
-impl Model {
+impl OnnxModel {
     /// Loads `path` (or returns the cached session for it) in `env`.
     pub fn load(
         env: &Environment,
@@ -216,7 +218,6 @@ impl Model {
     pub fn path(&self) -> &Path {
         &self.path
     }
-
     /// Input and output names, for error messages and checks.
     pub fn io_names(&self) -> (Vec<String>, Vec<String>) {
         let session = self.session.lock().unwrap_or_else(|e| e.into_inner());

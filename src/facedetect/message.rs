@@ -1,7 +1,7 @@
 //! Typed bus messages. Each converts to a `gst::Structure` and parses back from one, so
 //! applications read them without touching field names.
 
-use crate::gst::meta::{Face, MetaError};
+use crate::face::{Face, MetaError};
 
 /// Structure name of the `facedetect` element message.
 pub const FACEDETECT_MESSAGE: &str = "facedetect";
