@@ -94,16 +94,49 @@ impl SizeSource {
 pub struct CameraEntry {
     #[serde(rename = "type", default)]
     pub model: Option<String>,
+    #[serde(deserialize_with = "pixels")]
     pub width: u32,
+    #[serde(deserialize_with = "pixels")]
     pub height: u32,
-    #[serde(rename = "min-width", default)]
+    #[serde(rename = "min-width", default, deserialize_with = "optional_pixels")]
     pub min_width: Option<u32>,
-    #[serde(rename = "max-width", default)]
+    #[serde(rename = "max-width", default, deserialize_with = "optional_pixels")]
     pub max_width: Option<u32>,
-    #[serde(rename = "min-height", default)]
+    #[serde(rename = "min-height", default, deserialize_with = "optional_pixels")]
     pub min_height: Option<u32>,
-    #[serde(rename = "max-height", default)]
+    #[serde(rename = "max-height", default, deserialize_with = "optional_pixels")]
     pub max_height: Option<u32>,
+}
+
+/// A pixel count as a calibration tool writes it: a JSON number or a string of digits
+/// (`60` or `"60"`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Pixels {
+    Number(u32),
+    Text(String),
+}
+
+impl Pixels {
+    fn value<E: serde::de::Error>(self) -> Result<u32, E> {
+        match self {
+            Self::Number(n) => Ok(n),
+            Self::Text(t) => t
+                .trim()
+                .parse()
+                .map_err(|_| E::custom(format!("'{t}' is not a whole number of pixels"))),
+        }
+    }
+}
+
+fn pixels<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    Pixels::deserialize(d)
+        .map_err(|_| serde::de::Error::custom("expected a whole number of pixels (60 or \"60\")"))?
+        .value()
+}
+
+fn optional_pixels<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    pixels(d).map(Some)
 }
 
 impl CameraEntry {
@@ -181,7 +214,7 @@ impl fmt::Display for ConfigError {
             ),
             Self::Malformed { location, error } => write!(
                 f,
-                "malformed camera table from {location}: {error}; expected a JSON list (or {{\"cameras\": [...]}}) of {{\"type\": \"A100\", \"width\": 60, \"height\": 60}} entries or {{\"min-width\"/\"max-width\"/\"min-height\"/\"max-height\", \"width\", \"height\"}} rules"
+                "malformed camera table from {location}: {error}; expected a JSON list (or {{\"cameras\": [...]}}, or one record) of {{\"type\": \"A100\", \"width\": 60, \"height\": 60}} entries (numbers or strings of digits) or {{\"min-width\"/\"max-width\"/\"min-height\"/\"max-height\", \"width\", \"height\"}} rules"
             ),
             Self::UnknownModel { model, known } => write!(
                 f,
@@ -212,7 +245,11 @@ pub struct CameraTable {
 #[serde(untagged)]
 enum TableDocument {
     List(Vec<CameraEntry>),
-    Object { cameras: Vec<CameraEntry> },
+    Object {
+        cameras: Vec<CameraEntry>,
+    },
+    /// One record, as a config service answers `?model=...`.
+    One(CameraEntry),
 }
 
 impl CameraTable {
@@ -227,13 +264,17 @@ impl CameraTable {
             Err(e) => return Err(malformed(e.to_string())),
             Ok(value) => match serde_json::from_value::<TableDocument>(value.clone()) {
                 Ok(TableDocument::List(e) | TableDocument::Object { cameras: e }) => e,
+                Ok(TableDocument::One(e)) => vec![e],
                 // Untagged enums hide the real cause: parse the likely shape again for it.
                 Err(_) => {
-                    let list = value.get("cameras").cloned().unwrap_or(value);
+                    let cause = if value.get("width").is_some() || value.get("type").is_some() {
+                        serde_json::from_value::<CameraEntry>(value).err()
+                    } else {
+                        let list = value.get("cameras").cloned().unwrap_or(value);
+                        serde_json::from_value::<Vec<CameraEntry>>(list).err()
+                    };
                     return Err(malformed(
-                        serde_json::from_value::<Vec<CameraEntry>>(list)
-                            .err()
-                            .map_or("not a list of entries".into(), |e| e.to_string()),
+                        cause.map_or("not a list of entries".into(), |e| e.to_string()),
                     ));
                 }
             },
@@ -423,8 +464,8 @@ mod tests {
             msg(r#"[{"type": "A100", "width": 60, "height": 60, "widht": 3}]"#).contains("widht")
         );
         assert!(
-            msg(r#"{"cameras": [{"type": "A100", "width": "60", "height": 60}]}"#)
-                .contains("invalid type")
+            msg(r#"{"cameras": [{"type": "A100", "width": "6o", "height": 60}]}"#)
+                .contains("'6o' is not a whole number")
         );
         assert!(msg(r#"[{"width": 60, "height": 60}]"#).contains("neither"));
         assert!(msg(r#"[{"type": "A", "width": 2, "height": 60}]"#).contains("out of range"));
@@ -433,6 +474,38 @@ mod tests {
                 .contains("min > max")
         );
         assert!(msg("42").contains("not a list") || msg("42").contains("invalid type"));
+    }
+
+    #[test]
+    fn numbers_as_strings_and_single_records_are_accepted() {
+        let t = CameraTable::parse(r#"{"type":"A100","width":"60","height":"60"}"#, "svc").unwrap();
+        assert_eq!(t.for_model("A100").unwrap(), Size::new(60, 60));
+        let t = CameraTable::parse(
+            r#"[{"type":"B2","width":"160","height":120},{"min-width":"1280","width":"96","height":"96"}]"#,
+            "f",
+        )
+        .unwrap();
+        assert_eq!(t.for_model("B2").unwrap(), Size::new(160, 120));
+        assert_eq!(
+            t.for_resolution(Size::new(1920, 1080)).unwrap(),
+            Size::new(96, 96)
+        );
+        for (bad, why) in [
+            (r#"{"type":"A100","width":"sixty","height":"60"}"#, "width"),
+            (r#"{"type":"A100","width":"60"}"#, "height"),
+            (r#"{"type":"A100","width":-5,"height":"60"}"#, "width"),
+            (
+                r#"{"type":"A100","width":"60","height":"60","depth":1}"#,
+                "depth",
+            ),
+        ] {
+            let e = CameraTable::parse(bad, "http://svc/camera-config?model=A100").unwrap_err();
+            let text = e.to_string();
+            assert!(
+                text.contains(why) && text.contains("http://svc"),
+                "{bad}: {text}"
+            );
+        }
     }
 
     #[test]
