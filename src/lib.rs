@@ -52,7 +52,7 @@ pub use facequality::{
 
 // The cores' building blocks that applications and tools use on their own.
 pub use attention::paint::{OverlayLayout, Rect, ViewerCueLayout};
-pub use facecrop::{CropWindow, Size, SizeSource};
+pub use facecrop::{CameraEntry, CameraTable, ConfigError, CropWindow, Size, SizeSource};
 pub use faceocclude::{
     Behaviour, LevelPlan, Mask, Policy, PolicyError, Region, RegionShapes, face_masks,
     format_region_list, parse_region_list,

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use gstfacekit::facecrop::{CameraEntry, CameraTable};
+use gstfacekit::{CameraEntry, CameraTable};
 use serde_json::json;
 
 pub struct CameraStore {

@@ -15,7 +15,7 @@ mod camera;
 mod placement;
 mod resample;
 
-pub use camera::{Size, SizeSource};
+pub use camera::{CameraEntry, CameraTable, ConfigError, Size, SizeSource};
 pub use placement::CropWindow;
 
 /// What to do with a face larger than the target size.
