@@ -5,8 +5,10 @@
 //!   from a camera table file; without `model` it lists every camera. facecrop's
 //!   `config-location=http://HOST:PORT/camera-config` with `camera-model=M` asks it.
 //!
-//!   cargo run --release --example face-server -- [--listen 127.0.0.1:0]
-//!       [--cameras SEED.json] [--db cameras.sqlite]
+//! ```text
+//! cargo run --release --example face-server -- [--listen 127.0.0.1:0]
+//!     [--cameras SEED.json] [--db cameras.sqlite]
+//! ```
 //!
 //! Prints `LISTENING http://ADDR` once it serves.
 
