@@ -1,7 +1,14 @@
-//! facekit: GStreamer elements for face analysis.
+//! facekit: GStreamer elements for face analysis: `facedetect` (detection, tracking, 468
+//! landmarks, head pose) writes face metadata on buffers; `facequality`, `facecrop`,
+//! `faceocclude`, `faceidentify`, `attentionmeter` and `attentionoverlay` read it.
 //!
-//! Elements: `facedetect` (detection, tracking, 468 landmarks, head pose). Face metadata
-//! and bus messages are read and written through [`gst::meta`] and [`gst::messages`].
+//! Layout (see `docs/DESIGN.md`, "Code layout"): shared foundations `frame` (raw frames)
+//! and `face` (face types), both free of GStreamer; `gst` (the glue every element shares:
+//! metadata on buffers, caps, buffer times, messages, warnings); `inference` (ONNX Runtime);
+//! then one folder per element with `mod.rs`, `imp.rs`, `message.rs` and its GStreamer-free
+//! core beside them. Modules are private: what applications use is re-exported here, e.g.
+//! [`read_frame`] and [`meta`] for the metadata, [`FaceDetectMessage`] and the other typed
+//! bus messages, the property enums, and pieces such as [`score_face`] or [`Policy`].
 #![allow(clippy::too_many_arguments)]
 
 use ::gst::glib;
@@ -24,8 +31,8 @@ mod facequality;
 // Faces on buffers: the types, and reading / writing them.
 pub use crate::face::reference::{FACE_REFERENCE_468, MIRROR_PAIRS};
 pub use crate::face::{
-    AnalysisStatus, BoundingBox, Face, FaceParam, FrameFaces, FrameMarker, HeadPose, Landmarks,
-    MetaError, PrimaryFace,
+    AnalysisStatus, BoundingBox, Face, FaceParam, FrameFaces, FrameMarker, HeadPose,
+    LandmarkScheme, Landmarks, MESH_FACE_OVAL, MESH_MIDLINE, MetaError, PrimaryFace, mean_point,
 };
 pub use crate::gst::meta;
 pub use crate::gst::meta::read_frame;

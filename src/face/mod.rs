@@ -1,6 +1,7 @@
 //! Faces without GStreamer: what `facedetect` found on a frame and every other element reads.
 //!
-//! [`BoundingBox`], [`Landmarks`] (normalised to the box), [`HeadPose`], [`Face`], the
+//! [`BoundingBox`], [`Landmarks`] (normalised to the box) and their [`LandmarkScheme`]s with
+//! named points (eyes, nose, mouth, oval, midline, mirror pairs), [`HeadPose`], [`Face`], the
 //! [`FrameMarker`] that says whether a frame was analysed, and the frontal [`reference`] face.
 //! `crate::gst::meta` carries these on buffers.
 
@@ -9,7 +10,7 @@ mod landmarks;
 pub mod reference;
 
 pub use bbox::BoundingBox;
-pub use landmarks::Landmarks;
+pub use landmarks::{LandmarkScheme, Landmarks, MESH_FACE_OVAL, MESH_MIDLINE, mean_point};
 
 /// What `facedetect` did with a frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

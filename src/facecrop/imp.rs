@@ -15,6 +15,7 @@ use super::resample;
 use super::{CropOnMissing, FaceCropMessage, Fit, Primary};
 use crate::face::{Face, FrameMarker, PrimaryFace};
 use crate::frame::image::Layout;
+use crate::gst::element::{Analysis, BufferTimes, WarnOnce, not_analysed_hint, post};
 use crate::gst::meta;
 use crate::gst::video::layout_of;
 
@@ -89,9 +90,8 @@ struct State {
     frames_in: u64,
     frames_out: u64,
     frames_without_face: u64,
-    warned_missing: bool,
-    warned_failed: bool,
-    warned_fallback: bool,
+    /// Warnings already given this stream.
+    warned: WarnOnce,
     reported_size_error: bool,
 }
 
@@ -172,11 +172,7 @@ fn alignment(layout: Layout) -> u32 {
 
 impl FaceCrop {
     fn post(&self, msg: &FaceCropMessage) {
-        let _ = self.obj().post_message(
-            gst::message::Element::builder(gst::Structure::from(msg))
-                .src(&*self.obj())
-                .build(),
-        );
+        post(&*self.obj(), gst::Structure::from(msg));
     }
 
     /// Copies `region` of the input frame, resampled to the output size, plane by plane.
@@ -608,8 +604,7 @@ impl BaseTransformImpl for FaceCrop {
         if changed {
             state.smoother.reset();
         }
-        let fallback_warning = source == SizeSource::Fallback && !state.warned_fallback;
-        state.warned_fallback |= fallback_warning;
+        let fallback_warning = source == SizeSource::Fallback && state.warned.first("fallback");
         let why = state.table_error.as_ref().map(|e| e.to_string());
         state.in_info = Some(in_info);
         state.out_info = Some(out_info);
@@ -678,36 +673,33 @@ impl BaseTransformImpl for FaceCrop {
 
         let mut warning = None;
         let marker: Option<&FrameMarker> = frame.marker.as_ref();
-        let face = match marker {
-            None => match settings.on_missing {
+        let face = match Analysis::of(&frame) {
+            Analysis::NotAnalysed => match settings.on_missing {
                 CropOnMissing::Error => {
                     drop(guard);
                     gst::element_imp_error!(
                         self,
                         gst::StreamError::Failed,
-                        ("buffer without face metadata: facedetect never analysed it; put facedetect before facecrop (or set on-missing=drop)")
+                        ("{} (or set on-missing=drop)", not_analysed_hint("facecrop"))
                     );
                     return Err(gst::FlowError::Error);
                 }
                 CropOnMissing::Drop => {
-                    if !state.warned_missing {
-                        state.warned_missing = true;
+                    if state.warned.first("missing") {
                         warning = Some("buffers without face metadata (facedetect never analysed them) are dropped; put facedetect before facecrop".to_string());
                     }
                     None
                 }
             },
-            Some(m) if !m.analysed() => {
-                if !state.warned_failed {
-                    state.warned_failed = true;
+            Analysis::Failed(reason) => {
+                if state.warned.first("failed") {
                     warning = Some(format!(
-                        "face analysis failed upstream ({}); such frames count as frames without a face",
-                        m.error.as_deref().unwrap_or("no reason given")
+                        "face analysis failed upstream ({reason}); such frames count as frames without a face"
                     ));
                 }
                 None
             }
-            Some(_) => frame.primary(match settings.primary {
+            Analysis::Analysed => frame.primary(match settings.primary {
                 Primary::Largest => PrimaryFace::Largest,
                 Primary::MostConfident => PrimaryFace::MostConfident,
                 Primary::Track => PrimaryFace::Track(settings.track_id),
@@ -803,12 +795,8 @@ impl BaseTransformImpl for FaceCrop {
             }
         };
         if settings.post_messages {
-            let segment = self.obj().segment();
-            let running_time = segment
-                .downcast_ref::<gst::ClockTime>()
-                .and_then(|s| s.to_running_time(inbuf.pts()?));
             self.post(&FaceCropMessage {
-                running_time,
+                running_time: BufferTimes::of(&*self.obj(), inbuf).running_time,
                 ..msg
             });
         }

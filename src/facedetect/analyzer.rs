@@ -7,18 +7,13 @@ use std::path::{Path, PathBuf};
 use ort::environment::Environment;
 
 use crate::face::reference::FACE_REFERENCE_468;
-use crate::face::{Face, HeadPose, Landmarks};
+use crate::face::{Face, HeadPose, LandmarkScheme, Landmarks};
 use crate::facedetect::detection::{self, BlazeFaceKind, Detection};
 use crate::facedetect::facemesh::{self, BoxFromLandmarks, Crop, MESH_INPUT, MESH_POINTS};
 use crate::facedetect::pose;
 use crate::facedetect::tracker::{Tracker, TrackerInput};
 use crate::frame::image::{Affine, ImageView, sample_nchw};
 use crate::inference::{InferenceError, OnnxModel, SessionOptions, model_dir};
-
-/// Landmark scheme names written in metadata.
-pub const SCHEME_MESH: &str = "mediapipe-468";
-pub const SCHEME_BLAZEFACE: &str = "blazeface-6";
-pub const SCHEME_CENTERFACE: &str = "centerface-5";
 
 /// Face presence (sigmoid of the FaceMesh face flag) below which landmarks are not trusted.
 const PRESENCE_THRESHOLD: f32 = 0.5;
@@ -376,7 +371,11 @@ impl FaceAnalyzer {
             .map(|t| {
                 let (landmarks, head_pose) = match &t.landmarks {
                     Some(points) => (
-                        Some(Landmarks::from_pixels(SCHEME_MESH, points, &t.bbox)),
+                        Some(Landmarks::from_pixels(
+                            LandmarkScheme::Mesh468.name(),
+                            points,
+                            &t.bbox,
+                        )),
                         pose::head_pose(&FACE_REFERENCE_468, points),
                     ),
                     None => (self.keypoint_landmarks(t), None),
@@ -402,12 +401,12 @@ impl FaceAnalyzer {
             return None;
         }
         let scheme = if self.config.detector == DetectorKind::CenterFace {
-            SCHEME_CENTERFACE
+            LandmarkScheme::CenterFace5
         } else {
-            SCHEME_BLAZEFACE
+            LandmarkScheme::BlazeFace6
         };
         let px: Vec<[f32; 3]> = t.keypoints.iter().map(|&(x, y)| [x, y, 0.0]).collect();
-        Some(Landmarks::from_pixels(scheme, &px, &t.bbox))
+        Some(Landmarks::from_pixels(scheme.name(), &px, &t.bbox))
     }
 
     fn refine_landmarks(&mut self, image: &ImageView) -> Result<(), InferenceError> {

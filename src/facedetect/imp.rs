@@ -7,13 +7,13 @@ use gst::glib;
 use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
-use gst_video::prelude::*;
 
 use super::{Model, Updates};
 use crate::face::{AnalysisStatus, Face, FrameMarker};
 use crate::facedetect::analyzer::{AnalyzerConfig, DetectorKind, FaceAnalyzer};
 use crate::facedetect::{FaceDetectMessage, FaceEntry};
 use crate::frame::image::Layout;
+use crate::gst::element::{BufferTimes, WarnOnce, post};
 use crate::gst::meta;
 use crate::gst::video::{canvas, image_view, layout_of};
 use crate::inference;
@@ -85,8 +85,8 @@ struct State {
     analyzer: FaceAnalyzer,
     info: Option<gst_video::VideoInfo>,
     last_face_count: Option<usize>,
-    warned_small: bool,
-    warned_failure: bool,
+    /// Warnings already given this stream.
+    warned: WarnOnce,
 }
 
 #[derive(Default)]
@@ -166,22 +166,16 @@ impl FaceDetect {
     }
 
     fn post_message(&self, buf: &gst::BufferRef, faces: &[Face]) {
-        let segment = self.obj().segment();
-        let segment = segment.downcast_ref::<gst::ClockTime>();
-        let pts = buf.pts();
+        let times = BufferTimes::of(&*self.obj(), buf);
         let msg = FaceDetectMessage {
-            timestamp: pts,
-            stream_time: segment.and_then(|s| s.to_stream_time(pts?)),
-            running_time: segment.and_then(|s| s.to_running_time(pts?)),
-            duration: buf.duration(),
+            timestamp: times.pts,
+            stream_time: times.stream_time,
+            running_time: times.running_time,
+            duration: times.duration,
             faces: faces.iter().map(FaceEntry::from_face).collect(),
         };
         let structure = gst::Structure::from(&msg);
-        let _ = self.obj().post_message(
-            gst::message::Element::builder(structure)
-                .src(&*self.obj())
-                .build(),
-        );
+        post(&*self.obj(), structure);
     }
 }
 
@@ -397,8 +391,7 @@ impl BaseTransformImpl for FaceDetect {
             analyzer,
             info: None,
             last_face_count: None,
-            warned_small: false,
-            warned_failure: false,
+            warned: WarnOnce::default(),
         });
         Ok(())
     }
@@ -476,8 +469,7 @@ impl BaseTransformImpl for FaceDetect {
         let result: Result<(AnalysisStatus, Vec<Face>), String> = if info.width() < MIN_SIDE
             || info.height() < MIN_SIDE
         {
-            if !state.warned_small {
-                state.warned_small = true;
+            if state.warned.first("small") {
                 warning = Some(format!(
                     "frames of {}x{} are too small to analyse (at least {MIN_SIDE}x{MIN_SIDE}); frames are marked as failed, scale them up before facedetect",
                     info.width(),
@@ -519,8 +511,7 @@ impl BaseTransformImpl for FaceDetect {
                 faces,
             ),
             Err(error) => {
-                if warning.is_none() && !state.warned_failure {
-                    state.warned_failure = true;
+                if warning.is_none() && state.warned.first("failure") {
                     warning = Some(format!(
                         "face analysis failed, frames are marked as failed: {error}"
                     ));

@@ -1,7 +1,7 @@
 //! Typed bus messages. Each converts to a `gst::Structure` and parses back from one, so
 //! applications read them without touching field names.
 
-use crate::face::{Face, MetaError};
+use crate::face::{Face, MetaError, mean_point};
 
 /// Structure name of the `facedetect` element message.
 pub const FACEDETECT_MESSAGE: &str = "facedetect";
@@ -42,45 +42,18 @@ pub struct FaceDetectMessage {
     pub faces: Vec<FaceEntry>,
 }
 
-// Indices in the MediaPipe 468-point mesh.
-const MESH_RIGHT_EYE: [usize; 2] = [33, 133];
-const MESH_LEFT_EYE: [usize; 2] = [263, 362];
-const MESH_NOSE_TIP: usize = 1;
-const MESH_MOUTH: [usize; 2] = [13, 14];
-
 impl FaceEntry {
     pub fn from_face(face: &Face) -> Self {
         let keypoints = face.landmarks.as_ref().and_then(|lm| {
+            let scheme = lm.known_scheme()?;
             let px = lm.to_pixels(&face.bbox);
-            let mean = |idx: &[usize]| {
-                let n = idx.len() as f32;
-                let (sx, sy) = idx
-                    .iter()
-                    .fold((0.0, 0.0), |(sx, sy), &i| (sx + px[i][0], sy + px[i][1]));
-                (sx / n, sy / n)
-            };
-            match lm.scheme.as_str() {
-                "mediapipe-468" if px.len() >= 468 => Some(FaceKeypoints {
-                    right_eye: mean(&MESH_RIGHT_EYE),
-                    left_eye: mean(&MESH_LEFT_EYE),
-                    nose: mean(&[MESH_NOSE_TIP]),
-                    mouth: mean(&MESH_MOUTH),
-                }),
-                // blazeface-6: right eye, left eye, nose, mouth, ears; centerface-5: eyes, nose, mouth corners.
-                "blazeface-6" if px.len() >= 4 => Some(FaceKeypoints {
-                    right_eye: mean(&[0]),
-                    left_eye: mean(&[1]),
-                    nose: mean(&[2]),
-                    mouth: mean(&[3]),
-                }),
-                "centerface-5" if px.len() >= 5 => Some(FaceKeypoints {
-                    right_eye: mean(&[0]),
-                    left_eye: mean(&[1]),
-                    nose: mean(&[2]),
-                    mouth: mean(&[3, 4]),
-                }),
-                _ => None,
-            }
+            let mean = |idx: &[usize]| mean_point(&px, idx);
+            Some(FaceKeypoints {
+                right_eye: mean(scheme.right_eye())?,
+                left_eye: mean(scheme.left_eye())?,
+                nose: mean(scheme.nose_tip())?,
+                mouth: mean(scheme.mouth())?,
+            })
         });
         let rect = face.bbox.to_rect(u32::MAX, u32::MAX);
         Self {

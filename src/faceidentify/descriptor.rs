@@ -92,7 +92,7 @@ pub fn describe_photo(
     model: &DescriptorModel,
 ) -> Result<Descriptor, String> {
     use super::align::{ChipGeometry, extract_chip};
-    use crate::facedetect::analyzer::SCHEME_MESH;
+    use crate::face::LandmarkScheme;
     use crate::frame::image::{ImageView, Layout};
 
     let rgb = ::image::open(path)
@@ -110,7 +110,7 @@ pub fn describe_photo(
         .filter(|f| {
             f.landmarks
                 .as_ref()
-                .is_some_and(|l| l.scheme == SCHEME_MESH)
+                .is_some_and(|l| l.named_scheme() == Some(LandmarkScheme::Mesh468))
         })
         .max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area()))
         .ok_or("no face with landmarks found; use a photo with one clear, roughly frontal face")?;

@@ -8,7 +8,6 @@ use gst::glib;
 use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
-use gst_video::prelude::*;
 
 use super::Mode;
 use super::align::{CHIP_SIZE, ChipGeometry, chip_to_rgb, extract_chip};
@@ -19,10 +18,12 @@ use super::gallery::{Entry, Gallery, Store};
 use super::message::{IdentityMessage, IdentityResult};
 use super::schedule::IntervalSchedule;
 use crate::face::Face;
-use crate::facedetect::analyzer::{AnalyzerConfig, FaceAnalyzer, SCHEME_MESH};
+use crate::face::LandmarkScheme;
+use crate::facedetect::analyzer::{AnalyzerConfig, FaceAnalyzer};
 use crate::facequality::quality_of;
 use crate::facequality::{Keyframe, KeyframeSelector, WindowLimits};
 use crate::frame::image::ImageView;
+use crate::gst::element::{BufferTimes, WarnOnce, post};
 use crate::gst::meta;
 use crate::gst::video::{image_view, layout_of};
 use crate::inference;
@@ -94,7 +95,7 @@ struct State {
     /// Latest descriptor per track, for the `enrol` signal.
     remembered: Vec<(i32, Descriptor)>,
     too_small_posted: HashSet<i32>,
-    warned: HashSet<&'static str>,
+    warned: WarnOnce,
 }
 
 impl State {
@@ -173,13 +174,8 @@ impl FaceIdentify {
     }
 
     fn times(&self, pts: Option<gst::ClockTime>) -> [Option<gst::ClockTime>; 3] {
-        let segment = self.obj().segment();
-        let segment = segment.downcast_ref::<gst::ClockTime>();
-        [
-            pts,
-            segment.and_then(|s| s.to_stream_time(pts?)),
-            segment.and_then(|s| s.to_running_time(pts?)),
-        ]
+        let t = BufferTimes::at(&*self.obj(), pts, None);
+        [t.pts, t.stream_time, t.running_time]
     }
 
     fn post(&self, msg: &IdentityMessage) {
@@ -192,11 +188,7 @@ impl FaceIdentify {
             msg.identity,
             msg.distance
         );
-        let _ = self.obj().post_message(
-            gst::message::Element::builder(gst::Structure::from(msg))
-                .src(&*self.obj())
-                .build(),
-        );
+        post(&*self.obj(), gst::Structure::from(msg));
     }
 
     /// The message for a described face: matched against the gallery.
@@ -545,7 +537,7 @@ impl BaseTransformImpl for FaceIdentify {
             schedule: IntervalSchedule::default(),
             remembered: Vec::new(),
             too_small_posted: HashSet::new(),
-            warned: HashSet::new(),
+            warned: WarnOnce::default(),
         });
         Ok(())
     }
@@ -606,7 +598,7 @@ impl BaseTransformImpl for FaceIdentify {
         };
         let layout = layout_of(info.format()).ok_or(gst::FlowError::NotNegotiated)?;
         let mut warn_once = |state: &mut State, key: &'static str, text: String| {
-            if state.warned.insert(key) {
+            if state.warned.first(key) {
                 warnings.push(text);
             }
         };
@@ -658,15 +650,16 @@ impl BaseTransformImpl for FaceIdentify {
                 let points = face
                     .landmarks
                     .as_ref()
-                    .filter(|l| l.scheme == SCHEME_MESH)
+                    .filter(|l| l.named_scheme() == Some(LandmarkScheme::Mesh468))
                     .map(|l| l.to_pixels(&face.bbox));
                 let Some(geometry) = points.as_deref().and_then(ChipGeometry::from_mesh) else {
                     warn_once(
                         state,
                         "landmarks",
                         format!(
-                            "face {} has no {SCHEME_MESH} landmarks (scheme {}): set landmarks=true on facedetect; such faces pass unidentified",
+                            "face {} has no {} landmarks (scheme {}): set landmarks=true on facedetect; such faces pass unidentified",
                             face.track_id,
+                            LandmarkScheme::Mesh468.name(),
                             face.landmarks
                                 .as_ref()
                                 .map_or("none", |l| l.scheme.as_str())

@@ -6,7 +6,6 @@ use gst::glib;
 use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
-use gst_video::prelude::*;
 
 use super::{LevelMessage, OccludeOnMissing, StickerSetChoice, Style};
 use crate::face::Face;
@@ -16,6 +15,7 @@ use crate::faceocclude::{
     Behaviour, Coverage, LevelPlan, Planes, Policy, Region, RegionShapes, StickerSet,
 };
 use crate::frame::image::Layout;
+use crate::gst::element::{BufferTimes, post};
 use crate::gst::meta;
 use crate::gst::video::layout_of;
 
@@ -226,9 +226,7 @@ impl FaceOcclude {
     }
 
     fn post_level(&self, applied: &Applied, buf: &gst::BufferRef) {
-        let segment = self.obj().segment();
-        let segment = segment.downcast_ref::<gst::ClockTime>();
-        let pts = buf.pts();
+        let times = BufferTimes::of(&*self.obj(), buf);
         let msg = LevelMessage {
             level: applied.level,
             max_level: applied.max_level,
@@ -246,14 +244,10 @@ impl FaceOcclude {
                 .collect(),
             from_policy: applied.from_policy,
             intensity: applied.coverage.intensity,
-            timestamp: pts,
-            running_time: segment.and_then(|s| s.to_running_time(pts?)),
+            timestamp: times.pts,
+            running_time: times.running_time,
         };
-        let _ = self.obj().post_message(
-            gst::message::Element::builder(gst::Structure::from(&msg))
-                .src(&*self.obj())
-                .build(),
-        );
+        post(&*self.obj(), gst::Structure::from(&msg));
     }
 }
 

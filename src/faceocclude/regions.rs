@@ -6,6 +6,7 @@
 //! from the eye, nose and mouth keypoints (or from typical proportions of the face box).
 
 use crate::face::reference::MIRROR_PAIRS;
+use crate::face::{LandmarkScheme, mean_point};
 
 /// A convex polygon in frame pixels.
 pub type Polygon = Vec<[f32; 2]>;
@@ -238,8 +239,16 @@ impl RegionShapes {
         roll_hint: Option<f32>,
     ) -> Self {
         let xy = |i: usize| [points[i][0], points[i][1]];
+        let scheme = scheme
+            .and_then(LandmarkScheme::parse)
+            .filter(|s| points.len() >= s.min_points());
+        // The mean of a named point's indices (all present: `min_points` was checked).
+        let named = |idx: &[usize]| {
+            let (x, y) = mean_point(points, idx).unwrap_or_default();
+            [x, y]
+        };
         match scheme {
-            Some("mediapipe-468") if points.len() >= 468 => {
+            Some(LandmarkScheme::Mesh468) => {
                 let hull_of =
                     |idx: &[usize]| convex_hull(&idx.iter().map(|&i| xy(i)).collect::<Vec<_>>());
                 let pair = |side: &[u16]| {
@@ -264,15 +273,29 @@ impl RegionShapes {
                     from_mesh: true,
                 }
             }
-            Some("blazeface-6") if points.len() >= 4 => {
-                let mouth = xy(3);
-                Self::from_keypoints(xy(0), xy(1), xy(2), mouth, None, bbox)
+            Some(s @ LandmarkScheme::BlazeFace6) => {
+                let mouth = named(s.mouth());
+                Self::from_keypoints(
+                    named(s.right_eye()),
+                    named(s.left_eye()),
+                    named(s.nose_tip()),
+                    mouth,
+                    None,
+                    bbox,
+                )
             }
-            Some("centerface-5") if points.len() >= 5 => {
-                let (m0, m1) = (xy(3), xy(4));
-                let mouth = [(m0[0] + m1[0]) / 2.0, (m0[1] + m1[1]) / 2.0];
+            Some(s @ LandmarkScheme::CenterFace5) => {
+                let (m0, m1) = (xy(s.mouth()[0]), xy(s.mouth()[1]));
+                let mouth = named(s.mouth());
                 let width = ((m1[0] - m0[0]).powi(2) + (m1[1] - m0[1]).powi(2)).sqrt();
-                Self::from_keypoints(xy(0), xy(1), xy(2), mouth, Some(width), bbox)
+                Self::from_keypoints(
+                    named(s.right_eye()),
+                    named(s.left_eye()),
+                    named(s.nose_tip()),
+                    mouth,
+                    Some(width),
+                    bbox,
+                )
             }
             _ => {
                 // Typical proportions of a detector box, turned by the pose's roll if known.

@@ -1,7 +1,6 @@
 //! Test images and faces shared by the core's unit tests.
 
-use super::region::{FACE_OVAL, MESH_SCHEME, MIDLINE};
-use crate::face::{BoundingBox, Landmarks};
+use crate::face::{BoundingBox, LandmarkScheme, Landmarks, MESH_FACE_OVAL, MESH_MIDLINE};
 use crate::frame::image::{ImageView, Layout};
 
 /// A grey test card: vertical stripes (period `period` px) of contrast `amp` around 128,
@@ -47,18 +46,18 @@ pub(crate) fn square_box(x: f32, y: f32, side: f32) -> BoundingBox {
 /// vertical through the box centre; other points at the centre.
 pub(crate) fn mesh_on_box() -> Landmarks {
     let mut points = vec![[0.5f32, 0.5, 0.0]; 468];
-    for (k, &i) in FACE_OVAL.iter().enumerate() {
+    for (k, &i) in MESH_FACE_OVAL.iter().enumerate() {
         // 10 (forehead) first, clockwise as seen: start at the top.
         let a = -std::f32::consts::FRAC_PI_2 + k as f32 / 36.0 * std::f32::consts::TAU;
         points[i] = [0.5 + 0.5 * a.cos(), 0.5 + 0.5 * a.sin(), 0.0];
     }
-    for (k, &i) in MIDLINE.iter().enumerate() {
+    for (k, &i) in MESH_MIDLINE.iter().enumerate() {
         if i != 10 && i != 152 {
             points[i] = [0.5, 0.05 + 0.9 * k as f32 / 27.0, 0.0];
         }
     }
     Landmarks {
-        scheme: MESH_SCHEME.into(),
+        scheme: LandmarkScheme::Mesh468.name().into(),
         points,
     }
 }

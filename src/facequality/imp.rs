@@ -6,7 +6,6 @@ use gst::glib;
 use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
-use gst_video::prelude::*;
 
 use super::{
     AutoWeights, FaceRegion, FileFormat, Keyframe, KeyframeSelector, MaskKind, QualityScore,
@@ -14,6 +13,7 @@ use super::{
 };
 use super::{FaceQualityMessage, KeyframeMessage, QualityEntry, quality_param};
 use crate::face::{BoundingBox, Face, FrameMarker};
+use crate::gst::element::{self, BufferTimes, WarnOnce};
 use crate::gst::meta;
 use crate::gst::video::{image_view, layout_of};
 
@@ -83,10 +83,8 @@ struct State {
     selector: KeyframeSelector<Best>,
     last_message: Option<gst::ClockTime>,
     location_format: Option<FileFormat>,
-    warned_missing: bool,
-    warned_malformed: bool,
-    warned_ellipse: bool,
-    warned_small: bool,
+    /// Warnings already given this stream.
+    warned: WarnOnce,
 }
 
 #[derive(Default)]
@@ -128,12 +126,8 @@ impl FaceQuality {
         &self,
         pts: Option<gst::ClockTime>,
     ) -> (Option<gst::ClockTime>, Option<gst::ClockTime>) {
-        let segment = self.obj().segment();
-        let segment = segment.downcast_ref::<gst::ClockTime>();
-        (
-            segment.and_then(|s| s.to_stream_time(pts?)),
-            segment.and_then(|s| s.to_running_time(pts?)),
-        )
+        let t = BufferTimes::at(&*self.obj(), pts, None);
+        (t.stream_time, t.running_time)
     }
 
     fn keyframe_sample(best: &Best, crop: &RgbCrop) -> Option<gst::Sample> {
@@ -235,11 +229,7 @@ impl FaceQuality {
                 best.pts,
                 best.quality.overall
             );
-            let _ = self.obj().post_message(
-                gst::message::Element::builder(gst::Structure::from(&msg))
-                    .src(&*self.obj())
-                    .build(),
-            );
+            element::post(&*self.obj(), gst::Structure::from(&msg));
         }
     }
 
@@ -445,10 +435,7 @@ impl BaseTransformImpl for FaceQuality {
             selector: KeyframeSelector::default(),
             last_message: None,
             location_format,
-            warned_missing: false,
-            warned_malformed: false,
-            warned_ellipse: false,
-            warned_small: false,
+            warned: WarnOnce::default(),
         });
         Ok(())
     }
@@ -517,8 +504,7 @@ impl BaseTransformImpl for FaceQuality {
         let frame = match meta::read_frame(buf) {
             Ok(f) => f,
             Err(e) => {
-                if !state.warned_malformed {
-                    state.warned_malformed = true;
+                if state.warned.first("malformed") {
                     drop(state_guard);
                     self.warn(&format!("{e}; such frames pass unscored"));
                 }
@@ -526,8 +512,7 @@ impl BaseTransformImpl for FaceQuality {
             }
         };
         let Some(marker) = frame.marker.clone() else {
-            if !state.warned_missing {
-                state.warned_missing = true;
+            if state.warned.first("missing") {
                 drop(state_guard);
                 self.warn(
                     "buffer was never analysed by facedetect: put facedetect upstream of \
@@ -570,15 +555,13 @@ impl BaseTransformImpl for FaceQuality {
                 let region = FaceRegion::new(&face.bbox, face.landmarks.as_ref(), width, height);
                 let q =
                     super::score_face(&image, &region, settings.reference_size as f32, &weights);
-                if q.mask == MaskKind::Ellipse && !state.warned_ellipse {
-                    state.warned_ellipse = true;
+                if q.mask == MaskKind::Ellipse && state.warned.first("ellipse") {
                     warnings.push(format!(
                         "face without 468-point mesh landmarks (scheme {}): its mask is an ellipse inside the box and may hold background (quality param mask=ellipse); set landmarks=true on facedetect for landmark masks",
                         face.landmarks.as_ref().map_or("none", |l| l.scheme.as_str())
                     ));
                 }
-                if q.status == Status::TooSmall && !state.warned_small {
-                    state.warned_small = true;
+                if q.status == Status::TooSmall && state.warned.first("small") {
                     gst::info!(
                         CAT,
                         imp = self,
@@ -663,11 +646,7 @@ impl BaseTransformImpl for FaceQuality {
                 weights: weights.0,
                 faces: entries,
             };
-            let _ = self.obj().post_message(
-                gst::message::Element::builder(gst::Structure::from(&msg))
-                    .src(&*self.obj())
-                    .build(),
-            );
+            element::post(&*self.obj(), gst::Structure::from(&msg));
         }
         self.post_keyframes(closed, location.as_ref().map(|(t, f)| (t.as_str(), *f)));
         Ok(gst::FlowSuccess::Ok)

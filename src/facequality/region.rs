@@ -1,22 +1,9 @@
 //! The face mask and midline: the face oval of the 468-point mesh (or an ellipse in the
 //! box), clipped to the frame and rasterised to pixel spans, and the symmetry line.
 
-use crate::face::{BoundingBox, Landmarks};
-
-/// Landmark scheme whose face oval and midline are known.
-pub const MESH_SCHEME: &str = "mediapipe-468";
-
-/// MediaPipe 468-point mesh: the face oval, in order around the face.
-pub const FACE_OVAL: [usize; 36] = [
-    10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152,
-    148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
-];
-
-/// MediaPipe 468-point mesh: points on the face's symmetry line, forehead (10) to chin (152).
-pub const MIDLINE: [usize; 28] = [
-    10, 151, 9, 8, 168, 6, 197, 195, 5, 4, 1, 19, 94, 2, 164, 0, 11, 12, 13, 14, 15, 16, 17, 18,
-    200, 199, 175, 152,
-];
+use crate::face::{
+    BoundingBox, LandmarkScheme, Landmarks, MESH_FACE_OVAL, MESH_MIDLINE, mean_point,
+};
 
 /// How the face mask was built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +41,7 @@ pub struct Midline {
 /// Where a face's midline came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MidlineSource {
-    /// Least-squares line through the mesh's [`MIDLINE`] points.
+    /// Least-squares line through the mesh's [`MESH_MIDLINE`] points.
     Mesh,
     /// Perpendicular to the eye line through the eyes' midpoint (blazeface-6, centerface-5).
     Keypoints,
@@ -89,23 +76,23 @@ impl FaceRegion {
         height: usize,
     ) -> Self {
         let size = bbox.area().sqrt();
-        let pixels = landmarks.map(|lm| (lm.scheme.as_str(), lm.to_pixels(bbox)));
+        let pixels = landmarks.map(|lm| (lm.named_scheme(), lm.to_pixels(bbox)));
         let (polygon, mask, midline, midline_source) = match &pixels {
-            Some((scheme, px)) if *scheme == MESH_SCHEME && px.len() >= 468 => {
-                let polygon: Vec<(f32, f32)> =
-                    FACE_OVAL.iter().map(|&i| (px[i][0], px[i][1])).collect();
+            Some((Some(LandmarkScheme::Mesh468), px)) if px.len() >= 468 => {
+                let polygon: Vec<(f32, f32)> = MESH_FACE_OVAL
+                    .iter()
+                    .map(|&i| (px[i][0], px[i][1]))
+                    .collect();
                 let midline = fit_midline(px);
                 (polygon, MaskKind::Landmarks, midline, MidlineSource::Mesh)
             }
             other => {
                 let polygon = ellipse(bbox);
                 let eyes = match other {
-                    Some((scheme, px))
-                        if (*scheme == "blazeface-6" || *scheme == "centerface-5")
-                            && px.len() >= 2 =>
-                    {
-                        Some(((px[0][0], px[0][1]), (px[1][0], px[1][1])))
-                    }
+                    Some((
+                        Some(s @ (LandmarkScheme::BlazeFace6 | LandmarkScheme::CenterFace5)),
+                        px,
+                    )) => mean_point(px, s.right_eye()).zip(mean_point(px, s.left_eye())),
                     _ => None,
                 };
                 match eyes.and_then(|(a, b)| eye_midline(a, b)) {
@@ -195,12 +182,12 @@ fn ellipse(bbox: &BoundingBox) -> Vec<(f32, f32)> {
 
 /// Principal axis of the mesh's midline points, oriented forehead (10) to chin (152).
 fn fit_midline(px: &[[f32; 3]]) -> Midline {
-    let n = MIDLINE.len() as f32;
-    let (mx, my) = MIDLINE.iter().fold((0.0, 0.0), |(sx, sy), &i| {
+    let n = MESH_MIDLINE.len() as f32;
+    let (mx, my) = MESH_MIDLINE.iter().fold((0.0, 0.0), |(sx, sy), &i| {
         (sx + px[i][0] / n, sy + px[i][1] / n)
     });
     let (mut sxx, mut sxy, mut syy) = (0.0f32, 0.0f32, 0.0f32);
-    for &i in &MIDLINE {
+    for &i in &MESH_MIDLINE {
         let (dx, dy) = (px[i][0] - mx, px[i][1] - my);
         sxx += dx * dx;
         sxy += dx * dy;

@@ -1,4 +1,5 @@
 //! Shared GStreamer glue: face metadata on buffers, bus messages, caps and video frames.
 
+pub mod element;
 pub mod meta;
 pub mod video;
