@@ -113,7 +113,7 @@ SRC_ASTRONAUT="filesrc location=$ASTRONAUT ! pngdec ! videoconvert ! videoscale 
 # then time PLAYING -> EOS, which covers frames 2..N. Element messages are kept and parsed after
 # the run so the bus reader costs as little as possible while timing.
 cat >"$TMP/run.py" <<'PY'
-import json, re, sys, time
+import json, re, resource, sys, time
 import gi
 gi.require_version("Gst", "1.0")
 from gi.repository import Gst
@@ -144,14 +144,15 @@ def run(desc):
     if pipe.set_state(Gst.State.PAUSED) == Gst.StateChangeReturn.FAILURE:
         raise SystemExit("cannot pause: " + desc)
     pump(bus, pipe, Gst.MessageType.ASYNC_DONE, msgs)
-    t0 = time.monotonic()
+    t0, c0 = time.monotonic(), resource.getrusage(resource.RUSAGE_SELF)
     pipe.set_state(Gst.State.PLAYING)
     pump(bus, pipe, Gst.MessageType.EOS, msgs)
-    secs = time.monotonic() - t0
+    secs, c1 = time.monotonic() - t0, resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime)
     rendered = pipe.get_by_name("sink").get_property("stats").get_value("rendered")
     pipe.set_state(Gst.State.NULL)
     counts = [len(ENTRY.findall(s)) for s in msgs if s.startswith("facedetect,")]
-    return dict(frames=rendered, timed_frames=rendered - 1, secs=secs, messages=len(counts),
+    return dict(frames=rendered, timed_frames=rendered - 1, secs=secs, cpu=cpu, messages=len(counts),
                 face_frames=sum(1 for c in counts if c), faces=sum(counts))
 
 jobs = json.load(open(sys.argv[1]))
@@ -177,18 +178,31 @@ PY
 }
 # OpenCV: draws nothing (display=false; ours does not draw by default), a message every frame.
 OCV_EL="facedetect display=false updates=every_frame"
-# Ours: defaults (blazeface-full, landmarks and head pose on); updates=every-frame is its default.
+# Ours: defaults (blazeface-full, landmarks and head pose on, detector every 10th frame and
+# whenever FaceMesh loses a face); updates=every-frame is its default.
 OUR_EL="facedetect updates=every-frame"
+# Rows: label, element, thread budget (FACEKIT_THREADS stays unset; "threads" is the property).
+FACEKIT_ROWS=(
+  "facekit-default|$OUR_EL|default"
+  "facekit-1thread|$OUR_EL threads=1|1"
+  "facekit-every|$OUR_EL interval=1|default"
+  "facekit-short|$OUR_EL model=blazeface-short|default"
+)
 "$PY" - >"$TMP/opencv-jobs.json" <<PY
 import json
 print(json.dumps($(jobs identity identity) + $(jobs opencv "$OCV_EL")))
 PY
-"$PY" - >"$TMP/facekit-jobs.json" <<PY
-import json
-print(json.dumps($(jobs facekit-full "$OUR_EL") + $(jobs facekit-short "$OUR_EL model=blazeface-short")
-                 + $(jobs facekit-track "$OUR_EL interval=10")))
+facekit_jobs=()
+for row in "${FACEKIT_ROWS[@]}"; do
+  IFS='|' read -r label el _ <<<"$row"
+  facekit_jobs+=("$(jobs "$label" "$el")")
+done
+"$PY" - "${facekit_jobs[@]}" >"$TMP/facekit-jobs.json" <<'PY'
+import json, sys
+print(json.dumps([job for arg in sys.argv[1:] for job in json.loads(arg)]))
 PY
 
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 log "running OpenCV and baseline (identity) pipelines, $REPS reps each"
 # OpenCV prints errors for the eye/nose/mouth cascades Debian does not ship; keep them out.
 opencv_env "$PY" "$TMP/run.py" "$TMP/opencv-jobs.json" >"$TMP/results.jsonl" \
@@ -200,13 +214,15 @@ facekit_env "$PY" "$TMP/run.py" "$TMP/facekit-jobs.json" >>"$TMP/results.jsonl"
 our_ver="$(inspect_field Version <<<"$our_info")"
 ort="$(basename "$(readlink -f "$ROOT/models/runtime/libonnxruntime.so" 2>/dev/null || echo unknown)")"
 commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo n/a)"
+ROW_THREADS="$(printf '%s\n' "${FACEKIT_ROWS[@]}" | cut -d'|' -f1,3 | tr '\n' ' ')"
 "$PY" - "$TMP/results.jsonl" <<PY
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 def med(xs): return statistics.median(xs)
 def group(i, e): return [r for r in rows if r["input"] == i and r["element"] == e]
 print()
-print("machine : nproc=$(nproc), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)")
+print("machine : nproc=$(nproc), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), "
+      "load average before the runs $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg)")
 print("versions: GStreamer $(gst-launch-1.0 --version | sed -n 's/^GStreamer //p'), "
       "gstreamer1.0-opencv $(dpkg-query -W -f '${Version}' gstreamer1.0-opencv), "
       "OpenCV $(dpkg-query -W -f '${Version}' opencv-data), "
@@ -214,33 +230,42 @@ print("versions: GStreamer $(gst-launch-1.0 --version | sed -n 's/^GStreamer //p
 print("runs    : median of $REPS; carphone = $nclip-frame clip looped to $FRAMES frames, "
       "astronaut = $STILL frozen frames; 640x480 RGB")
 print("          net fps = 1 / (time per frame - time per frame with identity in its place)")
+print("          cpu ms = process CPU time (all threads) per frame, net of identity's; steadier than")
+print("          fps when other work shares the machine (then compare cpu ratios)")
+threads = dict(r.split("|") for r in "$ROW_THREADS".split())
+threads.update(opencv="default", identity="")
 print()
-cols = "%-10s %-14s %8s %8s %13s %10s %10s %11s"
-hdr = cols % ("input", "element", "raw fps", "net fps", "face frames", "faces/frm",
-              "fps ratio", "face ratio")
+cols = "%-10s %-16s %7s %8s %8s %7s %13s %9s %9s %9s %10s"
+hdr = cols % ("input", "element", "threads", "raw fps", "net fps", "cpu ms", "face frames",
+              "faces/frm", "fps ratio", "cpu ratio", "face ratio")
 print(hdr); print("-" * len(hdr))
 warn = []
 for inp in ("carphone", "astronaut"):
     base = med([r["secs"] / r["timed_frames"] for r in group(inp, "identity")])
+    cpu_base = med([r["cpu"] / r["timed_frames"] for r in group(inp, "identity")])
     ref = None
-    for el in ("opencv", "facekit-full", "facekit-short", "facekit-track"):
+    for el in ["opencv"] + [k for k in threads if k.startswith("facekit")]:
         g = group(inp, el)
         per = [r["secs"] / r["timed_frames"] for r in g]
         raw = med([1 / p for p in per])
         net = med([1 / max(p - base, 1e-9) for p in per])
+        cpu = med([max(r["cpu"] / r["timed_frames"] - cpu_base, 1e-9) for r in g])
         ff, tot = med([r["face_frames"] for r in g]), med([r["frames"] for r in g])
         per_face = med([r["faces"] / r["face_frames"] if r["face_frames"] else 0 for r in g])
         warn += ["%s/%s rep %d: %d messages for %d frames" % (inp, el, r["rep"] + 1, r["messages"], r["frames"])
                  for r in g if r["messages"] != r["frames"]]
         if ref is None:
-            ref, ratios = (net, ff), ("", "")
+            ref, ratios = (net, cpu, ff), ("", "", "")
         else:
-            ratios = ("%.2fx" % (net / ref[0]), "%.2fx" % (ff / ref[1]) if ref[1] else "n/a")
-        print((cols % (inp, el, "%.1f" % raw, "%.1f" % net, "%g / %g" % (ff, tot),
-                       "%.2f" % per_face, *ratios)).rstrip())
-    print((cols % (inp, "(identity)", "%.0f" % (1 / base), "", "", "", "", "")).rstrip())
+            ratios = ("%.2fx" % (net / ref[0]), "%.2fx" % (ref[1] / cpu),
+                      "%.2fx" % (ff / ref[2]) if ref[2] else "n/a")
+        print((cols % (inp, el, threads[el], "%.1f" % raw, "%.1f" % net, "%.2f" % (cpu * 1e3),
+                       "%g / %g" % (ff, tot), "%.2f" % per_face, *ratios)).rstrip())
+    print((cols % (inp, "(identity)", "", "%.0f" % (1 / base), "", "%.2f" % (cpu_base * 1e3),
+                   "", "", "", "", "")).rstrip())
 print()
-print("ratio = facekit / OpenCV (fps: net fps; face: frames with >= 1 face);")
+print("ratio = facekit / OpenCV (fps: net fps; cpu: OpenCV cpu ms / ours; face: frames with >= 1 face);")
+print("threads: default = one per core (OpenCV's parallel backend; ONNX Runtime's shared pool), 1 = threads=1")
 print("faces/frm = mean faces reported per frame with a face (1 face is visible in every frame)")
 for w in warn:
     print("WARNING:", w)

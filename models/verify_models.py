@@ -293,9 +293,29 @@ def main():
     except Exception as e:  # 144 is not a multiple of 32
         print(f"   144x192 fails as expected (not a multiple of 32): {str(e).splitlines()[0][-70:]}")
 
+    compare_rewritten(rgb)
     compare_with_tflite(rgb)
     print(f"\n{'FAILED: %d check(s)' % check.failures if check.failures else 'all checks passed'}")
     return 1 if check.failures else 0
+
+
+def compare_rewritten(rgb):
+    """The PRelu rewrite (models/rewrite_prelu.py) against the model as tflite2onnx made it."""
+    print("\n== PRelu-rewritten ONNX vs ONNX as converted (same astronaut input)")
+    for name, size in (("face_landmark", 192), ("iris_landmark", 64)):
+        before = MODELS / ".cache" / f"{name}.tflite2onnx.onnx"
+        if not before.exists():
+            check(False, f"{before} missing (scripts/setup.sh keeps it)")
+            continue
+        x = nchw(cv2.resize(rgb, (size, size), interpolation=cv2.INTER_AREA), 0, 1)
+        outs = []
+        for path in (before, MODELS / f"{name}.onnx"):
+            sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+            outs.append(sess.run(None, {sess.get_inputs()[0].name: x}))
+        ops = {n.op_type for n in __import__("onnx").load(str(MODELS / f"{name}.onnx")).graph.node}
+        check("PRelu" not in ops, f"{name}.onnx has no PRelu node left")
+        diff = max(float(np.abs(a - b).max()) for a, b in zip(*outs))
+        check(diff < 1e-4, f"{name}: max |rewritten - as converted| = {diff:.2e}")
 
 
 def compare_with_tflite(rgb):

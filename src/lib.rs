@@ -67,6 +67,8 @@ pub use faceocclude::{
 pub use facequality::{FaceRegion, MaskKind, QualityScore, Status, Weights, score_face};
 pub use gst::video::{image_view, layout_of};
 pub use inference::{MODEL_DIR_ENV, RUNTIME_ENV, THREADS_ENV, model_dir, session_loads};
+// Loading and running a model the way the elements do (bench/models.sh times it).
+pub use inference::{InferenceError, OnnxModel, SessionOptions, environment, runtime_library};
 
 fn plugin_init(plugin: &::gst::Plugin) -> Result<(), glib::BoolError> {
     crate::gst::meta::register();

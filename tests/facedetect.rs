@@ -390,7 +390,7 @@ fn a_face_that_vanishes_is_held_for_hold_frames_then_dropped() {
     let mut frames: Vec<_> = rgb_frames(&carphone_source()).into_iter().take(5).collect();
     let (w, h, _) = frames[0].clone();
     frames.extend(std::iter::repeat_n((w, h, vec![0u8; w * h * 3]), 4));
-    let out = detect_rgb(&frames, &[("hold-frames", "2")]);
+    let out = detect_rgb(&frames, &[("hold-frames", "2"), ("interval", "1")]);
     let id = out[0].faces[0].track_id;
     for f in &out[..5] {
         assert_eq!(f.faces.len(), 1);
@@ -402,4 +402,98 @@ fn a_face_that_vanishes_is_held_for_hold_frames_then_dropped() {
         assert_eq!(f.faces[0].track_id, id);
     }
     assert!(out[7].faces.is_empty() && out[8].faces.is_empty());
+}
+
+/// Side by side: `left` and `right` (same size) in one frame twice as wide.
+fn side_by_side(left: &(usize, usize, Vec<u8>), right: &[u8]) -> (usize, usize, Vec<u8>) {
+    let (w, h, l) = left;
+    let mut out = Vec::with_capacity(w * h * 6);
+    for y in 0..*h {
+        out.extend_from_slice(&l[y * w * 3..(y + 1) * w * 3]);
+        out.extend_from_slice(&right[y * w * 3..(y + 1) * w * 3]);
+    }
+    (2 * w, *h, out)
+}
+
+#[test]
+fn by_default_the_detector_runs_every_tenth_frame_and_landmarks_follow_in_between() {
+    let frames = rgb_frames(&carphone_source());
+    let out = detect_rgb(&frames[..25], &[]);
+    for (i, f) in out.iter().enumerate() {
+        let detected = i % 10 == 0;
+        assert_eq!(f.faces.len(), 1, "frame {i}");
+        assert_eq!(f.faces[0].tracked, !detected, "frame {i}");
+        let status = f.marker.as_ref().unwrap().status;
+        let expected = if detected {
+            AnalysisStatus::Detected
+        } else {
+            AnalysisStatus::Tracked
+        };
+        assert_eq!(status, expected, "frame {i}");
+        assert!(
+            f.faces[0].head_pose.is_some(),
+            "frame {i}: pose on every frame"
+        );
+    }
+}
+
+#[test]
+fn a_face_appearing_while_tracking_is_found_at_the_next_detector_frame() {
+    let frames = rgb_frames(&carphone_source());
+    let black = vec![0u8; frames[0].2.len()];
+    // One face from the start; a second one appears on frame 3.
+    let input: Vec<_> = frames[..14]
+        .iter()
+        .enumerate()
+        .map(|(i, f)| side_by_side(f, if i < 3 { &black } else { &f.2 }))
+        .collect();
+    let out = detect_rgb(&input, &[]);
+    let counts: Vec<usize> = out.iter().map(|f| f.faces.len()).collect();
+    // Frames 0..9 follow the first face; the detector runs again on frame 10.
+    assert!(counts[..3].iter().all(|&n| n == 1), "{counts:?}");
+    assert!(counts[10..].iter().all(|&n| n == 2), "{counts:?}");
+}
+
+#[test]
+fn when_the_landmarks_lose_a_face_the_detector_runs_on_that_frame() {
+    let frames = rgb_frames(&carphone_source());
+    let (w, h, first) = frames[0].clone();
+    // The face jumps to the other half of a wider frame on frame 4: the landmarks, looking
+    // where it was, find nothing; the detector finds it on the same frame.
+    let black = vec![0u8; first.len()];
+    let input: Vec<_> = frames[..8]
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            if i < 4 {
+                side_by_side(f, &black)
+            } else {
+                let (ww, hh, data) = side_by_side(&(w, h, black.clone()), &f.2);
+                (ww, hh, data)
+            }
+        })
+        .collect();
+    let out = detect_rgb(&input, &[]);
+    for (i, f) in out.iter().enumerate() {
+        let fresh: Vec<_> = f.faces.iter().filter(|x| !x.tracked).collect();
+        // (the face left behind is held, without landmarks, for hold-frames)
+        let status = f.marker.as_ref().unwrap().status;
+        if i == 4 {
+            assert_eq!(
+                status,
+                AnalysisStatus::Detected,
+                "frame 4 runs the detector"
+            );
+            assert_eq!(fresh.len(), 1, "frame 4: {:?}", f.faces);
+            assert!(
+                fresh[0].bbox.x >= w as f32,
+                "found on the right: {:?}",
+                fresh[0].bbox
+            );
+            assert!(fresh[0].head_pose.is_some());
+        }
+        if (1..4).contains(&i) || i > 4 {
+            assert_eq!(status, AnalysisStatus::Tracked, "frame {i}");
+        }
+    }
 }

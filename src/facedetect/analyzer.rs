@@ -18,6 +18,11 @@ use crate::inference::{InferenceError, OnnxModel, SessionOptions, model_dir};
 /// Face presence (sigmoid of the FaceMesh face flag) below which landmarks are not trusted.
 const PRESENCE_THRESHOLD: f32 = 0.5;
 
+/// Detector interval when `interval` is 0 (automatic) and landmarks are on: FaceMesh follows
+/// the faces in between, so a new face is picked up within this many frames (1/3 s at 30 fps).
+/// Without landmarks nothing follows a face, so automatic means every frame.
+pub const AUTO_INTERVAL: u32 = 10;
+
 /// FaceMesh output for one crop: landmarks in frame pixels and the face presence score.
 pub type MeshResult = (Vec<[f32; 3]>, f32);
 
@@ -61,7 +66,8 @@ pub struct AnalyzerConfig {
     /// Faces smaller than this (box width, frame pixels) are ignored.
     pub min_face_size: u32,
     pub max_faces: u32,
-    /// Run the detector every `interval` frames; follow faces in between.
+    /// Run the detector every `interval` frames (0: automatic, see [`AUTO_INTERVAL`]); follow
+    /// faces by their landmarks in between, and detect at once when the landmarks lose one.
     pub interval: u32,
     pub hold_frames: u32,
     pub landmarks: bool,
@@ -78,7 +84,7 @@ impl Default for AnalyzerConfig {
             nms_iou: 0.3,
             min_face_size: 0,
             max_faces: 10,
-            interval: 1,
+            interval: 0,
             hold_frames: 5,
             landmarks: true,
             max_detect_size: 1280,
@@ -174,7 +180,7 @@ impl FaceAnalyzer {
         self.config.nms_iou = nms_iou;
         self.config.min_face_size = min_face_size;
         self.config.max_faces = max_faces;
-        self.config.interval = interval.max(1);
+        self.config.interval = interval;
         self.config.hold_frames = hold_frames;
         self.tracker.hold_frames = hold_frames;
     }
@@ -339,29 +345,59 @@ impl FaceAnalyzer {
         )))
     }
 
-    /// Analyses one frame: detect (every `interval` frames), track, landmarks, pose.
+    /// Frames between detector runs: `interval`, or [`AUTO_INTERVAL`] / 1 when it is 0.
+    pub fn detector_interval(&self) -> u32 {
+        match self.config.interval {
+            0 if self.mesh.is_some() => AUTO_INTERVAL,
+            0 => 1,
+            n => n,
+        }
+    }
+
+    fn track_detections(&mut self, image: &ImageView) -> Result<(), InferenceError> {
+        let obs: Vec<TrackerInput> = self
+            .detect(image)?
+            .into_iter()
+            .map(|d| TrackerInput {
+                bbox: d.bbox,
+                confidence: d.score,
+                keypoints: d.keypoints,
+            })
+            .collect();
+        self.tracker.update(&obs);
+        Ok(())
+    }
+
+    /// Analyses one frame: detect (every `interval` frames, when no face is followed, or when
+    /// the landmarks lose a face), track, landmarks, pose. Returns whether the detector ran.
     pub fn analyze(&mut self, image: &ImageView) -> Result<(bool, Vec<Face>), InferenceError> {
-        let run_detector = self
+        let mut run_detector = self
             .frame_count
-            .is_multiple_of(self.config.interval.max(1) as u64)
+            .is_multiple_of(self.detector_interval() as u64)
             || self.tracker.tracks().is_empty();
         self.frame_count += 1;
         if run_detector {
-            let dets = self.detect(image)?;
-            let obs: Vec<TrackerInput> = dets
-                .into_iter()
-                .map(|d| TrackerInput {
-                    bbox: d.bbox,
-                    confidence: d.score,
-                    keypoints: d.keypoints,
-                })
-                .collect();
-            self.tracker.update(&obs);
+            self.track_detections(image)?;
         } else {
             self.tracker.carry();
         }
         if self.mesh.is_some() {
-            self.refine_landmarks(image)?;
+            let followed: Vec<i32> = (self.tracker.tracks().iter())
+                .filter(|t| t.landmarks.is_some())
+                .map(|t| t.id)
+                .collect();
+            let mut lost = self.refine_landmarks(image, false)?;
+            if !run_detector && lost.iter().any(|id| followed.contains(id)) {
+                // FaceMesh lost a face it was following, which the detector may still see:
+                // make this a detector frame, so a face stays found wherever it is detectable.
+                run_detector = true;
+                self.tracker.uncarry();
+                self.track_detections(image)?;
+                lost = self.refine_landmarks(image, true)?;
+            }
+            self.tracker.drop_lost(|t| lost.contains(&t.id));
+            let live: Vec<i32> = self.tracker.tracks().iter().map(|t| t.id).collect();
+            self.box_models.retain(|id, _| live.contains(id));
         }
         let detector = self.config.detector.name();
         let faces = self
@@ -409,10 +445,19 @@ impl FaceAnalyzer {
         Some(Landmarks::from_pixels(scheme.name(), &px, &t.bbox))
     }
 
-    fn refine_landmarks(&mut self, image: &ImageView) -> Result<(), InferenceError> {
+    /// Runs FaceMesh on every track (or only on those without landmarks): moves followed
+    /// boxes to the landmarks, and returns the ids of tracks whose face FaceMesh did not find.
+    fn refine_landmarks(
+        &mut self,
+        image: &ImageView,
+        only_without_landmarks: bool,
+    ) -> Result<Vec<i32>, InferenceError> {
         let mut lost = Vec::new();
         for i in 0..self.tracker.tracks().len() {
             let track = &self.tracker.tracks()[i];
+            if only_without_landmarks && track.landmarks.is_some() {
+                continue;
+            }
             let fresh = !track.tracked();
             // Re-crop from the previous landmarks when they still describe this face; a fresh
             // detection far from them (or none yet) starts from the detector's eyes.
@@ -453,10 +498,7 @@ impl FaceAnalyzer {
                 }
             }
         }
-        self.tracker.drop_lost(|t| lost.contains(&t.id));
-        let live: Vec<i32> = self.tracker.tracks().iter().map(|t| t.id).collect();
-        self.box_models.retain(|id, _| live.contains(id));
-        Ok(())
+        Ok(lost)
     }
 }
 

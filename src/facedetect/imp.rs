@@ -34,7 +34,7 @@ const DEFAULT_CONFIDENCE: f64 = 0.5;
 const DEFAULT_NMS_IOU: f64 = 0.3;
 const DEFAULT_MIN_FACE_SIZE: u32 = 0;
 const DEFAULT_MAX_FACES: u32 = 10;
-const DEFAULT_INTERVAL: u32 = 1;
+const DEFAULT_INTERVAL: u32 = 0;
 const DEFAULT_HOLD_FRAMES: u32 = 5;
 const DEFAULT_LANDMARKS: bool = true;
 const DEFAULT_UPDATES: Updates = Updates::EveryFrame;
@@ -231,8 +231,8 @@ impl ObjectImpl for FaceDetect {
                     .build(),
                 glib::ParamSpecUInt::builder("interval")
                     .nick("Detection interval")
-                    .blurb("Run the detector every N frames; in between faces are followed by their landmarks (or carried when landmarks are off) and marked tracked")
-                    .minimum(1)
+                    .blurb("Run the detector at least every N frames (0: automatic, 10 with landmarks, 1 without). In between, faces are followed by their landmarks (or carried when landmarks are off) and marked tracked; the detector also runs at once when no face is followed or the landmarks lose one, so a new face is found within N frames")
+                    .minimum(0)
                     .maximum(1000)
                     .default_value(DEFAULT_INTERVAL)
                     .mutable_playing()

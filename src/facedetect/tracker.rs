@@ -74,6 +74,14 @@ impl Tracker {
         }
     }
 
+    /// Undoes [`carry`](Self::carry) on the same frame, before a late detector run.
+    pub fn uncarry(&mut self) {
+        for t in &mut self.tracks {
+            t.age = t.age.saturating_sub(1);
+            t.since_detected = t.since_detected.saturating_sub(1);
+        }
+    }
+
     /// Feeds one detector run: matches detections to tracks (best IoU first), starts tracks
     /// for new faces, and drops tracks missed for longer than `hold_frames`.
     pub fn update(&mut self, detections: &[TrackerInput]) {
