@@ -58,7 +58,11 @@ pub use facequality::{
 };
 
 // The cores' building blocks that applications and tools use on their own.
-pub use attention::paint::{OverlayLayout, Rect, ViewerCueLayout};
+pub use attention::cue::ViewerCueLayout;
+pub use attention::document::LessonDocument;
+pub use attention::paint::Rect;
+pub use attention::panel::OverlayLayout;
+pub use attention::{Threshold, summarize};
 pub use facecrop::{CameraEntry, CameraTable, ConfigError, CropWindow, Size, SizeSource};
 pub use faceocclude::{
     Behaviour, LevelPlan, Mask, Policy, PolicyError, Region, RegionShapes, face_masks,

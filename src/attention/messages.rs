@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{IntervalStats, ReminderState, Transition, Window};
+use super::{IntervalStats, ReminderState, SampleWindow, Threshold, Transition};
 
 /// One window's result, for `attention` and the transition messages
 /// (`attention-reminder`, `attention-alert`, `attention-recovered`).
@@ -16,42 +16,71 @@ use super::{IntervalStats, ReminderState, Transition, Window};
 pub struct WindowReport {
     pub viewer_id: String,
     pub course: String,
+    /// Lesson number of this viewer's meter (0-based; a new lesson starts every `lesson-length`).
+    #[serde(default)]
+    pub lesson_index: u32,
     /// Window number since the lesson started (0-based; skipped empty windows leave gaps).
     pub window_index: u64,
     /// Window bounds in running time, nanoseconds.
     pub window_start: u64,
     pub window_end: u64,
+    /// The same bounds on the wall clock (Unix milliseconds; 0 = unknown), so that the
+    /// presenter places every viewer's windows on one lesson clock.
+    #[serde(default)]
+    pub unix_start_ms: u64,
+    #[serde(default)]
+    pub unix_end_ms: u64,
     pub sampled: u32,
     pub gaze: u32,
     /// gaze / sampled, 0..1.
     pub attention: f64,
     pub threshold: f64,
-    /// State after this window: `not-reminded` or `reminded`.
+    /// True when attention exactly at `threshold` counts as low (`<=`), false for `<`.
+    #[serde(default)]
+    pub low_at_threshold: bool,
+    /// State after this window: `not-reminded`, `reminded` or `alerted`.
     pub state: String,
     /// False for the partial window flushed at EOS (it does not drive the state machine).
     pub complete: bool,
 }
 
+/// Who measured and where on the wall clock (for [`WindowReport::new`]).
+#[derive(Debug, Clone, Copy)]
+pub struct WindowContext<'a> {
+    pub viewer_id: &'a str,
+    pub course: &'a str,
+    pub lesson: u32,
+    pub threshold: Threshold,
+    pub state: ReminderState,
+    /// Unix milliseconds of the window start and end.
+    pub unix_ms: (u64, u64),
+}
+
 impl WindowReport {
-    pub fn new(
-        viewer_id: &str,
-        course: &str,
-        window: &Window,
-        threshold: f64,
-        state: ReminderState,
-    ) -> Self {
+    pub fn new(c: &WindowContext, window: &SampleWindow) -> Self {
         Self {
-            viewer_id: viewer_id.to_string(),
-            course: course.to_string(),
+            viewer_id: c.viewer_id.to_string(),
+            course: c.course.to_string(),
+            lesson_index: c.lesson,
             window_index: window.index,
             window_start: window.start,
             window_end: window.end,
+            unix_start_ms: c.unix_ms.0,
+            unix_end_ms: c.unix_ms.1,
             sampled: window.sampled,
             gaze: window.gaze,
             attention: window.attention().unwrap_or(0.0),
-            threshold,
-            state: state.as_str().to_string(),
+            threshold: c.threshold.value,
+            low_at_threshold: c.threshold.low_at_threshold,
+            state: c.state.as_str().to_string(),
             complete: window.complete,
+        }
+    }
+
+    pub fn threshold(&self) -> Threshold {
+        Threshold {
+            value: self.threshold,
+            low_at_threshold: self.low_at_threshold,
         }
     }
 }
@@ -70,6 +99,9 @@ pub struct Summary {
     pub max: Option<f64>,
     /// Windows per attention decile: bin i counts values in [i/10, (i+1)/10), 1.0 in the last.
     pub histogram: Vec<u32>,
+    /// Windows whose attention was low (below the threshold, or at it with `low-at-threshold`).
+    #[serde(default)]
+    pub low: u32,
 }
 
 /// `attention-stats`: one statistics interval, plus the lesson so far.
@@ -78,6 +110,8 @@ pub struct Summary {
 pub struct StatsReport {
     pub viewer_id: String,
     pub course: String,
+    #[serde(default)]
+    pub lesson_index: u32,
     pub interval_index: u64,
     /// Interval bounds in running time, nanoseconds.
     pub interval_start: u64,
@@ -86,7 +120,7 @@ pub struct StatsReport {
     pub values: Vec<f64>,
     pub interval: Summary,
     pub lesson: Summary,
-    /// True for the report posted at EOS.
+    /// True for the report that closes the lesson (at EOS or when `lesson-length` is reached).
     #[serde(rename = "final")]
     pub is_final: bool,
 }
@@ -95,6 +129,7 @@ impl StatsReport {
     pub fn new(
         viewer_id: &str,
         course: &str,
+        lesson: u32,
         stats: &IntervalStats,
         origin: u64,
         interval: u64,
@@ -103,6 +138,7 @@ impl StatsReport {
         Self {
             viewer_id: viewer_id.to_string(),
             course: course.to_string(),
+            lesson_index: lesson,
             interval_index: stats.index,
             interval_start: origin + stats.index * interval,
             interval_end: origin + (stats.index + 1) * interval,
@@ -202,20 +238,24 @@ impl AttentionEvent {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::attention::summarize;
+    use crate::attention::{Threshold, summarize};
 
     pub fn window_report() -> WindowReport {
         WindowReport {
             viewer_id: "anna".into(),
             course: "course/42".into(),
+            lesson_index: 1,
             window_index: 3,
             window_start: 180_000_000_000,
             window_end: 240_000_000_000,
+            unix_start_ms: 1_763_760_180_000,
+            unix_end_ms: 1_763_760_240_000,
             sampled: 60,
             gaze: 12,
             attention: 0.2,
             threshold: 0.5,
-            state: "reminded".into(),
+            low_at_threshold: false,
+            state: "alerted".into(),
             complete: true,
         }
     }
@@ -224,12 +264,13 @@ pub(crate) mod tests {
         StatsReport {
             viewer_id: "anna".into(),
             course: "course/42".into(),
+            lesson_index: 1,
             interval_index: 1,
             interval_start: 60_000_000_000,
             interval_end: 120_000_000_000,
             values: vec![0.5, 1.0],
-            interval: summarize(&[0.5, 1.0]),
-            lesson: summarize(&[]),
+            interval: summarize(&[0.5, 1.0], Threshold::new(0.6)),
+            lesson: summarize(&[], Threshold::new(0.6)),
             is_final: true,
         }
     }
@@ -241,6 +282,14 @@ pub(crate) mod tests {
         assert!(json.contains("\"type\":\"attention-alert\""), "{json}");
         assert!(json.contains("\"viewer-id\":\"anna\""), "{json}");
         assert!(json.contains("\"attention\":0.2"), "{json}");
+        assert!(json.contains("\"unix-end-ms\":1763760240000"), "{json}");
+        // Messages from before the wall-clock fields still parse (unknown = 0).
+        let old = json.replace(",\"unix-start-ms\":1763760180000,\"unix-end-ms\":1763760240000", "");
+        assert_ne!(old, json);
+        let AttentionEvent::Alert(r) = AttentionEvent::from_json(&old).unwrap() else {
+            panic!("{old}")
+        };
+        assert_eq!((r.unix_start_ms, r.unix_end_ms), (0, 0));
         assert_eq!(AttentionEvent::from_json(&json).unwrap(), alert);
         let stats = AttentionEvent::Stats(stats_report());
         let json = stats.to_json();

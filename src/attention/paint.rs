@@ -16,6 +16,8 @@ pub const CLASS_GREEN: [u8; 3] = [70, 220, 90];
 pub const HISTORY_GREY: [u8; 3] = [150, 150, 160];
 pub const THRESHOLD_AMBER: [u8; 3] = [255, 190, 40];
 pub const BANNER_AMBER: [u8; 3] = [230, 140, 0];
+pub const BANNER_RED: [u8; 3] = [200, 30, 30];
+pub const DIM_GREY: [u8; 3] = [170, 170, 170];
 
 /// A loaded font.
 pub struct TextFont {
@@ -35,7 +37,6 @@ impl TextFont {
         Ok(Self { font })
     }
 
-    #[cfg(test)]
     /// Width in pixels of `text` at `px` pixels per em.
     pub fn width(&self, text: &str, px: f32) -> f32 {
         let f = self.font.as_scaled(PxScale::from(px));
@@ -234,83 +235,6 @@ impl<'c, 'a> Painter<'c, 'a> {
     }
 }
 
-/// Where the presenter overlay draws, for a `width` x `height` frame (documented in
-/// docs/attentionoverlay.md; tests compare these regions).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct OverlayLayout {
-    /// The translucent panel holding everything.
-    pub panel: Rect,
-    /// The header line: class average and viewer count.
-    pub header: Rect,
-    /// The list of alerted viewers (red: id and attention).
-    pub alerts: Rect,
-    /// The lesson chart: class curve over the history curve.
-    pub chart: Rect,
-    /// Text size in pixels.
-    pub font_px: f32,
-    /// Alert lines that fit.
-    pub alert_lines: usize,
-}
-
-impl OverlayLayout {
-    pub fn new(width: u32, height: u32) -> Self {
-        let (w, h) = (width as f32, height as f32);
-        let font_px = (h / 22.0).clamp(12.0, 48.0);
-        let margin = (h / 45.0).max(4.0).round();
-        let line = (font_px * 1.25).round();
-        let panel_w = (w * 0.42)
-            .max(font_px * 14.0)
-            .min(w - 2.0 * margin)
-            .max(1.0);
-        let alert_lines = 4;
-        let chart_h = (h * 0.22).max(font_px * 3.0);
-        let panel_h =
-            (margin * 3.0 + line * (1 + alert_lines) as f32 + chart_h).min(h - 2.0 * margin);
-        let panel = Rect::new(margin, margin, panel_w, panel_h.max(1.0));
-        let inner_x = panel.x + margin;
-        let inner_w = (panel.w - 2.0 * margin).max(1.0);
-        let header = Rect::new(inner_x, panel.y + margin, inner_w, line);
-        let alerts = Rect::new(inner_x, header.y + line, inner_w, line * alert_lines as f32);
-        let chart_y = alerts.y + alerts.h + margin;
-        let chart = Rect::new(
-            inner_x,
-            chart_y,
-            inner_w,
-            (panel.y + panel.h - margin - chart_y).max(1.0),
-        );
-        Self {
-            panel,
-            header,
-            alerts,
-            chart,
-            font_px,
-            alert_lines,
-        }
-    }
-}
-
-/// Where the viewer-side cue goes: a bar at the bottom and a banner across the top.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ViewerCueLayout {
-    pub bar: Rect,
-    pub banner: Rect,
-    pub font_px: f32,
-}
-
-impl ViewerCueLayout {
-    pub fn new(width: u32, height: u32) -> Self {
-        let (w, h) = (width as f32, height as f32);
-        let font_px = (h / 20.0).clamp(8.0, 40.0);
-        let margin = (h / 40.0).max(2.0).round();
-        let bar_h = (h / 30.0).max(3.0).round();
-        Self {
-            bar: Rect::new(margin, h - margin - bar_h, (w * 0.3).max(8.0), bar_h),
-            banner: Rect::new(0.0, 0.0, w, (font_px * 1.6).round().min(h)),
-            font_px,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -391,20 +315,14 @@ mod tests {
         p.fill(Rect::new(-5.0, -5.0, 100.0, 1.0), WHITE, 1.0);
         assert_eq!(rgb[0], 255);
     }
+}
+
+#[cfg(test)]
+mod font_tests {
+    use super::*;
 
     #[test]
-    fn layouts_fit_inside_the_frame_and_stay_readable() {
-        for (w, h) in [(640, 360), (1280, 720), (1920, 1080), (176, 144)] {
-            let l = OverlayLayout::new(w, h);
-            assert!(l.panel.x + l.panel.w <= w as f32 && l.panel.y + l.panel.h <= h as f32);
-            assert!(l.chart.h >= 1.0 && l.alerts.y >= l.header.y + l.header.h - 0.01);
-            if h >= 360 {
-                assert!(l.font_px >= 16.0, "{w}x{h}: {}", l.font_px);
-                assert!(l.chart.y + l.chart.h <= l.panel.y + l.panel.h);
-            }
-            let v = ViewerCueLayout::new(w, h);
-            assert!(v.bar.y + v.bar.h <= h as f32 && v.banner.h <= h as f32);
-        }
+    fn a_missing_font_says_how_to_fix_it() {
         let missing = TextFont::load(std::path::Path::new("/nonexistent.ttf"));
         assert!(missing.err().unwrap().contains("fonts-dejavu-core"));
     }

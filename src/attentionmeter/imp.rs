@@ -11,13 +11,12 @@ use gst::subclass::prelude::*;
 use gst_base::prelude::*;
 use gst_base::subclass::prelude::*;
 
-use crate::attention::history::{self, LessonRecord};
-use crate::attention::messages::{AttentionEvent, StatsReport, WindowReport};
+use crate::attention::cue::{CueState, ViewerCueLayout, draw_cue};
+use crate::attention::history;
 use crate::attention::mqtt::{self, LinkEvent, MqttLink, MqttUrl};
-use crate::attention::paint::{self, Painter, TextFont, ViewerCueLayout};
+use crate::attention::paint::{self, Painter, TextFont};
 use crate::attention::{
-    AngleRange, GazeCone, LessonClock, MeterConfig, NS, Observation, ReminderMachine,
-    ReminderState, Sampler, StatsCollector, Window,
+    AngleRange, FrameTime, GazeCone, Meter, MeterConfig, MeterOutput, NS, Observation, Threshold,
 };
 use crate::face::PrimaryFace;
 use crate::gst::meta;
@@ -38,6 +37,9 @@ const DEFAULT_SAMPLE_RATE: f64 = 1.0;
 const DEFAULT_WINDOW: f64 = 60.0;
 const DEFAULT_THRESHOLD: f64 = 0.5;
 const DEFAULT_STATS_INTERVAL: f64 = 60.0;
+const DEFAULT_LESSON_LENGTH: f64 = 2400.0;
+const DEFAULT_LOW_AT_THRESHOLD: bool = false;
+const DEFAULT_SINGLE_STAGE: bool = false;
 const DEFAULT_COURSE: &str = "default";
 const DEFAULT_PUBLISH_QUEUE: u32 = mqtt::DEFAULT_QUEUE as u32;
 const DEFAULT_DRAW: bool = false;
@@ -53,6 +55,9 @@ struct Settings {
     window: f64,
     threshold: f64,
     stats_interval: f64,
+    lesson_length: f64,
+    low_at_threshold: bool,
+    single_stage: bool,
     viewer_id: Option<String>,
     course: String,
     history_location: Option<String>,
@@ -71,6 +76,9 @@ impl Default for Settings {
             window: DEFAULT_WINDOW,
             threshold: DEFAULT_THRESHOLD,
             stats_interval: DEFAULT_STATS_INTERVAL,
+            lesson_length: DEFAULT_LESSON_LENGTH,
+            low_at_threshold: DEFAULT_LOW_AT_THRESHOLD,
+            single_stage: DEFAULT_SINGLE_STAGE,
             viewer_id: None,
             course: DEFAULT_COURSE.into(),
             history_location: None,
@@ -85,7 +93,7 @@ impl Default for Settings {
 struct Live {
     track_id: i32,
     sample_rate: f64,
-    threshold: f64,
+    threshold: Threshold,
 }
 
 fn seconds_to_ns(s: f64) -> u64 {
@@ -94,28 +102,21 @@ fn seconds_to_ns(s: f64) -> u64 {
 
 struct State {
     cone: GazeCone,
-    config: MeterConfig,
-    viewer_id: String,
-    course: String,
+    meter: Meter,
     history: Option<PathBuf>,
-    sampler: Sampler,
-    machine: ReminderMachine,
-    stats: StatsCollector,
-    started_unix: Option<u64>,
-    /// Running time made monotonic across seeks.
-    clock: LessonClock,
-    /// Running time where the last frame ends (EOS completes a window that reached its end).
-    last_end: Option<u64>,
     info: Option<gst_video::VideoInfo>,
-    /// Latest complete window's attention, for the viewer cue.
-    last_attention: Option<f64>,
     font: Option<Result<TextFont, ()>>,
     warned_missing: bool,
     warned_no_time: bool,
     warned_config: bool,
     /// Warnings to post once the state lock is released.
     warnings: Vec<String>,
-    finished: bool,
+}
+
+fn unix_now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 #[derive(Default)]
@@ -134,46 +135,17 @@ impl ObjectSubclass for AttentionMeter {
 }
 
 impl AttentionMeter {
-    /// Runs the state machine and statistics on a finished window; returns the messages.
-    fn finish_window(state: &mut State, window: &Window, out: &mut Vec<AttentionEvent>) {
-        let Some(attention) = window.attention() else {
-            return;
-        };
-        let transition = if window.complete {
-            state.last_attention = Some(attention);
-            state.machine.step(attention, state.config.threshold)
-        } else {
-            None
-        };
-        let report = WindowReport::new(
-            &state.viewer_id,
-            &state.course,
-            window,
-            state.config.threshold,
-            state.machine.state,
-        );
-        out.push(AttentionEvent::Attention(report.clone()));
-        if let Some(t) = transition {
-            out.push(AttentionEvent::for_transition(t, report));
+    /// Posts the messages on the bus, publishes them and appends finished lessons to the
+    /// history (no lock held).
+    fn emit(&self, output: MeterOutput, history: Option<PathBuf>) {
+        if let Some(path) = history {
+            for record in &output.lessons {
+                if let Err(e) = history::append(&path, record) {
+                    gst::element_imp_warning!(self, gst::ResourceError::Write, ("{e}"));
+                }
+            }
         }
-        let origin = state.sampler.origin().unwrap_or(0);
-        for closed in state
-            .stats
-            .add(window.end.saturating_sub(origin), attention)
-        {
-            out.push(AttentionEvent::Stats(StatsReport::new(
-                &state.viewer_id,
-                &state.course,
-                &closed,
-                origin,
-                state.config.stats_interval,
-                false,
-            )));
-        }
-    }
-
-    /// Posts the messages on the bus and publishes them (no lock held).
-    fn emit(&self, events: Vec<AttentionEvent>) {
+        let events = output.events;
         if events.is_empty() {
             return;
         }
@@ -244,7 +216,10 @@ impl AttentionMeter {
             Live {
                 track_id: s.track_id,
                 sample_rate: s.sample_rate,
-                threshold: s.threshold,
+                threshold: Threshold {
+                    value: s.threshold,
+                    low_at_threshold: s.low_at_threshold,
+                },
             }
         };
         let rule = if settings.track_id >= 0 {
@@ -262,76 +237,43 @@ impl AttentionMeter {
                 segment.and_then(|s| s.to_running_time(end?)),
             )
         };
-        let mut events = Vec::new();
         let mut guard = self.state.lock().unwrap();
         let Some(state) = guard.as_mut() else {
             return;
         };
-        if (settings.threshold, settings.sample_rate)
-            != (state.config.threshold, state.config.sample_rate)
+        let config = *state.meter.config();
+        if (settings.threshold, settings.sample_rate) != (config.threshold, config.sample_rate)
+            && let Err(e) = state.meter.set_live(settings.sample_rate, settings.threshold)
+            && !state.warned_config
         {
-            // Changed while playing: take the new values only when they are valid.
-            let candidate = MeterConfig {
-                threshold: settings.threshold,
-                sample_rate: settings.sample_rate,
-                ..state.config
-            };
-            match candidate.validate() {
-                Ok(()) => {
-                    state.config = candidate;
-                    state.sampler.set_sample_rate(candidate.sample_rate);
-                }
-                Err(e) if !state.warned_config => {
-                    state.warned_config = true;
-                    state.warnings.push(format!(
-                        "{e}; keeping sample-rate {} and threshold {}",
-                        state.config.sample_rate, state.config.threshold
-                    ));
-                }
-                Err(_) => {}
-            }
+            // Changed while playing: the new values are taken only when they are valid.
+            state.warned_config = true;
+            state.warnings.push(format!(
+                "{e}; keeping sample-rate {} and threshold {}",
+                config.sample_rate, config.threshold.value
+            ));
         }
+        let mut output = MeterOutput::default();
         if let Some(rt) = running_time.map(gst::ClockTime::nseconds) {
-            let rt = state.clock.map(rt);
-            state.last_end = Some(
-                end_time
-                    .map(|e| state.clock.peek(e.nseconds()))
-                    .unwrap_or(rt),
-            );
-            state.started_unix.get_or_insert_with(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_secs())
-            });
-            if let Some(w) = state.sampler.advance(rt) {
-                Self::finish_window(state, &w, &mut events);
-            }
-            if let Some(origin) = state.sampler.origin()
-                && let Some(closed) = state.stats.tick(rt.saturating_sub(origin))
-            {
-                events.push(AttentionEvent::Stats(StatsReport::new(
-                    &state.viewer_id,
-                    &state.course,
-                    &closed,
-                    origin,
-                    state.config.stats_interval,
-                    false,
-                )));
-            }
-            if state.sampler.due(rt) {
-                let observation = self.observe(state, buf, rule);
-                state.sampler.record(observation);
-            }
+            let time = FrameTime {
+                running_time: rt,
+                end: end_time.map(gst::ClockTime::nseconds),
+                unix_ms: unix_now_ms(),
+            };
+            let mut meter = std::mem::replace(&mut state.meter, Meter::new(config, "", ""));
+            output = meter.frame(time, || self.observe(state, buf, rule));
+            state.meter = meter;
         } else if !state.warned_no_time {
             state.warned_no_time = true;
             state.warnings.push("buffers without timestamps cannot be sampled in running time; such frames are not counted".into());
         }
         let warnings = std::mem::take(&mut state.warnings);
+        let history = state.history.clone();
         drop(guard);
         for w in warnings {
             gst::element_imp_warning!(self, gst::StreamError::Format, ("{w}"));
         }
-        self.emit(events);
+        self.emit(output, history);
     }
 
     fn draw_cue(&self, state: &mut State, buf: &mut gst::BufferRef) {
@@ -355,78 +297,32 @@ impl AttentionMeter {
             return;
         };
         let mut canvas = canvas(&mut frame, layout);
-        let mut p = Painter::new(&mut canvas);
-        let cue = ViewerCueLayout::new(info.width(), info.height());
-        let attention = state.last_attention;
-        p.fill(cue.bar, [0, 0, 0], 0.6);
-        if let Some(a) = attention {
-            let mut fill = cue.bar;
-            fill.w *= a as f32;
-            let colour = if a < state.config.threshold {
-                paint::ALERT_RED
-            } else {
-                paint::CLASS_GREEN
-            };
-            p.fill(fill, colour, 1.0);
-        }
-        if state.machine.state == ReminderState::Reminded {
-            p.fill(cue.banner, paint::BANNER_AMBER, 0.85);
-            if let Some(Ok(font)) = &state.font {
-                let text = format!(
-                    "Please look at the lesson (attention {:.0}%)",
-                    attention.unwrap_or(0.0) * 100.0
-                );
-                let y = cue.banner.y + (cue.banner.h - cue.font_px * 1.2) / 2.0;
-                p.text_shadowed(font, cue.font_px * 0.5, y, cue.font_px, &text, paint::WHITE);
-            }
-        }
+        let l = ViewerCueLayout::new(info.width(), info.height());
+        let meter = &state.meter;
+        let threshold = meter.config().threshold;
+        let cue = CueState {
+            attention: meter.last_attention(),
+            threshold: threshold.value,
+            low: meter.last_attention().is_some_and(|a| threshold.is_low(a)),
+            state: meter.state(),
+            first_in: meter.first_window_in(),
+        };
+        let font = match &state.font {
+            Some(Ok(f)) => Some(f),
+            _ => None,
+        };
+        draw_cue(&mut Painter::new(&mut canvas), font, &l, &cue);
     }
 
     fn finish_lesson(&self) {
-        let mut events = Vec::new();
-        let mut record = None;
-        {
+        let (output, history) = {
             let mut guard = self.state.lock().unwrap();
             let Some(state) = guard.as_mut() else {
                 return;
             };
-            if state.finished {
-                return;
-            }
-            state.finished = true;
-            if let Some(w) = state.sampler.flush(state.last_end) {
-                Self::finish_window(state, &w, &mut events);
-            }
-            if state.sampler.origin().is_some() {
-                let last = state.stats.finish();
-                events.push(AttentionEvent::Stats(StatsReport::new(
-                    &state.viewer_id,
-                    &state.course,
-                    &last,
-                    state.sampler.origin().unwrap_or(0),
-                    state.config.stats_interval,
-                    true,
-                )));
-                if let Some(path) = &state.history {
-                    record = Some((
-                        path.clone(),
-                        LessonRecord::new(
-                            &state.course,
-                            &state.viewer_id,
-                            state.started_unix.unwrap_or(0),
-                            state.config.window as f64 / NS as f64,
-                            state.stats.lesson_values().to_vec(),
-                        ),
-                    ));
-                }
-            }
-        }
-        self.emit(events);
-        if let Some((path, record)) = record
-            && let Err(e) = history::append(&path, &record)
-        {
-            gst::element_imp_warning!(self, gst::ResourceError::Write, ("{e}"));
-        }
+            (state.meter.finish(), state.history.clone())
+        };
+        self.emit(output, history);
     }
 }
 
@@ -485,6 +381,26 @@ impl ObjectImpl for AttentionMeter {
                     .default_value(DEFAULT_STATS_INTERVAL)
                     .mutable_ready()
                     .build(),
+                glib::ParamSpecDouble::builder("lesson-length")
+                    .nick("Lesson length")
+                    .blurb("Seconds of running time per lesson: then the statistics close (final attention-stats, history record) and a new lesson starts (0: one lesson until EOS)")
+                    .minimum(0.0)
+                    .maximum(86400.0 * 7.0)
+                    .default_value(DEFAULT_LESSON_LENGTH)
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecBoolean::builder("low-at-threshold")
+                    .nick("Low at threshold")
+                    .blurb("Attention exactly at the threshold counts as low (attention <= threshold); default: only below (attention < threshold)")
+                    .default_value(DEFAULT_LOW_AT_THRESHOLD)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecBoolean::builder("single-stage")
+                    .nick("Single stage")
+                    .blurb("Alert the presenter on the first low window, without a reminder for the viewer first")
+                    .default_value(DEFAULT_SINGLE_STAGE)
+                    .mutable_ready()
+                    .build(),
                 glib::ParamSpecString::builder("viewer-id")
                     .nick("Viewer id")
                     .blurb("Who is watching, as the presenter sees it (default: the element's name)")
@@ -516,7 +432,7 @@ impl ObjectImpl for AttentionMeter {
                     .build(),
                 glib::ParamSpecBoolean::builder("draw")
                     .nick("Draw")
-                    .blurb("Draw an attention bar and, while reminded, a reminder banner on the video")
+                    .blurb("Draw the viewer's cue: a labelled attention bar with the number and a threshold tick (bottom left) and, while reminded, a banner (amber; red once the presenter was alerted)")
                     .default_value(DEFAULT_DRAW)
                     .mutable_playing()
                     .build(),
@@ -541,6 +457,9 @@ impl ObjectImpl for AttentionMeter {
             "window" => s.window = value.get().expect("type checked upstream"),
             "threshold" => s.threshold = value.get().expect("type checked upstream"),
             "stats-interval" => s.stats_interval = value.get().expect("type checked upstream"),
+            "lesson-length" => s.lesson_length = value.get().expect("type checked upstream"),
+            "low-at-threshold" => s.low_at_threshold = value.get().expect("type checked upstream"),
+            "single-stage" => s.single_stage = value.get().expect("type checked upstream"),
             "viewer-id" => s.viewer_id = text(),
             "course" => s.course = text().unwrap_or_else(|| DEFAULT_COURSE.into()),
             "history-location" => s.history_location = text(),
@@ -569,6 +488,9 @@ impl ObjectImpl for AttentionMeter {
             "window" => s.window.to_value(),
             "threshold" => s.threshold.to_value(),
             "stats-interval" => s.stats_interval.to_value(),
+            "lesson-length" => s.lesson_length.to_value(),
+            "low-at-threshold" => s.low_at_threshold.to_value(),
+            "single-stage" => s.single_stage.to_value(),
             "viewer-id" => s.viewer_id.to_value(),
             "course" => s.course.to_value(),
             "history-location" => s.history_location.to_value(),
@@ -624,7 +546,12 @@ impl BaseTransformImpl for AttentionMeter {
             sample_rate: s.sample_rate,
             window: seconds_to_ns(s.window),
             stats_interval: seconds_to_ns(s.stats_interval),
-            threshold: s.threshold,
+            threshold: Threshold {
+                value: s.threshold,
+                low_at_threshold: s.low_at_threshold,
+            },
+            single_stage: s.single_stage,
+            lesson_length: seconds_to_ns(s.lesson_length),
         };
         config.validate().map_err(bad)?;
         let url = s
@@ -657,24 +584,14 @@ impl BaseTransformImpl for AttentionMeter {
             .unwrap_or_else(|| self.obj().name().to_string());
         *self.state.lock().unwrap() = Some(State {
             cone,
-            config,
-            viewer_id,
-            course: s.course.clone(),
+            meter: Meter::new(config, &viewer_id, &s.course),
             history,
-            sampler: Sampler::new(config),
-            machine: ReminderMachine::default(),
-            stats: StatsCollector::new(config.stats_interval),
-            started_unix: None,
-            clock: LessonClock::default(),
-            last_end: None,
             info: None,
-            last_attention: None,
             font: None,
             warned_missing: false,
             warned_no_time: false,
             warned_config: false,
             warnings: Vec::new(),
-            finished: false,
         });
         if let Some(url) = url {
             let weak = self.obj().downgrade();

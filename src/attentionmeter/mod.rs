@@ -138,7 +138,8 @@ mod tests {
         assert_eq!(s.get::<f64>("attention").unwrap(), 0.2);
         assert_eq!(s.get::<u64>("gaze").unwrap(), 12);
         assert_eq!(s.get::<u64>("window-end").unwrap(), 240_000_000_000);
-        assert_eq!(s.get::<String>("state").unwrap(), "reminded");
+        assert_eq!(s.get::<String>("state").unwrap(), "alerted");
+        assert_eq!(s.get::<u64>("unix-end-ms").unwrap(), 1_763_760_240_000);
         assert!(s.get::<bool>("complete").unwrap());
         assert_eq!(AttentionEvent::try_from(s.as_ref()).unwrap(), alert);
 

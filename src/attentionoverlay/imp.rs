@@ -1,7 +1,8 @@
-//! `attentionoverlay` element: subscribes to attention messages, draws the class view on the
-//! presenter's frames, writes the lesson report.
+//! `attentionoverlay` element: subscribes to attention messages, draws the class panel on the
+//! presenter's frames (or attaches it as overlay-composition meta), writes the lesson report
+//! and document. The class view itself lives in [`crate::attention`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
@@ -10,10 +11,12 @@ use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 
+use crate::attention::document::{self, LessonDocument};
 use crate::attention::history::{self, CLASS_VIEWER, LessonRecord};
 use crate::attention::messages::AttentionEvent;
 use crate::attention::mqtt::{LinkEvent, MqttLink, MqttUrl};
-use crate::attention::paint::{self, OverlayLayout, Painter, TextFont};
+use crate::attention::paint::{self, Painter, TextFont};
+use crate::attention::panel::{self, Corner, OverlayLayout, PanelView, Placement};
 use crate::attention::{ClassBoard, report};
 use crate::gst::video::{canvas, layout_of};
 
@@ -31,6 +34,49 @@ pub const SUBSCRIBED_MESSAGE: &str = "attentionoverlay-subscribed";
 pub const REPORT_MESSAGE: &str = "attentionoverlay-report";
 
 const DEFAULT_DRAW: bool = true;
+const DEFAULT_LESSON_LENGTH: f64 = 2400.0;
+const DEFAULT_PANEL_SCALE: f64 = 1.0;
+const DEFAULT_PANEL_OPACITY: f64 = 0.7;
+
+/// How the panel reaches the video.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, glib::Enum)]
+#[enum_type(name = "GstFacekitAttentionOverlayMode")]
+pub enum OverlayMode {
+    #[default]
+    #[enum_value(name = "Burn: draw the panel into the frames", nick = "burn")]
+    Burn,
+    #[enum_value(
+        name = "Composition: attach the panel as GstVideoOverlayComposition meta; a sink that renders it (glimagesink) shows it, encoders do not",
+        nick = "composition"
+    )]
+    Composition,
+}
+
+/// Which corner the panel sits in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, glib::Enum)]
+#[enum_type(name = "GstFacekitAttentionOverlayPosition")]
+pub enum PanelPosition {
+    #[default]
+    #[enum_value(name = "Top left", nick = "top-left")]
+    TopLeft,
+    #[enum_value(name = "Top right", nick = "top-right")]
+    TopRight,
+    #[enum_value(name = "Bottom left", nick = "bottom-left")]
+    BottomLeft,
+    #[enum_value(name = "Bottom right", nick = "bottom-right")]
+    BottomRight,
+}
+
+impl From<PanelPosition> for Corner {
+    fn from(p: PanelPosition) -> Self {
+        match p {
+            PanelPosition::TopLeft => Corner::TopLeft,
+            PanelPosition::TopRight => Corner::TopRight,
+            PanelPosition::BottomLeft => Corner::BottomLeft,
+            PanelPosition::BottomRight => Corner::BottomRight,
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 struct Settings {
@@ -40,6 +86,11 @@ struct Settings {
     report_location: Option<String>,
     font: String,
     draw: bool,
+    mode: OverlayMode,
+    lesson_length: f64,
+    panel_scale: f64,
+    panel_position: PanelPosition,
+    panel_opacity: f64,
 }
 
 impl Default for Settings {
@@ -51,6 +102,21 @@ impl Default for Settings {
             report_location: None,
             font: paint::DEFAULT_FONT.into(),
             draw: DEFAULT_DRAW,
+            mode: OverlayMode::default(),
+            lesson_length: DEFAULT_LESSON_LENGTH,
+            panel_scale: DEFAULT_PANEL_SCALE,
+            panel_position: PanelPosition::default(),
+            panel_opacity: DEFAULT_PANEL_OPACITY,
+        }
+    }
+}
+
+impl Settings {
+    fn placement(&self) -> Placement {
+        Placement {
+            scale: self.panel_scale as f32,
+            corner: self.panel_position.into(),
+            opacity: self.panel_opacity as f32,
         }
     }
 }
@@ -59,16 +125,19 @@ impl Default for Settings {
 #[derive(Default)]
 struct Shared {
     board: ClassBoard,
-    threshold: Option<f64>,
     course_seen: Option<String>,
     bad_messages: u64,
+    /// Lessons closed by `lesson-length` so far.
+    lessons_closed: u32,
+    /// Previous lessons' class records (from the history file, then each closed lesson).
+    history: Vec<LessonRecord>,
 }
 
 struct State {
     font: TextFont,
     info: Option<gst_video::VideoInfo>,
-    history_curve: Vec<(f64, f64)>,
-    started_unix: u64,
+    /// The composition for the current board revision, frame size and placement.
+    composition: Option<(u64, u32, u32, gst_video::VideoOverlayComposition)>,
     finished: bool,
 }
 
@@ -87,39 +156,71 @@ impl ObjectSubclass for AttentionOverlay {
     type ParentType = gst_base::BaseTransform;
 }
 
-/// Applies one JSON message; returns false when it is not an attention message of the course.
-fn apply_json(shared: &Mutex<Shared>, course: Option<&str>, text: &[u8]) -> bool {
-    let parsed = std::str::from_utf8(text)
-        .map_err(|e| e.to_string())
-        .and_then(AttentionEvent::from_json);
-    let mut s = shared.lock().unwrap();
-    match parsed {
-        Ok(event) => {
+fn unix_now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// `lesson.svg` → `lesson-2.svg` for the lesson closed as number 2.
+fn numbered(path: &Path, n: u32) -> PathBuf {
+    let stem = path.file_stem().map_or_else(Default::default, |s| s.to_string_lossy());
+    let ext = path.extension().map_or_else(Default::default, |s| s.to_string_lossy());
+    path.with_file_name(format!("{stem}-{n}.{ext}"))
+}
+
+impl AttentionOverlay {
+    /// Applies one JSON message; false when it is not an attention message of the course.
+    /// A window past `lesson-length` first closes the lesson (report, document, history).
+    fn apply_json(&self, text: &[u8]) -> bool {
+        let (course, lesson_length) = {
+            let s = self.settings.lock().unwrap();
+            (s.course.clone(), s.lesson_length)
+        };
+        let parsed = std::str::from_utf8(text)
+            .map_err(|e| e.to_string())
+            .and_then(AttentionEvent::from_json);
+        let mut closed = None;
+        {
+            let mut s = self.shared.lock().unwrap();
+            let event = match parsed {
+                Ok(event) => event,
+                Err(_) => {
+                    s.bad_messages += 1;
+                    return false;
+                }
+            };
             let event_course = match &event {
                 AttentionEvent::Stats(r) => &r.course,
                 AttentionEvent::Attention(r)
                 | AttentionEvent::Reminder(r)
                 | AttentionEvent::Alert(r)
-                | AttentionEvent::Recovered(r) => {
-                    s.threshold = Some(r.threshold);
-                    &r.course
-                }
+                | AttentionEvent::Recovered(r) => &r.course,
             };
-            if course.is_some_and(|c| c != event_course) {
+            if course.as_deref().is_some_and(|c| c != event_course) {
                 return false;
             }
             s.course_seen.get_or_insert_with(|| event_course.clone());
+            if lesson_length > 0.0
+                && let Some(t) = s.board.event_seconds(&event)
+                && t >= lesson_length
+                && let Some(origin) = s.board.origin_ms()
+            {
+                let lessons = (t / lesson_length).floor() as u64;
+                let next = ClassBoard::new(origin + lessons * (lesson_length * 1000.0) as u64);
+                let old = std::mem::replace(&mut s.board, next);
+                s.lessons_closed += 1;
+                closed = Some((old, s.lessons_closed));
+            }
             s.board.apply(&event);
-            true
         }
-        Err(_) => {
-            s.bad_messages += 1;
-            false
+        if let Some((board, n)) = closed {
+            gst::info!(CAT, imp = self, "lesson {n} closed by lesson-length");
+            self.close_lesson(&board, Some(n));
         }
+        true
     }
-}
 
-impl AttentionOverlay {
     fn course(&self) -> String {
         let settings = self.settings.lock().unwrap();
         settings
@@ -129,36 +230,40 @@ impl AttentionOverlay {
             .unwrap_or_else(|| "default".into())
     }
 
-    /// Writes the report picture; `Ok(None)` when no report-location is set.
-    fn write_report(&self) -> Result<Option<(PathBuf, usize)>, String> {
+    fn history_curve(&self) -> Vec<(f64, f64)> {
+        history::history_curve(&self.shared.lock().unwrap().history)
+    }
+
+    /// Writes the report picture and the JSON document beside it; `Ok(None)` when no
+    /// report-location is set. `number` names a lesson closed by `lesson-length`.
+    fn write_report(
+        &self,
+        board: Option<&ClassBoard>,
+        number: Option<u32>,
+    ) -> Result<Option<(PathBuf, usize)>, String> {
         let Some(path) = self.settings.lock().unwrap().report_location.clone() else {
             return Ok(None);
         };
-        let history = self
-            .state
-            .lock()
-            .unwrap()
-            .as_ref()
-            .map(|s| s.history_curve.clone())
-            .unwrap_or_default();
+        let history = self.history_curve();
         let course = self.course();
-        let (svg, series) = {
-            let shared = self.shared.lock().unwrap();
-            let svg = report::render_svg(
-                &course,
-                &shared.board,
-                &history,
-                shared.threshold.unwrap_or(0.5),
-            );
-            let series = svg.matches("class=\"series").count();
-            (svg, series)
+        let doc = match board {
+            Some(b) => LessonDocument::new(&course, b, &history),
+            None => LessonDocument::new(&course, &self.shared.lock().unwrap().board, &history),
         };
-        let path = PathBuf::from(path);
+        let svg = report::render_svg(&doc);
+        let series = svg.matches("class=\"series").count();
+        let mut path = PathBuf::from(path);
+        if let Some(n) = number {
+            path = numbered(&path, n);
+        }
+        let json_path = path.with_extension("json");
         report::write(&path, &svg)?;
+        document::write_atomically(&json_path, &doc.to_json(), "lesson document")?;
         let _ = self.obj().post_message(
             gst::message::Element::builder(
                 gst::Structure::builder(REPORT_MESSAGE)
                     .field("location", path.display().to_string())
+                    .field("document", json_path.display().to_string())
                     .field("series", series as u32)
                     .build(),
             )
@@ -166,6 +271,33 @@ impl AttentionOverlay {
             .build(),
         );
         Ok(Some((path, series)))
+    }
+
+    /// Report, document and history record of a finished lesson (`board`: one closed by
+    /// lesson-length; `None`: the current one, at EOS).
+    fn close_lesson(&self, board: &ClassBoard, number: Option<u32>) {
+        if let Err(e) = self.write_report(Some(board), number) {
+            gst::element_imp_warning!(self, gst::ResourceError::Write, ("{e}"));
+        }
+        let curve: Vec<(f64, f64)> = board.class_curve();
+        if curve.is_empty() {
+            return;
+        }
+        let step = board.window_s.unwrap_or(60.0);
+        let record = LessonRecord::new(
+            &self.course(),
+            CLASS_VIEWER,
+            board.origin_ms().unwrap_or(0) / 1000,
+            step,
+            curve.iter().map(|p| p.1).collect(),
+        );
+        let history_location = self.settings.lock().unwrap().history_location.clone();
+        if let Some(path) = history_location
+            && let Err(e) = history::append(Path::new(&path), &record)
+        {
+            gst::element_imp_warning!(self, gst::ResourceError::Write, ("{e}"));
+        }
+        self.shared.lock().unwrap().history.push(record);
     }
 
     fn finish_lesson(&self) {
@@ -177,33 +309,18 @@ impl AttentionOverlay {
             }
             state.finished = true;
         }
-        if let Err(e) = self.write_report() {
-            gst::element_imp_warning!(self, gst::ResourceError::Write, ("{e}"));
-        }
-        let history_location = self.settings.lock().unwrap().history_location.clone();
-        let curve: Vec<f64> = {
-            let shared = self.shared.lock().unwrap();
-            shared.board.class_curve().iter().map(|p| p.1).collect()
-        };
-        if let Some(path) = history_location
-            && !curve.is_empty()
-        {
-            let (started, step) = {
-                let shared = self.shared.lock().unwrap();
-                let curve = shared.board.class_curve();
-                let step = curve.first().map_or(60.0, |p| p.0);
-                drop(shared);
-                let state = self.state.lock().unwrap();
-                (state.as_ref().map_or(0, |s| s.started_unix), step)
-            };
-            let record = LessonRecord::new(&self.course(), CLASS_VIEWER, started, step, curve);
-            if let Err(e) = history::append(std::path::Path::new(&path), &record) {
-                gst::element_imp_warning!(self, gst::ResourceError::Write, ("{e}"));
-            }
-        }
+        let board = self.shared.lock().unwrap().board.clone();
+        // The history drawn behind this lesson must not include itself.
+        self.close_lesson(&board, None);
     }
 
-    fn draw(&self, state: &State, buf: &mut gst::BufferRef) {
+    fn view(&self) -> (PanelView, u64) {
+        let history = self.history_curve();
+        let shared = self.shared.lock().unwrap();
+        (PanelView::new(&shared.board, &history), shared.board.revision)
+    }
+
+    fn draw(&self, state: &State, place: Placement, buf: &mut gst::BufferRef) {
         let Some(info) = state.info.as_ref() else {
             return;
         };
@@ -214,84 +331,57 @@ impl AttentionOverlay {
             gst::warning!(CAT, imp = self, "cannot map frame writable for drawing");
             return;
         };
-        let (average, viewers, alerted, class_curve, threshold) = {
-            let s = self.shared.lock().unwrap();
-            (
-                s.board.class_average(),
-                s.board.viewers.len(),
-                s.board.alerted(),
-                s.board.class_curve(),
-                s.threshold.unwrap_or(0.5),
-            )
-        };
-        let l = OverlayLayout::new(info.width(), info.height());
+        let (view, _) = self.view();
+        let l = OverlayLayout::placed(info.width(), info.height(), place);
         let mut canvas = canvas(&mut frame, layout);
-        let mut p = Painter::new(&mut canvas);
-        let font = &state.font;
-        let px = l.font_px;
-        p.fill(l.panel, [0, 0, 0], 0.7);
-        let header = match average {
-            Some(a) => format!(
-                "Class attention {:.0}% · {viewers} viewer{}",
-                a * 100.0,
-                if viewers == 1 { "" } else { "s" }
-            ),
-            None => "Attention: waiting for viewers".to_string(),
+        panel::draw_panel(&mut Painter::new(&mut canvas), &state.font, &l, &view);
+    }
+
+    /// Attaches the panel as overlay-composition meta (rendered again only when the board
+    /// changed).
+    fn attach(&self, state: &mut State, place: Placement, buf: &mut gst::BufferRef) {
+        let Some(info) = state.info.as_ref() else {
+            return;
         };
-        p.text_shadowed(font, l.header.x, l.header.y, px, &header, paint::WHITE);
-        let line = l.alerts.h / l.alert_lines as f32;
-        if alerted.is_empty() {
-            p.text_shadowed(
-                font,
-                l.alerts.x,
-                l.alerts.y,
-                px,
-                "No alerts",
-                [170, 170, 170],
-            );
-        }
-        let shown = if alerted.len() > l.alert_lines {
-            l.alert_lines - 1
-        } else {
-            alerted.len()
-        };
-        for (i, (id, a)) in alerted.iter().take(shown).enumerate() {
-            let y = l.alerts.y + i as f32 * line;
-            let text = format!("● {id}  {:.0}%", a * 100.0);
-            p.text_shadowed(font, l.alerts.x, y, px, &text, paint::ALERT_RED);
-        }
-        if alerted.len() > shown {
-            let y = l.alerts.y + shown as f32 * line;
-            let text = format!("+{} more alerted", alerted.len() - shown);
-            p.text_shadowed(font, l.alerts.x, y, px, &text, paint::ALERT_RED);
-        }
-        // The chart: history behind, the live class curve on top, the threshold dashed.
-        let c = l.chart;
-        p.fill(c, [20, 20, 30], 0.5);
-        let t_max = class_curve
-            .iter()
-            .chain(state.history_curve.iter())
-            .map(|p| p.0)
-            .fold(1.0f64, f64::max);
-        let to_px = |&(t, a): &(f64, f64)| {
-            (
-                c.x + (t / t_max) as f32 * (c.w - 1.0),
-                c.y + (1.0 - a.clamp(0.0, 1.0) as f32) * (c.h - 1.0),
+        let (w, h) = (info.width(), info.height());
+        let (view, revision) = self.view();
+        let fresh = state
+            .composition
+            .as_ref()
+            .is_some_and(|c| (c.0, c.1, c.2) == (revision, w, h));
+        if !fresh {
+            let l = OverlayLayout::placed(w, h, place);
+            let font = &state.font;
+            let (pixels, [x, y, rw, rh]) = panel::matte(w, h, l.panel, |p| {
+                panel::draw_panel(p, font, &l, &view)
+            });
+            if rw == 0 || rh == 0 {
+                return;
+            }
+            let mut layer = gst::Buffer::from_mut_slice(pixels);
+            gst_video::VideoMeta::add(
+                layer.get_mut().expect("new buffer"),
+                gst_video::VideoFrameFlags::empty(),
+                gst_video::VideoFormat::Bgra,
+                rw,
+                rh,
             )
-        };
-        let ty = c.y + (1.0 - threshold as f32) * (c.h - 1.0);
-        p.line(
-            (c.x, ty),
-            (c.x + c.w - 1.0, ty),
-            paint::THRESHOLD_AMBER,
-            1.0,
-            4.0,
-        );
-        let thick = (px / 8.0).max(1.5);
-        let history: Vec<(f32, f32)> = state.history_curve.iter().map(to_px).collect();
-        p.polyline(&history, paint::HISTORY_GREY, thick * 2.0);
-        let live: Vec<(f32, f32)> = class_curve.iter().map(to_px).collect();
-        p.polyline(&live, paint::CLASS_GREEN, thick);
+            .expect("BGRA layer meta");
+            let rect = gst_video::VideoOverlayRectangle::new_raw(
+                &layer,
+                x as i32,
+                y as i32,
+                rw,
+                rh,
+                gst_video::VideoOverlayFormatFlags::empty(),
+            );
+            let composition = gst_video::VideoOverlayComposition::new(Some(&rect))
+                .expect("one rectangle");
+            state.composition = Some((revision, w, h, composition));
+        }
+        if let Some((_, _, _, composition)) = &state.composition {
+            gst_video::VideoOverlayCompositionMeta::add(buf, composition);
+        }
     }
 }
 
@@ -316,7 +406,7 @@ impl ObjectImpl for AttentionOverlay {
                     .build(),
                 glib::ParamSpecString::builder("report-location")
                     .nick("Report location")
-                    .blurb("SVG file the lesson report (attention over time per viewer, class mean, history) is written to at EOS and on the write-report action signal (default: none)")
+                    .blurb("SVG file the lesson report (attention over lesson time per viewer with markers, class mean, history, distributions) is written to at EOS and on the write-report action signal, with the same numbers as JSON beside it (same name, .json); a lesson closed by lesson-length goes to NAME-N.svg/.json (default: none)")
                     .mutable_playing()
                     .build(),
                 glib::ParamSpecString::builder("font")
@@ -327,8 +417,42 @@ impl ObjectImpl for AttentionOverlay {
                     .build(),
                 glib::ParamSpecBoolean::builder("draw")
                     .nick("Draw")
-                    .blurb("Draw the class view on the video (off: only collect and write the report)")
+                    .blurb("Show the class panel (off: only collect and write the report)")
                     .default_value(DEFAULT_DRAW)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecEnum::builder_with_default("mode", OverlayMode::default())
+                    .nick("Mode")
+                    .blurb("burn: draw the panel into the frames (everyone who watches the recording sees it); composition: attach it as GstVideoOverlayComposition meta, so a local preview sink that renders the meta (glimagesink) shows it and an encoder branch records a clean stream")
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecDouble::builder("lesson-length")
+                    .nick("Lesson length")
+                    .blurb("Seconds of lesson time per lesson: a window past it closes the lesson (report NAME-N, document, history record) and starts a new one (0: one lesson until EOS)")
+                    .minimum(0.0)
+                    .maximum(86400.0 * 7.0)
+                    .default_value(DEFAULT_LESSON_LENGTH)
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecDouble::builder("panel-scale")
+                    .nick("Panel scale")
+                    .blurb("Size of the panel (1: text height = frame height / 22)")
+                    .minimum(0.25)
+                    .maximum(4.0)
+                    .default_value(DEFAULT_PANEL_SCALE)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecEnum::builder_with_default("panel-position", PanelPosition::default())
+                    .nick("Panel position")
+                    .blurb("Corner of the frame the panel sits in")
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecDouble::builder("panel-opacity")
+                    .nick("Panel opacity")
+                    .blurb("Opacity of the panel's dark background (0: text and chart only, 1: opaque)")
+                    .minimum(0.0)
+                    .maximum(1.0)
+                    .default_value(DEFAULT_PANEL_OPACITY)
                     .mutable_playing()
                     .build(),
             ]
@@ -344,7 +468,7 @@ impl ObjectImpl for AttentionOverlay {
                     .return_type::<bool>()
                     .class_handler(|args| {
                         let obj = args[0].get::<super::AttentionOverlay>().ok()?;
-                        let ok = match obj.imp().write_report() {
+                        let ok = match obj.imp().write_report(None, None) {
                             Ok(Some(_)) => true,
                             Ok(None) => {
                                 gst::warning!(
@@ -369,9 +493,7 @@ impl ObjectImpl for AttentionOverlay {
                     .class_handler(|args| {
                         let obj = args[0].get::<super::AttentionOverlay>().ok()?;
                         let text = args[1].get::<String>().ok()?;
-                        let imp = obj.imp();
-                        let course = imp.settings.lock().unwrap().course.clone();
-                        Some(apply_json(&imp.shared, course.as_deref(), text.as_bytes()).to_value())
+                        Some(obj.imp().apply_json(text.as_bytes()).to_value())
                     })
                     .build(),
             ]
@@ -394,6 +516,11 @@ impl ObjectImpl for AttentionOverlay {
             "report-location" => s.report_location = text(),
             "font" => s.font = text().unwrap_or_else(|| paint::DEFAULT_FONT.into()),
             "draw" => s.draw = value.get().expect("type checked upstream"),
+            "mode" => s.mode = value.get().expect("type checked upstream"),
+            "lesson-length" => s.lesson_length = value.get().expect("type checked upstream"),
+            "panel-scale" => s.panel_scale = value.get().expect("type checked upstream"),
+            "panel-position" => s.panel_position = value.get().expect("type checked upstream"),
+            "panel-opacity" => s.panel_opacity = value.get().expect("type checked upstream"),
             _ => {
                 let _ = crate::gst::video::unknown_property(&*self.obj(), pspec);
             }
@@ -409,6 +536,11 @@ impl ObjectImpl for AttentionOverlay {
             "report-location" => s.report_location.to_value(),
             "font" => s.font.to_value(),
             "draw" => s.draw.to_value(),
+            "mode" => s.mode.to_value(),
+            "lesson-length" => s.lesson_length.to_value(),
+            "panel-scale" => s.panel_scale.to_value(),
+            "panel-position" => s.panel_position.to_value(),
+            "panel-opacity" => s.panel_opacity.to_value(),
             _ => crate::gst::video::unknown_property(&*self.obj(), pspec),
         }
     }
@@ -422,7 +554,7 @@ impl ElementImpl for AttentionOverlay {
             gst::subclass::ElementMetadata::new(
                 "Attention overlay (facekit)",
                 "Filter/Effect/Video",
-                "Presenter side of attentionmeter: subscribes to the viewers' attention messages over MQTT and draws the alerted viewers, the class average and the lesson curve over previous lessons; writes a lesson report (SVG)",
+                "Presenter side of attentionmeter: subscribes to the viewers' attention messages over MQTT and shows the alerted viewers, the class average, the lesson curve over previous lessons and the distribution of attention per viewer, burned in or as overlay-composition meta; writes a lesson report (SVG) and document (JSON)",
                 "facekit developers",
             )
         });
@@ -452,11 +584,11 @@ impl BaseTransformImpl for AttentionOverlay {
             .as_deref()
             .map(|u| MqttUrl::parse(u).map_err(|e| bad(format!("subscribe: {e}"))))
             .transpose()?;
-        let mut history_curve = Vec::new();
+        let mut records = Vec::new();
         if let Some(path) = &s.history_location {
             let course = s.course.clone().unwrap_or_else(|| "default".into());
-            match history::load(std::path::Path::new(path), &course) {
-                Ok((records, bad_lines)) => {
+            match history::load(Path::new(path), &course) {
+                Ok((loaded, bad_lines)) => {
                     if bad_lines > 0 {
                         gst::element_imp_warning!(
                             self,
@@ -464,7 +596,7 @@ impl BaseTransformImpl for AttentionOverlay {
                             ("history file {path}: {bad_lines} line(s) are not lesson records and were skipped")
                         );
                     }
-                    history_curve = history::history_curve(&records);
+                    records = loaded;
                 }
                 Err(e) => gst::element_imp_warning!(
                     self,
@@ -473,23 +605,26 @@ impl BaseTransformImpl for AttentionOverlay {
                 ),
             }
         }
+        {
+            let mut shared = self.shared.lock().unwrap();
+            shared.history = records;
+            // The lesson starts now (or with the earliest window of a viewer who started first).
+            shared.board.lesson_start_ms.get_or_insert_with(unix_now_ms);
+        }
         *self.state.lock().unwrap() = Some(State {
             font,
             info: None,
-            history_curve,
-            started_unix: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs()),
+            composition: None,
             finished: false,
         });
         if let Some(url) = url {
             let weak = self.obj().downgrade();
-            let shared = self.shared.clone();
             let shown = url.to_string();
-            let course = s.course.clone();
             let link = MqttLink::subscriber(&url, move |event| match event {
                 LinkEvent::Message(payload) => {
-                    if !apply_json(&shared, course.as_deref(), &payload) {
+                    if let Some(obj) = weak.upgrade()
+                        && !obj.imp().apply_json(&payload)
+                    {
                         gst::debug!(
                             CAT,
                             "ignored a message that is not an attention message of the course"
@@ -559,15 +694,22 @@ impl BaseTransformImpl for AttentionOverlay {
     }
 
     fn transform_ip(&self, buf: &mut gst::BufferRef) -> Result<gst::FlowSuccess, gst::FlowError> {
-        if !self.settings.lock().unwrap().draw {
+        let (draw, mode, place) = {
+            let s = self.settings.lock().unwrap();
+            (s.draw, s.mode, s.placement())
+        };
+        if !draw {
             return Ok(gst::FlowSuccess::Ok);
         }
-        let state = self.state.lock().unwrap();
-        let Some(state) = state.as_ref() else {
+        let mut state = self.state.lock().unwrap();
+        let Some(state) = state.as_mut() else {
             gst::element_imp_error!(self, gst::CoreError::Negotiation, ["buffer before start"]);
             return Err(gst::FlowError::NotNegotiated);
         };
-        self.draw(state, buf);
+        match mode {
+            OverlayMode::Burn => self.draw(state, place, buf),
+            OverlayMode::Composition => self.attach(state, place, buf),
+        }
         Ok(gst::FlowSuccess::Ok)
     }
 }

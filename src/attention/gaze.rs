@@ -1,0 +1,115 @@
+//! The gaze test: which head poses look at the screen.
+
+/// A closed interval of angles in degrees.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AngleRange {
+    pub min: f64,
+    pub max: f64,
+}
+
+impl AngleRange {
+    pub const fn new(min: f64, max: f64) -> Self {
+        Self { min, max }
+    }
+
+    pub fn contains(&self, v: f64) -> bool {
+        v >= self.min && v <= self.max
+    }
+
+    /// Parses `"MIN,MAX"` (degrees; `:` also accepted as separator). Errors say how to fix it.
+    pub fn parse(name: &str, text: &str) -> Result<Self, String> {
+        let example = "e.g. \"-20,20\"";
+        let parts: Vec<&str> = text.split([',', ':']).map(str::trim).collect();
+        if text.trim().is_empty() {
+            return Err(format!(
+                "{name} is empty: give MIN,MAX in degrees ({example})"
+            ));
+        }
+        if parts.len() != 2 {
+            return Err(format!(
+                "{name} '{text}' is not MIN,MAX in degrees ({example})"
+            ));
+        }
+        let num = |s: &str| -> Result<f64, String> {
+            s.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| {
+                    format!("{name} '{text}': '{s}' is not a number of degrees ({example})")
+                })
+        };
+        let (min, max) = (num(parts[0])?, num(parts[1])?);
+        if min > max {
+            return Err(format!(
+                "{name} '{text}' is inverted: MIN must not exceed MAX (did you mean \"{max},{min}\"?)"
+            ));
+        }
+        if min < -180.0 || max > 180.0 {
+            return Err(format!(
+                "{name} '{text}' leaves -180..180 degrees ({example})"
+            ));
+        }
+        Ok(Self { min, max })
+    }
+}
+
+impl std::fmt::Display for AngleRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{},{}", self.min, self.max)
+    }
+}
+
+/// The gaze test: a head pose looks at the screen when pitch and yaw both lie in range.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GazeCone {
+    pub pitch: AngleRange,
+    pub yaw: AngleRange,
+}
+
+impl GazeCone {
+    /// `pose` = (pitch, yaw) in degrees of the primary face; `None` = no face = not a gaze frame.
+    pub fn is_gaze(&self, pose: Option<(f64, f64)>) -> bool {
+        pose.is_some_and(|(pitch, yaw)| self.pitch.contains(pitch) && self.yaw.contains(yaw))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn angle_ranges_parse_and_explain_bad_values() {
+        assert_eq!(
+            AngleRange::parse("pitch-range", " -20 , 25.5").unwrap(),
+            AngleRange::new(-20.0, 25.5)
+        );
+        assert_eq!(
+            AngleRange::parse("yaw-range", "-30:30").unwrap(),
+            AngleRange::new(-30.0, 30.0)
+        );
+        let e = AngleRange::parse("pitch-range", "").unwrap_err();
+        assert!(e.contains("empty"), "{e}");
+        let e = AngleRange::parse("pitch-range", "20,-20").unwrap_err();
+        assert!(e.contains("inverted") && e.contains("-20,20"), "{e}");
+        let e = AngleRange::parse("yaw-range", "a,3").unwrap_err();
+        assert!(e.contains("'a' is not a number"), "{e}");
+        assert!(AngleRange::parse("yaw-range", "1,2,3").is_err());
+        assert!(AngleRange::parse("yaw-range", "-200,0").is_err());
+        assert!(AngleRange::parse("yaw-range", "nan,0").is_err());
+    }
+
+
+    #[test]
+    fn gaze_needs_a_face_with_both_angles_in_range() {
+        let cone = GazeCone {
+            pitch: AngleRange::new(-20.0, 20.0),
+            yaw: AngleRange::new(-30.0, 30.0),
+        };
+        assert!(cone.is_gaze(Some((0.0, 0.0))));
+        assert!(cone.is_gaze(Some((20.0, -30.0))), "bounds are inside");
+        assert!(!cone.is_gaze(Some((21.0, 0.0))));
+        assert!(!cone.is_gaze(Some((0.0, -31.0))));
+        assert!(!cone.is_gaze(None), "no face is not a gaze frame");
+    }
+
+}
