@@ -281,7 +281,8 @@ fn interleaved_clip_gives_exact_attention_and_reminder_alert_recovered_sequence(
         })
         .unwrap();
     assert_eq!((alert.viewer_id.as_str(), alert.attention), ("anna", 0.0));
-    assert_eq!(alert.state, "reminded");
+    // The second low window in a row: the presenter is alerted.
+    assert_eq!(alert.state, "alerted");
     assert_eq!((alert.window_start, alert.window_end), (10 * S, 15 * S));
     // Stats every 10 s (two windows each) and at EOS.
     let stats: Vec<_> = out
@@ -715,14 +716,18 @@ fn overlay_text_is_drawn_in_i420_nv12_and_rgba_at_presenter_sizes() {
     let report = |id: &str, attention: f64| WindowReport {
         viewer_id: id.into(),
         course: "c".into(),
+        lesson_index: 0,
         window_index: 0,
         window_start: 0,
         window_end: 60 * S,
+        unix_start_ms: 1_763_760_000_000,
+        unix_end_ms: 1_763_760_060_000,
         sampled: 60,
         gaze: (attention * 60.0) as u32,
         attention,
         threshold: 0.5,
-        state: "reminded".into(),
+        low_at_threshold: false,
+        state: "alerted".into(),
         complete: true,
     };
     let messages: Vec<String> = [
@@ -780,8 +785,9 @@ fn dump_png(sample: &gst::Sample, path: &str) {
 }
 
 #[test]
-fn viewer_cue_shows_a_reminder_banner_once_reminded() {
-    // The viewer never looks at the screen: reminded after the first 1 s window.
+fn viewer_cue_shows_a_reminder_banner_then_an_alert_banner() {
+    // The viewer never looks at the screen: reminded after the first 1 s window, the
+    // presenter alerted after the second.
     let samples = common::pull_all(&format!(
         "{} ! {DETECT} ! attentionmeter window=1 sample-rate=5 yaw-range=80,90 draw=true \
          ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink",
@@ -789,7 +795,7 @@ fn viewer_cue_shows_a_reminder_banner_once_reminded() {
     ));
     assert_eq!(samples.len(), 120);
     let cue = gstfacekit::ViewerCueLayout::new(176, 144);
-    let amber = |s: &gst::Sample| {
+    let count = |s: &gst::Sample, colour: fn(&[u8]) -> bool| {
         let info = gst_video::VideoInfo::from_caps(s.caps().unwrap()).unwrap();
         let frame =
             gst_video::VideoFrameRef::from_buffer_ref_readable(s.buffer().unwrap(), &info).unwrap();
@@ -799,20 +805,25 @@ fn viewer_cue_shows_a_reminder_banner_once_reminded() {
         for y in 0..cue.banner.h as usize {
             for x in 0..176 {
                 let p = &data[y * stride + x * 3..y * stride + x * 3 + 3];
-                if p[0] > 180 && p[1] > 90 && p[1] < 170 && p[2] < 80 {
+                if colour(p) {
                     n += 1;
                 }
             }
         }
         n
     };
-    // Before the first window closes (t < 1 s): no banner; after: banner across the top.
-    assert_eq!(amber(&samples[10]), 0);
-    let banner = amber(&samples[100]);
-    assert!(
-        banner > 176 * cue.banner.h as usize / 3,
-        "banner pixels {banner}"
-    );
+    let amber: fn(&[u8]) -> bool = |p| p[0] > 180 && p[1] > 90 && p[1] < 170 && p[2] < 80;
+    let red: fn(&[u8]) -> bool = |p| p[0] > 150 && p[1] < 70 && p[2] < 70;
+    let area = 176 * cue.banner.h as usize;
+    // Before the first window closes (t < 1 s): no banner.
+    assert_eq!(count(&samples[10], amber) + count(&samples[10], red), 0);
+    // Reminded (1..2 s): amber banner across the top.
+    let reminded = count(&samples[45], amber);
+    assert!(reminded > area / 3, "amber banner pixels {reminded}");
+    // Alerted (from 2 s): the banner turns red.
+    let alerted = count(&samples[100], red);
+    assert!(alerted > area / 3, "red banner pixels {alerted}");
+    assert_eq!(count(&samples[100], amber), 0);
 }
 
 #[test]
@@ -899,14 +910,18 @@ fn overlay_handles_tiny_and_odd_frame_sizes() {
     let alert = AttentionEvent::Alert(gstfacekit::WindowReport {
         viewer_id: "x".into(),
         course: "c".into(),
+        lesson_index: 0,
         window_index: 1,
         window_start: S,
         window_end: 2 * S,
+        unix_start_ms: 1_763_760_001_000,
+        unix_end_ms: 1_763_760_002_000,
         sampled: 5,
         gaze: 0,
         attention: 0.0,
         threshold: 0.5,
-        state: "reminded".into(),
+        low_at_threshold: false,
+        state: "alerted".into(),
         complete: true,
     })
     .to_json();
@@ -919,5 +934,273 @@ fn overlay_handles_tiny_and_odd_frame_sizes() {
         let s = overlay_frame(format, w, h, std::slice::from_ref(&alert));
         let info = gst_video::VideoInfo::from_caps(s.caps().unwrap()).unwrap();
         assert_eq!((info.width(), info.height()), (w, h));
+    }
+}
+
+#[test]
+fn lesson_length_and_single_stage_on_the_real_element() {
+    let history = tmp("lessons.jsonl");
+    let out = run(
+        &format!(
+            "{} ! {DETECT} ! attentionmeter viewer-id=solo window=1 sample-rate=5 yaw-range=80,90 \
+             lesson-length=2 single-stage=true history-location={} ! appsink name=sink",
+            common::carphone_source(),
+            history.display()
+        ),
+        |_| {},
+    );
+    assert_eq!(out.error, None);
+    // Never looking: single stage alerts on the first low window, no reminder ever.
+    let seq = sequence(&out);
+    assert_eq!(seq.first(), Some(&("attention-alert".to_string(), 0)));
+    assert!(seq.iter().all(|(n, _)| n != "attention-reminder"), "{seq:?}");
+    // Lessons of 2 s: each closes with its final statistics of 2 windows.
+    let finals: Vec<(u32, u32)> = out
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            AttentionEvent::Stats(s) if s.is_final => Some((s.lesson_index, s.lesson.windows)),
+            _ => None,
+        })
+        .collect();
+    assert!(finals.len() >= 2, "{finals:?}");
+    assert_eq!(&finals[..2], &[(0, 2), (1, 2)]);
+    let lessons = std::fs::read_to_string(&history).unwrap();
+    assert_eq!(lessons.lines().count(), finals.len(), "{lessons}");
+}
+
+/// The scripted class of issue 13: anna attends, ben looks away from minute 2 and leaves
+/// after minute 3, cleo joins 7 s late and looks away throughout (60 s windows).
+fn scripted_class(t0_ms: u64) -> Vec<String> {
+    use gstfacekit::WindowReport;
+    let window = |id: &str, join: u64, i: u64, attention: f64| WindowReport {
+        viewer_id: id.into(),
+        course: "c".into(),
+        lesson_index: 0,
+        window_index: i,
+        window_start: i * 60 * S,
+        window_end: (i + 1) * 60 * S,
+        unix_start_ms: t0_ms + (join + i * 60) * 1000,
+        unix_end_ms: t0_ms + (join + (i + 1) * 60) * 1000,
+        sampled: 60,
+        gaze: (attention * 60.0) as u32,
+        attention,
+        threshold: 0.5,
+        low_at_threshold: false,
+        state: "not-reminded".into(),
+        complete: true,
+    };
+    let mut out = Vec::new();
+    let script: [(&str, u64, &[f64]); 3] = [
+        ("anna", 0, &[1.0, 1.0, 1.0, 1.0]),
+        ("ben", 0, &[1.0, 0.0, 0.0]),
+        ("cleo", 7, &[0.0, 0.0, 0.0, 0.0]),
+    ];
+    for i in 0..4 {
+        for (id, join, values) in &script {
+            if let Some(a) = values.get(i) {
+                let r = window(id, *join, i as u64, *a);
+                out.push(AttentionEvent::Attention(r.clone()).to_json());
+                if *a < 0.5 && i >= 1 {
+                    out.push(AttentionEvent::Alert(r).to_json());
+                }
+            }
+        }
+        if i == 2 {
+            // ben's meter stops: its final statistics.
+            let stats = gstfacekit::StatsReport {
+                viewer_id: "ben".into(),
+                course: "c".into(),
+                lesson_index: 0,
+                interval_index: 2,
+                interval_start: 120 * S,
+                interval_end: 180 * S,
+                values: vec![0.0],
+                interval: gstfacekit::summarize(
+                    &[0.0],
+                    gstfacekit::Threshold::new(0.5),
+                ),
+                lesson: gstfacekit::summarize(
+                    &[1.0, 0.0, 0.0],
+                    gstfacekit::Threshold::new(0.5),
+                ),
+                is_final: true,
+            };
+            out.push(AttentionEvent::Stats(stats).to_json());
+        }
+    }
+    out
+}
+
+#[test]
+fn report_and_document_place_a_late_joiner_and_a_leaver_on_the_lesson_clock() {
+    use gstfacekit::LessonDocument;
+    common::init();
+    let report = tmp("clock-report.svg");
+    let _ = std::fs::remove_file(report.with_extension("json"));
+    let pipeline = gst::parse::launch(&format!(
+        "videotestsrc num-buffers=2 ! video/x-raw,width=320,height=180 \
+         ! attentionoverlay name=o report-location={} ! fakesink",
+        report.display()
+    ))
+    .unwrap()
+    .downcast::<gst::Pipeline>()
+    .unwrap();
+    let overlay = pipeline.by_name("o").unwrap();
+    let t0 = 1_764_000_000_000;
+    for m in scripted_class(t0) {
+        assert!(overlay.emit_by_name::<bool>("push-json", &[&m]), "{m}");
+    }
+    pipeline.set_state(gst::State::Playing).unwrap();
+    let bus = pipeline.bus().unwrap();
+    let mut document = None;
+    for m in bus.iter_timed(gst::ClockTime::from_seconds(20)) {
+        match m.view() {
+            gst::MessageView::Element(e)
+                if e.structure().unwrap().name() == "attentionoverlay-report" =>
+            {
+                document = e.structure().unwrap().get::<String>("document").ok();
+            }
+            gst::MessageView::Eos(_) => break,
+            gst::MessageView::Error(e) => panic!("{}", e.error()),
+            _ => {}
+        }
+    }
+    pipeline.set_state(gst::State::Null).unwrap();
+    let document = document.expect("report message with the document's location");
+    assert_eq!(Path::new(&document), report.with_extension("json"));
+    let doc = LessonDocument::from_json(&std::fs::read_to_string(&document).unwrap()).unwrap();
+    // The class fell (67% → 33%), it did not "improve"; after ben left, anna and cleo.
+    let curve: Vec<(f64, f64)> = doc
+        .class
+        .curve
+        .iter()
+        .map(|(t, a)| (*t, (a * 1000.0).round() / 1000.0))
+        .collect();
+    assert_eq!(
+        curve,
+        vec![(60.0, 0.667), (120.0, 0.333), (180.0, 0.333), (240.0, 0.5)]
+    );
+    let cleo = doc.viewers.iter().find(|v| v.viewer_id == "cleo").unwrap();
+    assert_eq!(cleo.curve[0], (67.0, 0.0), "the late joiner is drawn late");
+    assert_eq!(cleo.distribution.low_share, Some(1.0));
+    assert_eq!(cleo.alerts, 3);
+    let ben = doc.viewers.iter().find(|v| v.viewer_id == "ben").unwrap();
+    assert!(!ben.present);
+    assert_eq!(ben.distribution.histogram[0], 2);
+    assert_eq!(doc.class.alerts, 5);
+    assert_eq!(doc.class.distribution.windows, 11);
+    assert!((doc.class.distribution.low_share.unwrap() - 6.0 / 11.0).abs() < 1e-9);
+    assert_eq!(doc.date, "2025-11-24T16:00:00Z");
+    let svg = std::fs::read_to_string(&report).unwrap();
+    assert!(svg.contains("2025-11-24 16:00:00 UTC"), "date in the report");
+    assert_eq!(svg.matches("class=\"marker alert\"").count(), 5);
+    assert!(svg.contains("cleo · mean 0% · 3 alerts"));
+    if std::env::var_os("FACEKIT_DUMP").is_some() {
+        std::fs::copy(&report, "/tmp/attention-report.svg").unwrap();
+    }
+}
+
+#[test]
+fn composition_mode_keeps_the_panel_out_of_the_frames_and_a_renderer_shows_it() {
+    let messages: Vec<String> = scripted_class(1_764_000_000_000);
+    let frame = |mode: &str| {
+        common::init();
+        let pipeline = gst::parse::launch(&format!(
+            "videotestsrc pattern=smpte num-buffers=3 ! video/x-raw,format=RGB,width=640,height=360 \
+             ! attentionoverlay name=o mode={mode} ! appsink name=sink"
+        ))
+        .unwrap()
+        .downcast::<gst::Pipeline>()
+        .unwrap();
+        let overlay = pipeline.by_name("o").unwrap();
+        for m in &messages {
+            assert!(overlay.emit_by_name::<bool>("push-json", &[m]));
+        }
+        let sink = pipeline
+            .by_name("sink")
+            .unwrap()
+            .downcast::<gst_app::AppSink>()
+            .unwrap();
+        pipeline.set_state(gst::State::Playing).unwrap();
+        let mut last = None;
+        while let Ok(s) = sink.pull_sample() {
+            last = Some(s);
+        }
+        pipeline.set_state(gst::State::Null).unwrap();
+        last.unwrap()
+    };
+    let plain = {
+        let samples = common::pull_all(
+            "videotestsrc pattern=smpte num-buffers=1 ! video/x-raw,format=RGB,width=640,height=360 ! appsink name=sink",
+        );
+        samples.into_iter().next().unwrap()
+    };
+    let layout = OverlayLayout::new(640, 360);
+    let burned = frame("burn");
+    let meta = frame("composition");
+    let bytes = |s: &gst::Sample| {
+        s.buffer()
+            .unwrap()
+            .map_readable()
+            .unwrap()
+            .as_slice()
+            .to_vec()
+    };
+    // The frames themselves stay clean: byte for byte the source where the panel would be
+    // (above smpte's noise patch, which differs from run to run).
+    let panel_rows = |s: &gst::Sample| {
+        let b = bytes(s);
+        b[..((layout.panel.y + layout.panel.h) as usize).min(240) * 640 * 3].to_vec()
+    };
+    assert!(
+        panel_rows(&meta) == panel_rows(&plain),
+        "composition mode changed pixels"
+    );
+    assert!(panel_rows(&burned) != panel_rows(&plain));
+    assert!(red_pixels(&burned, layout.alerts) > 40);
+    // The panel travels as meta; blending it (what a rendering sink does) shows it.
+    let buffer = meta.buffer().unwrap();
+    let composition = buffer
+        .meta::<gst_video::VideoOverlayCompositionMeta>()
+        .expect("overlay composition meta")
+        .overlay_owned();
+    assert_eq!(composition.n_rectangles(), 1);
+    let (x, y, w, h) = composition.rectangle(0).unwrap().render_rectangle();
+    assert_eq!(
+        (x, y, w, h),
+        (
+            layout.panel.x as i32,
+            layout.panel.y as i32,
+            layout.panel.w.ceil() as u32,
+            layout.panel.h.ceil() as u32
+        )
+    );
+    let info = gst_video::VideoInfo::from_caps(meta.caps().unwrap()).unwrap();
+    let mut rendered = buffer.copy_deep().unwrap();
+    {
+        let mut f =
+            gst_video::VideoFrameRef::from_buffer_ref_writable(rendered.get_mut().unwrap(), &info)
+                .unwrap();
+        composition.blend(&mut f).unwrap();
+    }
+    let rendered = gst::Sample::builder()
+        .buffer(&rendered)
+        .caps(&meta.caps().unwrap().to_owned())
+        .build();
+    let red = red_pixels(&rendered, layout.alerts);
+    assert!(red > 40, "rendered composition: {red} red pixels");
+    // The rendered panel matches the burned one closely (same drawing, blended by GStreamer).
+    let (a, b) = (panel_rows(&rendered), panel_rows(&burned));
+    let diff = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| x.abs_diff(*y) as u64)
+        .sum::<u64>() as f64
+        / a.len() as f64;
+    assert!(diff < 2.0, "mean difference {diff}");
+    if std::env::var_os("FACEKIT_DUMP").is_some() {
+        dump_png(&burned, "/tmp/overlay-burn.png");
+        dump_png(&rendered, "/tmp/overlay-composition.png");
     }
 }
