@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Attention, presenter side: the presenter's video (here videotestsrc, live at 640x360/10 fps)
-# goes through attentionoverlay, which subscribes to the viewers' MQTT topic and draws the
-# alerted viewers (id, attention), the class average and the lesson curve over previous
-# lessons' curve; the result is recorded to MP4 and the lesson report (SVG) is written at EOS.
+# goes through attentionoverlay, which subscribes to the viewers' MQTT topic. The class panel
+# (alerted viewers, class average, lesson chart over previous lessons, distribution per
+# viewer) is attached as overlay-composition meta: the local preview window shows it, the
+# recorded (or streamed) video stays clean, so no viewer's name reaches the recording. The
+# lesson report (SVG) and its numbers (JSON, same name) are written at EOS.
 #
 #   pipelines/attention-presenter.sh [MQTT_URL] [OUTPUT.mp4] [REPORT.svg] [SECONDS]
 #     MQTT_URL  default mqtt://127.0.0.1:1883/course/42/attention
@@ -10,6 +12,11 @@
 #     SECONDS   default 60 (recording length)
 #   HISTORY=out/attention-history.jsonl ...   draw previous lessons of course-42 behind the curve
 #   RTMP=rtmp://host/live/key ...             stream with rtmpsink instead of writing a file
+#   PREVIEW=glimagesink ...                   the preview sink; it must render
+#                                             GstVideoOverlayComposition meta (glimagesink
+#                                             from gstreamer1.0-gl does). Default: glimagesink
+#                                             when installed, else none (fakesink, with a note)
+#   BURN=1 ...                                burn the panel into the recording instead
 #
 # Needs scripts/setup.sh and the plugin built (cargo build --release).
 set -euo pipefail
@@ -32,11 +39,23 @@ if [ -n "${RTMP:-}" ]; then
 else
   SINK=(mp4mux ! filesink location="$OUT")
 fi
+if [ -z "${PREVIEW:-}" ]; then
+  if gst-inspect-1.0 glimagesink >/dev/null 2>&1; then
+    PREVIEW=glimagesink
+  else
+    PREVIEW=fakesink
+    echo "note: no glimagesink (Debian: gstreamer1.0-gl), so no local preview of the panel; set PREVIEW=… to a sink that renders overlay-composition meta" >&2
+  fi
+fi
+MODE=composition
+[ -n "${BURN:-}" ] && MODE=burn
 gst-launch-1.0 -m -e \
   videotestsrc is-live=true pattern=smpte num-buffers=$((SECONDS_LONG * 10)) \
   ! video/x-raw,format=I420,width=640,height=360,framerate=10/1 \
-  ! attentionoverlay subscribe="$URL" course=course-42 report-location="$REPORT" "${HIST[@]}" \
-  ! videoconvert ! x264enc speed-preset=veryfast tune=zerolatency key-int-max=20 ! h264parse \
-  ! "${SINK[@]}"
+  ! attentionoverlay mode="$MODE" subscribe="$URL" course=course-42 report-location="$REPORT" "${HIST[@]}" \
+  ! tee name=t \
+  t. ! queue ! videoconvert ! x264enc speed-preset=veryfast tune=zerolatency key-int-max=20 ! h264parse \
+     ! "${SINK[@]}" \
+  t. ! queue leaky=downstream max-size-buffers=2 ! $PREVIEW sync=false
 [ -n "${RTMP:-}" ] || echo "wrote $OUT"
-echo "wrote $REPORT"
+echo "wrote $REPORT and ${REPORT%.*}.json"

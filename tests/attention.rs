@@ -653,11 +653,40 @@ fn pipeline_scripts_run_as_shipped() {
     let svg = std::fs::read_to_string(&report).unwrap();
     assert_eq!(svg.matches("class=\"series viewer\"").count(), 1, "{svg}");
     assert!(svg.contains("viewer:script-viewer"));
+    let document = report.with_extension("json");
+    assert!(
+        std::fs::read_to_string(&document)
+            .unwrap()
+            .contains("\"viewer-id\": \"script-viewer\""),
+        "the JSON document beside the report"
+    );
     let frames = common::pull_all(&format!(
-        "filesrc location={} ! qtdemux ! h264parse ! avdec_h264 ! appsink name=sink",
+        "filesrc location={} ! qtdemux ! h264parse ! avdec_h264 ! videoconvert ! video/x-raw,format=GRAY8 ! appsink name=sink",
         video.display()
     ));
     assert!(frames.len() >= 140, "{} frames", frames.len());
+    // The recording is clean where the panel is shown locally: the same luma as the source
+    // (up to compression), not the panel's dark background and text.
+    let source = common::pull_all(
+        "videotestsrc pattern=smpte num-buffers=1 ! video/x-raw,width=640,height=360 ! videoconvert ! video/x-raw,format=GRAY8 ! appsink name=sink",
+    );
+    let panel = OverlayLayout::new(640, 360).panel;
+    let luma = |s: &gst::Sample| {
+        let map = s.buffer().unwrap().map_readable().unwrap();
+        let (mut sum, mut n) = (0u64, 0u64);
+        for y in panel.y as usize..((panel.y + panel.h) as usize).min(240) {
+            for x in panel.x as usize..(panel.x + panel.w) as usize {
+                sum += map[y * 640 + x] as u64;
+                n += 1;
+            }
+        }
+        sum as f64 / n as f64
+    };
+    let (recorded, plain) = (luma(frames.last().unwrap()), luma(&source[0]));
+    assert!(
+        (recorded - plain).abs() < 6.0,
+        "panel region luma {recorded:.1} in the recording vs {plain:.1} in the source"
+    );
 }
 
 /// Pushes JSON messages (as published) into an overlay drawing on `format` frames of
@@ -953,7 +982,10 @@ fn lesson_length_and_single_stage_on_the_real_element() {
     // Never looking: single stage alerts on the first low window, no reminder ever.
     let seq = sequence(&out);
     assert_eq!(seq.first(), Some(&("attention-alert".to_string(), 0)));
-    assert!(seq.iter().all(|(n, _)| n != "attention-reminder"), "{seq:?}");
+    assert!(
+        seq.iter().all(|(n, _)| n != "attention-reminder"),
+        "{seq:?}"
+    );
     // Lessons of 2 s: each closes with its final statistics of 2 windows.
     let finals: Vec<(u32, u32)> = out
         .events
@@ -1093,7 +1125,10 @@ fn report_and_document_place_a_late_joiner_and_a_leaver_on_the_lesson_clock() {
     assert!((doc.class.distribution.low_share.unwrap() - 6.0 / 11.0).abs() < 1e-9);
     assert_eq!(doc.date, "2025-11-24T16:00:00Z");
     let svg = std::fs::read_to_string(&report).unwrap();
-    assert!(svg.contains("2025-11-24 16:00:00 UTC"), "date in the report");
+    assert!(
+        svg.contains("2025-11-24 16:00:00 UTC"),
+        "date in the report"
+    );
     assert_eq!(svg.matches("class=\"marker alert\"").count(), 5);
     assert!(svg.contains("cleo · mean 0% · 3 alerts"));
     if std::env::var_os("FACEKIT_DUMP").is_some() {
@@ -1203,4 +1238,61 @@ fn composition_mode_keeps_the_panel_out_of_the_frames_and_a_renderer_shows_it() 
         dump_png(&burned, "/tmp/overlay-burn.png");
         dump_png(&rendered, "/tmp/overlay-composition.png");
     }
+}
+
+#[test]
+fn the_presenter_closes_a_lesson_at_lesson_length_and_starts_the_next() {
+    use gstfacekit::attention::document::LessonDocument;
+    common::init();
+    let report = tmp("rollover.svg");
+    let history = tmp("rollover.jsonl");
+    let first = tmp("rollover-1.json");
+    let _ = std::fs::remove_file(&first);
+    let pipeline = gst::parse::launch(&format!(
+        "videotestsrc num-buffers=2 ! video/x-raw,width=320,height=180 \
+         ! attentionoverlay name=o lesson-length=120 report-location={} history-location={} ! fakesink",
+        report.display(),
+        history.display()
+    ))
+    .unwrap()
+    .downcast::<gst::Pipeline>()
+    .unwrap();
+    let overlay = pipeline.by_name("o").unwrap();
+    // Start the element (READY → PAUSED) before the messages, as a live presenter would.
+    pipeline.set_state(gst::State::Paused).unwrap();
+    for m in scripted_class(1_764_000_000_000) {
+        assert!(overlay.emit_by_name::<bool>("push-json", &[&m]));
+    }
+    pipeline.set_state(gst::State::Playing).unwrap();
+    let bus = pipeline.bus().unwrap();
+    bus.timed_pop_filtered(
+        gst::ClockTime::from_seconds(20),
+        &[gst::MessageType::Eos, gst::MessageType::Error],
+    );
+    pipeline.set_state(gst::State::Null).unwrap();
+    // Lesson 1 = minutes 0-2, closed when minute 3's windows arrived.
+    let lesson1 = LessonDocument::from_json(&std::fs::read_to_string(&first).unwrap()).unwrap();
+    let round = |c: &[(f64, f64)]| -> Vec<(f64, f64)> {
+        c.iter()
+            .map(|(t, a)| (*t, (a * 1000.0).round() / 1000.0))
+            .collect()
+    };
+    assert_eq!(
+        round(&lesson1.class.curve),
+        vec![(60.0, 0.667), (120.0, 0.333)]
+    );
+    assert_eq!(lesson1.class.distribution.windows, 6);
+    // The current lesson (written at EOS) starts at minute 2 on its own clock, with lesson 1's
+    // class curve behind it as history.
+    let current =
+        LessonDocument::from_json(&std::fs::read_to_string(report.with_extension("json")).unwrap())
+            .unwrap();
+    assert_eq!(current.lesson_start_ms, 1_764_000_000_000 + 120_000);
+    assert_eq!(
+        round(&current.class.curve),
+        vec![(60.0, 0.333), (120.0, 0.5)]
+    );
+    assert_eq!(round(&current.history), vec![(60.0, 0.667), (120.0, 0.333)]);
+    let records = std::fs::read_to_string(&history).unwrap();
+    assert_eq!(records.lines().count(), 2, "{records}");
 }

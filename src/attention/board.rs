@@ -225,12 +225,13 @@ impl ClassBoard {
             .or_else(|| mean(self.viewers.values().filter_map(|v| v.attention).collect()))
     }
 
-    /// Alerted viewers, least attentive first: (id, attention).
+    /// Alerted viewers not recovered, least attentive first: (id, attention). A viewer who
+    /// left while alerted stays listed (see [`ViewerTrack::left`]).
     pub fn alerted(&self) -> Vec<(String, f64)> {
         let mut list: Vec<(String, f64)> = self
             .viewers
             .iter()
-            .filter(|(_, v)| v.alerted && !v.left)
+            .filter(|(_, v)| v.alerted)
             .map(|(id, v)| (id.clone(), v.attention.unwrap_or(0.0)))
             .collect();
         list.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
@@ -383,10 +384,17 @@ pub(crate) mod tests {
         b.apply(&att(report("c", 0, 10, 1, 0.3)));
         assert_eq!(
             b.class_curve(),
-            vec![(10.0, (1.0 + 0.2 + 0.1) / 3.0), (20.0, (0.8 + 0.0 + 0.3) / 3.0)]
+            vec![
+                (10.0, (1.0 + 0.2 + 0.1) / 3.0),
+                (20.0, (0.8 + 0.0 + 0.3) / 3.0)
+            ]
         );
         b.apply(&AttentionEvent::Recovered(report("b", 0, 10, 2, 0.9)));
-        assert_eq!(b.alerted(), vec![("c".into(), 0.3)], "with c's latest value");
+        assert_eq!(
+            b.alerted(),
+            vec![("c".into(), 0.3)],
+            "with c's latest value"
+        );
         assert_eq!(b.viewers["b"].count(MarkerKind::Alert), 1);
         assert_eq!(b.viewers["b"].count(MarkerKind::Reminder), 1);
         // The partial window at EOS updates the latest value and means the viewer left.

@@ -24,7 +24,10 @@ impl ViewerCueLayout {
         let font_px = (h / 18.0).min(w / 18.0).clamp(9.0, 32.0);
         let margin = (h / 40.0).max(2.0).round();
         let box_h = (font_px * 1.5).round().min(h);
-        let box_w = (w * 0.45).max(font_px * 14.0).min(w - 2.0 * margin).max(1.0);
+        let box_w = (w * 0.45)
+            .max(font_px * 14.0)
+            .min(w - 2.0 * margin)
+            .max(1.0);
         let backing = Rect::new(margin, (h - margin - box_h).max(0.0), box_w, box_h);
         let pad = (font_px * 0.3).round().max(1.0);
         // "Attention 100%" takes about 7.5 em at DejaVu Sans.
@@ -111,7 +114,9 @@ pub fn draw_cue(p: &mut Painter, font: Option<&TextFont>, l: &ViewerCueLayout, c
     let banner = match cue.state {
         ReminderState::NotReminded => None,
         ReminderState::Reminded => Some((paint::BANNER_AMBER, "Please look at the lesson")),
-        ReminderState::Alerted => Some((paint::BANNER_RED, "Presenter notified: look at the lesson")),
+        ReminderState::Alerted => {
+            Some((paint::BANNER_RED, "Presenter notified: look at the lesson"))
+        }
     };
     if let Some((colour, text)) = banner {
         p.fill(l.banner, colour, 0.85);
@@ -198,11 +203,17 @@ mod tests {
         };
         let (l, black) = render(0, &cue);
         let white = |p: &[u8]| p.iter().all(|v| *v > 150);
-        assert!(count(&black, l.label, white) > 20, "label text on black video");
+        assert!(
+            count(&black, l.label, white) > 20,
+            "label text on black video"
+        );
         // The tick at 50% of the bar.
         let tx = l.bar.x + l.bar.w * 0.5;
         let tick = Rect::new(tx - 1.0, l.bar.y - 1.0, 2.0, l.bar.h + 2.0);
-        assert!(count(&black, tick, |p: &[u8]| p.iter().all(|v| *v > 200)) >= 2, "threshold tick");
+        assert!(
+            count(&black, tick, |p: &[u8]| p.iter().all(|v| *v > 200)) >= 2,
+            "threshold tick"
+        );
         // Red fill up to 30%, none beyond the tick.
         let red = |p: &[u8]| p[0] > 200 && p[1] < 100;
         let left = Rect::new(l.bar.x, l.bar.y, l.bar.w * 0.28, l.bar.h);
@@ -253,6 +264,9 @@ mod tests {
                 ..base
             },
         );
-        assert_eq!(count(&calm, l.banner, amber) + count(&calm, l.banner, red), 0);
+        assert_eq!(
+            count(&calm, l.banner, amber) + count(&calm, l.banner, red),
+            0
+        );
     }
 }

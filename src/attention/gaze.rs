@@ -98,7 +98,6 @@ mod tests {
         assert!(AngleRange::parse("yaw-range", "nan,0").is_err());
     }
 
-
     #[test]
     fn gaze_needs_a_face_with_both_angles_in_range() {
         let cone = GazeCone {
@@ -111,5 +110,4 @@ mod tests {
         assert!(!cone.is_gaze(Some((0.0, -31.0))));
         assert!(!cone.is_gaze(None), "no face is not a gaze frame");
     }
-
 }

@@ -284,7 +284,10 @@ pub(crate) mod tests {
         assert!(json.contains("\"attention\":0.2"), "{json}");
         assert!(json.contains("\"unix-end-ms\":1763760240000"), "{json}");
         // Messages from before the wall-clock fields still parse (unknown = 0).
-        let old = json.replace(",\"unix-start-ms\":1763760180000,\"unix-end-ms\":1763760240000", "");
+        let old = json.replace(
+            ",\"unix-start-ms\":1763760180000,\"unix-end-ms\":1763760240000",
+            "",
+        );
         assert_ne!(old, json);
         let AttentionEvent::Alert(r) = AttentionEvent::from_json(&old).unwrap() else {
             panic!("{old}")

@@ -296,10 +296,7 @@ impl Meter {
             out.push(AttentionEvent::for_transition(t, report));
         }
         let origin = self.sampler.origin().unwrap_or(0);
-        for closed in self
-            .stats
-            .add(window.end.saturating_sub(origin), attention)
-        {
+        for closed in self.stats.add(window.end.saturating_sub(origin), attention) {
             out.push(self.stats_event(&closed, false));
         }
     }
@@ -447,7 +444,10 @@ mod tests {
             (1_700_000_010_000, 1_700_000_015_000)
         );
         assert_eq!(out.lessons.len(), 1);
-        assert_eq!(out.lessons[0].curve, vec![1.0, 0.2, 0.0, 0.8, 0.4, 0.4, 1.0]);
+        assert_eq!(
+            out.lessons[0].curve,
+            vec![1.0, 0.2, 0.0, 0.8, 0.4, 0.4, 1.0]
+        );
         assert_eq!(out.lessons[0].started, 1_700_000_000);
         assert!(m.finish().events.is_empty(), "finish is idempotent");
     }
@@ -490,9 +490,7 @@ mod tests {
             .events
             .iter()
             .filter_map(|e| match e {
-                AttentionEvent::Reminder(r) | AttentionEvent::Alert(r)
-                    if r.lesson_index == 1 =>
-                {
+                AttentionEvent::Reminder(r) | AttentionEvent::Alert(r) if r.lesson_index == 1 => {
                     Some((e.name().to_string(), r.window_index))
                 }
                 _ => None,

@@ -166,7 +166,8 @@ pub struct Row {
 pub struct PanelView {
     pub average: Option<f64>,
     pub present: usize,
-    pub alerted: Vec<(String, f64)>,
+    /// (id, attention, left the lesson).
+    pub alerted: Vec<(String, f64, bool)>,
     pub class_curve: Vec<(f64, f64)>,
     pub history: Vec<(f64, f64)>,
     pub threshold: f64,
@@ -197,7 +198,14 @@ impl PanelView {
         Self {
             average: board.class_average(),
             present: board.present().count(),
-            alerted: board.alerted(),
+            alerted: board
+                .alerted()
+                .into_iter()
+                .map(|(id, a)| {
+                    let left = board.viewers.get(&id).is_some_and(|v| v.left);
+                    (id, a, left)
+                })
+                .collect(),
             class_curve: board.class_curve(),
             history: history.to_vec(),
             threshold: board.threshold.map_or(0.5, |t| t.value),
@@ -246,9 +254,10 @@ pub fn draw_panel(p: &mut Painter, font: &TextFont, l: &OverlayLayout, v: &Panel
     } else {
         v.alerted.len()
     };
-    for (i, (id, a)) in v.alerted.iter().take(shown).enumerate() {
+    for (i, (id, a, left)) in v.alerted.iter().take(shown).enumerate() {
         let y = l.alerts.y + i as f32 * line;
-        let text = format!("● {id}  {:.0}%", a * 100.0);
+        let gone = if *left { "  (left)" } else { "" };
+        let text = format!("● {id}  {:.0}%{gone}", a * 100.0);
         p.text_shadowed(font, l.alerts.x, y, px, &text, paint::ALERT_RED);
     }
     if v.alerted.len() > shown {
@@ -273,7 +282,14 @@ fn draw_chart(p: &mut Painter, font: &TextFont, l: &OverlayLayout, v: &PanelView
         let y = y_of(a);
         p.line((c.x, y), (c.x + c.w - 1.0, y), [90, 90, 100], 1.0, 0.0);
         let w = font.width(label, sp);
-        p.text_shadowed(font, c.x - w - sp * 0.3, y - sp * 0.6, sp, label, paint::DIM_GREY);
+        p.text_shadowed(
+            font,
+            c.x - w - sp * 0.3,
+            y - sp * 0.6,
+            sp,
+            label,
+            paint::DIM_GREY,
+        );
     }
     let t_max = v
         .class_curve
@@ -288,7 +304,13 @@ fn draw_chart(p: &mut Painter, font: &TextFont, l: &OverlayLayout, v: &PanelView
     let w = font.width(&end, sp);
     p.text_shadowed(font, c.x + c.w - w, label_y, sp, &end, paint::DIM_GREY);
     let ty = y_of(v.threshold);
-    p.line((c.x, ty), (c.x + c.w - 1.0, ty), paint::THRESHOLD_AMBER, 1.0, 4.0);
+    p.line(
+        (c.x, ty),
+        (c.x + c.w - 1.0, ty),
+        paint::THRESHOLD_AMBER,
+        1.0,
+        4.0,
+    );
     let history: Vec<(f32, f32)> = v.history.iter().map(|&(t, a)| (x_of(t), y_of(a))).collect();
     p.polyline(&history, paint::HISTORY_GREY, thick * 2.5);
     // The live curve on top, with a dark edge so it stays visible on the grey history and on
@@ -336,7 +358,11 @@ fn draw_rows(p: &mut Painter, font: &TextFont, l: &OverlayLayout, v: &PanelView)
     let bar_w = (hist_w / 10.0).floor().max(1.0);
     for (i, row) in v.rows.iter().take(l.rows).enumerate() {
         let y = d.y + i as f32 * row_h;
-        let colour = if i == 0 { paint::WHITE } else { paint::DIM_GREY };
+        let colour = if i == 0 {
+            paint::WHITE
+        } else {
+            paint::DIM_GREY
+        };
         let mut label = row.label.clone();
         while label.chars().count() > 1 && font.width(&label, sp) > label_w - sp * 0.3 {
             label.pop();
@@ -345,7 +371,14 @@ fn draw_rows(p: &mut Painter, font: &TextFont, l: &OverlayLayout, v: &PanelView)
         // Histogram: one bar per decile, red below the threshold, green at or above.
         let hx = d.x + label_w;
         let base = y + row_h - 2.0;
-        let max = row.distribution.histogram.iter().copied().max().unwrap_or(0).max(1);
+        let max = row
+            .distribution
+            .histogram
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(0)
+            .max(1);
         p.fill(Rect::new(hx, base, bar_w * 10.0, 1.0), [110, 110, 110], 1.0);
         for (bin, count) in row.distribution.histogram.iter().enumerate() {
             if *count == 0 {
@@ -359,7 +392,12 @@ fn draw_rows(p: &mut Painter, font: &TextFont, l: &OverlayLayout, v: &PanelView)
                 paint::CLASS_GREEN
             };
             p.fill(
-                Rect::new(hx + bin as f32 * bar_w, base - hgt, (bar_w - 1.0).max(1.0), hgt),
+                Rect::new(
+                    hx + bin as f32 * bar_w,
+                    base - hgt,
+                    (bar_w - 1.0).max(1.0),
+                    hgt,
+                ),
                 col,
                 1.0,
             );
@@ -376,7 +414,12 @@ fn draw_rows(p: &mut Painter, font: &TextFont, l: &OverlayLayout, v: &PanelView)
 /// `GstVideoOverlayRectangle` takes it) covering `area` of a `width` x `height` frame: drawn
 /// once over black and once over white, the two results give each pixel's alpha and colour
 /// exactly (every drawing operation is a linear blend with the background).
-pub fn matte(width: u32, height: u32, area: Rect, draw: impl Fn(&mut Painter)) -> (Vec<u8>, [u32; 4]) {
+pub fn matte(
+    width: u32,
+    height: u32,
+    area: Rect,
+    draw: impl Fn(&mut Painter),
+) -> (Vec<u8>, [u32; 4]) {
     let (w, h) = (width as usize, height as usize);
     let x0 = (area.x.max(0.0) as usize).min(w);
     let y0 = (area.y.max(0.0) as usize).min(h);
@@ -455,7 +498,10 @@ mod tests {
         assert!(small.panel.x + small.panel.w > 1280.0 - 20.0);
         assert!(small.panel.y > 360.0);
         assert_eq!(Corner::parse("bottom-right"), Some(Corner::BottomRight));
-        assert_eq!(Corner::parse(Corner::TopLeft.as_str()), Some(Corner::TopLeft));
+        assert_eq!(
+            Corner::parse(Corner::TopLeft.as_str()),
+            Some(Corner::TopLeft)
+        );
         assert_eq!(Corner::parse("middle"), None);
     }
 

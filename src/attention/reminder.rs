@@ -131,7 +131,10 @@ mod tests {
         // threshold 0 never reminds; threshold 1 reminds below full attention.
         let mut m = ReminderMachine::default();
         assert_eq!(m.step(0.0, Threshold::new(0.0)), None);
-        assert_eq!(m.step(0.99, Threshold::new(1.0)), Some(Transition::Reminder));
+        assert_eq!(
+            m.step(0.99, Threshold::new(1.0)),
+            Some(Transition::Reminder)
+        );
         for s in [
             ReminderState::NotReminded,
             ReminderState::Reminded,
@@ -150,7 +153,11 @@ mod tests {
         assert_eq!(m.state, ReminderState::Alerted);
         assert_eq!(m.step(0.2, HALF), Some(Transition::Alert));
         assert_eq!(m.step(0.7, HALF), Some(Transition::Recovered));
-        assert_eq!(m.step(0.1, HALF), Some(Transition::Alert), "no reminder ever");
+        assert_eq!(
+            m.step(0.1, HALF),
+            Some(Transition::Alert),
+            "no reminder ever"
+        );
     }
 
     #[test]

@@ -75,7 +75,11 @@ pub fn render_svg(doc: &LessonDocument) -> String {
         doc.date.replace('T', " ").trim_end_matches('Z'),
         doc.elapsed_seconds / 60.0,
         doc.threshold * 100.0,
-        if doc.low_at_threshold { "at or below" } else { "below" },
+        if doc.low_at_threshold {
+            "at or below"
+        } else {
+            "below"
+        },
         doc.viewers.len(),
         if doc.viewers.len() == 1 { "" } else { "s" },
         doc.class.alerts,
@@ -142,7 +146,12 @@ pub fn render_svg(doc: &LessonDocument) -> String {
             r#"<polyline class="series history" data-series="history" fill="none" stroke="{HISTORY}" stroke-width="7" stroke-opacity="0.6" points="{}"/>"#,
             points(&doc.history)
         );
-        legend.push((HISTORY.into(), 7.0, false, "earlier lessons (class mean)".into()));
+        legend.push((
+            HISTORY.into(),
+            7.0,
+            false,
+            "earlier lessons (class mean)".into(),
+        ));
     }
     legend.push((
         THRESHOLD.into(),

@@ -214,7 +214,6 @@ mod tests {
         assert_eq!(due, vec![true, false, false, true, false, true]);
     }
 
-
     #[test]
     fn windows_count_sampled_and_gaze_frames_and_skip_unknown() {
         let mut s = Sampler::new(cfg(1.0, 4));
@@ -267,7 +266,6 @@ mod tests {
         assert!(w.complete && w.end == 2 * S);
     }
 
-
     #[test]
     fn lesson_clock_continues_after_running_time_jumps_back() {
         let mut c = LessonClock::default();
@@ -279,7 +277,6 @@ mod tests {
         assert_eq!(c.peek(S + S / 2), 7 * S + S / 2);
         assert_eq!(c.map(2 * S), 8 * S);
     }
-
 
     #[test]
     fn gaps_skip_empty_windows() {
@@ -295,5 +292,4 @@ mod tests {
         let w = s.advance(10 * S).unwrap();
         assert_eq!((w.index, w.start, w.gaze, w.sampled), (4, 8 * S, 0, 1));
     }
-
 }

@@ -133,7 +133,6 @@ mod tests {
         assert_eq!(empty.histogram.iter().sum::<u32>(), 0);
     }
 
-
     #[test]
     fn stats_intervals_group_windows_by_their_end() {
         let mut c = StatsCollector::new(60 * S, Threshold::new(0.5));

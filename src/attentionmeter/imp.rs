@@ -243,7 +243,9 @@ impl AttentionMeter {
         };
         let config = *state.meter.config();
         if (settings.threshold, settings.sample_rate) != (config.threshold, config.sample_rate)
-            && let Err(e) = state.meter.set_live(settings.sample_rate, settings.threshold)
+            && let Err(e) = state
+                .meter
+                .set_live(settings.sample_rate, settings.threshold)
             && !state.warned_config
         {
             // Changed while playing: the new values are taken only when they are valid.

@@ -164,8 +164,12 @@ fn unix_now_ms() -> u64 {
 
 /// `lesson.svg` → `lesson-2.svg` for the lesson closed as number 2.
 fn numbered(path: &Path, n: u32) -> PathBuf {
-    let stem = path.file_stem().map_or_else(Default::default, |s| s.to_string_lossy());
-    let ext = path.extension().map_or_else(Default::default, |s| s.to_string_lossy());
+    let stem = path
+        .file_stem()
+        .map_or_else(Default::default, |s| s.to_string_lossy());
+    let ext = path
+        .extension()
+        .map_or_else(Default::default, |s| s.to_string_lossy());
     path.with_file_name(format!("{stem}-{n}.{ext}"))
 }
 
@@ -317,7 +321,10 @@ impl AttentionOverlay {
     fn view(&self) -> (PanelView, u64) {
         let history = self.history_curve();
         let shared = self.shared.lock().unwrap();
-        (PanelView::new(&shared.board, &history), shared.board.revision)
+        (
+            PanelView::new(&shared.board, &history),
+            shared.board.revision,
+        )
     }
 
     fn draw(&self, state: &State, place: Placement, buf: &mut gst::BufferRef) {
@@ -352,9 +359,8 @@ impl AttentionOverlay {
         if !fresh {
             let l = OverlayLayout::placed(w, h, place);
             let font = &state.font;
-            let (pixels, [x, y, rw, rh]) = panel::matte(w, h, l.panel, |p| {
-                panel::draw_panel(p, font, &l, &view)
-            });
+            let (pixels, [x, y, rw, rh]) =
+                panel::matte(w, h, l.panel, |p| panel::draw_panel(p, font, &l, &view));
             if rw == 0 || rh == 0 {
                 return;
             }
@@ -375,8 +381,8 @@ impl AttentionOverlay {
                 rh,
                 gst_video::VideoOverlayFormatFlags::empty(),
             );
-            let composition = gst_video::VideoOverlayComposition::new(Some(&rect))
-                .expect("one rectangle");
+            let composition =
+                gst_video::VideoOverlayComposition::new(Some(&rect)).expect("one rectangle");
             state.composition = Some((revision, w, h, composition));
         }
         if let Some((_, _, _, composition)) = &state.composition {
