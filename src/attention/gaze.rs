@@ -8,6 +8,7 @@ pub struct AngleRange {
 }
 
 impl AngleRange {
+    #[cfg(test)]
     pub const fn new(min: f64, max: f64) -> Self {
         Self { min, max }
     }
