@@ -1048,14 +1048,8 @@ fn scripted_class(t0_ms: u64) -> Vec<String> {
                 interval_start: 120 * S,
                 interval_end: 180 * S,
                 values: vec![0.0],
-                interval: gstfacekit::summarize(
-                    &[0.0],
-                    gstfacekit::Threshold::new(0.5),
-                ),
-                lesson: gstfacekit::summarize(
-                    &[1.0, 0.0, 0.0],
-                    gstfacekit::Threshold::new(0.5),
-                ),
+                interval: gstfacekit::summarize(&[0.0], gstfacekit::Threshold::new(0.5)),
+                lesson: gstfacekit::summarize(&[1.0, 0.0, 0.0], gstfacekit::Threshold::new(0.5)),
                 is_final: true,
             };
             out.push(AttentionEvent::Stats(stats).to_json());
