@@ -1236,7 +1236,7 @@ fn composition_mode_keeps_the_panel_out_of_the_frames_and_a_renderer_shows_it() 
 
 #[test]
 fn the_presenter_closes_a_lesson_at_lesson_length_and_starts_the_next() {
-    use gstfacekit::attention::document::LessonDocument;
+    use gstfacekit::LessonDocument;
     common::init();
     let report = tmp("rollover.svg");
     let history = tmp("rollover.jsonl");
