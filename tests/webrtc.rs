@@ -296,86 +296,145 @@ fn janus_info(janus: &str, mountpoint: u64) -> Value {
     answer["plugindata"]["data"].clone()
 }
 
-#[test]
-fn webrtc_viewers_switch_level_on_the_same_peerconnection() {
-    common::init();
-    let probe = face_probe();
-    let work = root().join("target/webrtc-test");
-    let _ = std::fs::remove_dir_all(&work);
-    std::fs::create_dir_all(&work).unwrap();
-    let (report_port, reports) = report_endpoint(work.clone());
+/// The occlusion server (with its Janus) and one headless Chromium page per viewer, all
+/// reporting to this test; everything is stopped when dropped (pages first).
+struct Rig {
+    pages: Vec<Group>,
+    server: Option<Group>,
+    base: String,
+    janus: String,
+    log: PathBuf,
+    reports: Arc<Mutex<Reports>>,
+}
 
-    let http_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let log = work.join("server.log");
-    let server = Group::spawn(
-        Command::new(server_binary())
-            .args([
-                "--egress",
-                "webrtc",
-                "--start-janus",
-                "--source",
-                "carphone",
-            ])
-            .args(["--http", &format!("127.0.0.1:{http_port}")])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap()),
-    );
-    let base = format!("http://127.0.0.1:{http_port}");
-    wait_for(
-        "the occlusion server's HTTP",
-        Duration::from_secs(90),
-        &log,
-        || get(&format!("{base}/list")).is_ok(),
-    );
-    let janus = std::fs::read_to_string(&log)
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("janus on "))
-        .and_then(|l| l.split_whitespace().next())
-        .expect("server did not say where Janus is")
-        .to_string();
-
-    let page = |viewer: &str| {
-        format!(
-            "{base}/viewer?viewer={viewer}&report=http://127.0.0.1:{report_port}/&snapshot=1&probe={}",
-            probe.map(|v| format!("{v:.4}")).join(",")
-        )
-    };
-    let _a = chromium(&page("a"), &work.join("profile-a"));
-    let _b = chromium(&page("b"), &work.join("profile-b"));
-
-    // Both pages play level 0: enough frames measured on a connected PeerConnection.
-    wait_for("both pages to play", Duration::from_secs(120), &log, || {
-        let r = reports.lock().unwrap();
-        ["a", "b"].iter().all(|v| {
-            r.frames(v).len() >= 90
-                && r.last(v).is_some_and(|p| {
-                    p["stats"]["iceConnectionState"] == "connected"
-                        || p["stats"]["iceConnectionState"] == "completed"
+impl Rig {
+    fn start(name: &str, viewers: &[&str]) -> Rig {
+        common::init();
+        let probe = face_probe();
+        let work = root().join(format!("target/{name}"));
+        let _ = std::fs::remove_dir_all(&work);
+        std::fs::create_dir_all(&work).unwrap();
+        let (report_port, reports) = report_endpoint(work.clone());
+        let http_port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = work.join("server.log");
+        let server = Group::spawn(
+            Command::new(server_binary())
+                .args([
+                    "--egress",
+                    "webrtc",
+                    "--start-janus",
+                    "--source",
+                    "carphone",
+                ])
+                .args(["--http", &format!("127.0.0.1:{http_port}")])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(&log).unwrap()),
+        );
+        let base = format!("http://127.0.0.1:{http_port}");
+        let mut rig = Rig {
+            pages: Vec::new(),
+            server: Some(server),
+            base,
+            janus: String::new(),
+            log,
+            reports,
+        };
+        wait_for(
+            "the occlusion server's HTTP",
+            Duration::from_secs(90),
+            &rig.log,
+            || get(&format!("{}/list", rig.base)).is_ok(),
+        );
+        rig.janus = std::fs::read_to_string(&rig.log)
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("janus on "))
+            .and_then(|l| l.split_whitespace().next())
+            .expect("server did not say where Janus is")
+            .to_string();
+        for viewer in viewers {
+            let url = format!(
+                "{}/viewer?viewer={viewer}&report=http://127.0.0.1:{report_port}/&snapshot=1&probe={}",
+                rig.base,
+                probe.map(|v| format!("{v:.4}")).join(",")
+            );
+            rig.pages
+                .push(chromium(&url, &work.join(format!("profile-{viewer}"))));
+        }
+        // Every page plays: enough frames measured on a connected PeerConnection.
+        wait_for(
+            "the pages to play",
+            Duration::from_secs(120),
+            &rig.log,
+            || {
+                let r = rig.reports.lock().unwrap();
+                viewers.iter().all(|v| {
+                    r.frames(v).len() >= 90
+                        && r.last(v).is_some_and(|p| {
+                            p["stats"]["iceConnectionState"] == "connected"
+                                || p["stats"]["iceConnectionState"] == "completed"
+                        })
                 })
-        })
-    });
-    std::thread::sleep(Duration::from_secs(1));
-    let before = |v: &str| {
-        let r = reports.lock().unwrap();
-        let frames = r.frames(v);
+            },
+        );
+        std::thread::sleep(Duration::from_secs(1));
+        rig
+    }
+
+    fn get(&self, path: &str) -> String {
+        get(&format!("{}{path}", self.base)).unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    /// Median face sharpness of the viewer's last two seconds, and its last report.
+    fn recent(&self, viewer: &str) -> (f64, Value) {
+        let r = self.reports.lock().unwrap();
+        let frames = r.frames(viewer);
         let last_t = frames.last().unwrap().t;
-        let baseline = median(
+        let m = median(
             frames
                 .iter()
                 .filter(|f| f.t > last_t - 2000.0)
                 .map(|f| f.sharpness)
                 .collect(),
         );
-        (baseline, r.last(v).unwrap().clone())
-    };
-    let (covered_a, page_a0) = before("a");
-    let (covered_b, page_b0) = before("b");
+        (m, r.last(viewer).unwrap().clone())
+    }
+
+    fn frames_since(&self, viewer: &str, t: f64) -> Vec<Frame> {
+        let r = self.reports.lock().unwrap();
+        r.frames(viewer).into_iter().filter(|f| f.t > t).collect()
+    }
+}
+
+impl Drop for Rig {
+    fn drop(&mut self) {
+        self.pages.clear();
+        self.server.take();
+    }
+}
+
+/// The time of the first of five frames in a row on the given side of `threshold`.
+fn first_run(frames: &[Frame], above: bool, threshold: f64) -> Option<f64> {
+    (0..frames.len().saturating_sub(5))
+        .find(|&i| {
+            frames[i..i + 5]
+                .iter()
+                .all(|f| (f.sharpness > threshold) == above)
+        })
+        .map(|i| frames[i].t)
+}
+
+#[test]
+fn webrtc_viewers_switch_level_on_the_same_peerconnection() {
+    let rig = Rig::start("webrtc-test", &["a", "b"]);
+    let (base, janus, reports) = (rig.base.clone(), rig.janus.clone(), rig.reports.clone());
+    let (covered_a, page_a0) = rig.recent("a");
+    let (covered_b, page_b0) = rig.recent("b");
     assert_eq!(page_a0["shown"]["level"], "0 of 8", "{page_a0}");
     assert_eq!(page_b0["shown"]["level"], "0 of 8", "{page_b0}");
 
@@ -386,16 +445,7 @@ fn webrtc_viewers_switch_level_on_the_same_peerconnection() {
     reports.lock().unwrap().switched = true;
     // Ten seconds of both pages after the switch (bounded by time, not by frames).
     std::thread::sleep(Duration::from_secs(10));
-    let after = |v: &str| -> Vec<Frame> {
-        reports
-            .lock()
-            .unwrap()
-            .frames(v)
-            .into_iter()
-            .filter(|f| f.t > sent)
-            .collect()
-    };
-    let (frames_a, frames_b) = (after("a"), after("b"));
+    let (frames_a, frames_b) = (rig.frames_since("a", sent), rig.frames_since("b", sent));
     assert!(
         frames_a.len() >= 60 && frames_b.len() >= 60,
         "pages stalled after the switch: {} / {} frames in 10 s",
@@ -421,9 +471,7 @@ fn webrtc_viewers_switch_level_on_the_same_peerconnection() {
         "viewer a's face is not uncovered after the switch: sharpness {covered_a:.2} -> {uncovered_a:.2}"
     );
     // The first frame of the new rendition: the first of five sharp frames in a row.
-    let first = (0..frames_a.len().saturating_sub(5))
-        .find(|&i| frames_a[i..i + 5].iter().all(|f| f.sharpness > threshold))
-        .map(|i| frames_a[i].t)
+    let first = first_run(&frames_a, true, threshold)
         .expect("viewer a never showed five uncovered frames in a row");
     println!(
         "switch time (event sent -> first uncovered frame drawn in the browser): {:.0} ms",
@@ -494,9 +542,81 @@ fn webrtc_viewers_switch_level_on_the_same_peerconnection() {
     wait_for(
         "level-8's mountpoint to go",
         Duration::from_secs(20),
-        &log,
+        &rig.log,
         || janus_info(&janus, mountpoint).get("error").is_some(),
     );
     assert!(!get(&format!("{base}/list")).unwrap().contains("level-8"));
-    drop(server);
+}
+
+/// Not a test but the switch-time benchmark (bench/webrtc-switch.sh runs it): one viewer
+/// switched up (payment) and back down (reset) SWITCHES times (default 10); prints every
+/// switch time and the medians. Alone, each switch creates the target rendition and tears
+/// the old one down.
+#[test]
+#[ignore]
+fn webrtc_switch_time_bench() {
+    let switches: usize = std::env::var("SWITCHES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    // COMPANIONS=1: two more pages hold level 0 and level 8, so that every switch is between
+    // two running renditions (nothing created or torn down, the key frame is forced).
+    let companions = std::env::var("COMPANIONS").is_ok_and(|v| v == "1");
+    let viewers: &[&str] = if companions {
+        &["s", "k0", "k8"]
+    } else {
+        &["s"]
+    };
+    let rig = Rig::start("webrtc-switch-bench", viewers);
+    if companions {
+        rig.get("/event?viewer=k8&kind=payment&amount=20");
+        std::thread::sleep(Duration::from_secs(3));
+    }
+    let (covered, _) = rig.recent("s");
+    let mut threshold = None;
+    let (mut up, mut down) = (Vec::new(), Vec::new());
+    for round in 0..switches {
+        for (path, raise) in [
+            ("/event?viewer=s&kind=payment&amount=20", true),
+            ("/reset?viewer=s", false),
+        ] {
+            let sent = now_ms();
+            let answer = rig.get(path);
+            assert_eq!(answer.trim(), if raise { "level-8" } else { "level-0" });
+            std::thread::sleep(Duration::from_secs(4));
+            let frames = rig.frames_since("s", sent);
+            let t = *threshold.get_or_insert_with(|| {
+                let (uncovered, _) = rig.recent("s");
+                assert!(
+                    uncovered > 1.5 * covered,
+                    "no uncovered face: {covered:.2} -> {uncovered:.2}"
+                );
+                (covered + uncovered) / 2.0
+            });
+            let first = first_run(&frames, raise, t)
+                .unwrap_or_else(|| panic!("round {round}: no switch seen in 4 s"));
+            let ms = first - sent;
+            if std::env::var("DEBUG_FRAMES").is_ok() {
+                for f in frames.iter().take(45) {
+                    eprintln!("  +{:.0} ms sharpness {:.2}", f.t - sent, f.sharpness);
+                }
+            }
+            let way = if raise {
+                "up (uncovered)"
+            } else {
+                "down (covered)"
+            };
+            println!("round {round}: {way} {ms:.0} ms");
+            if raise { up.push(ms) } else { down.push(ms) }
+        }
+    }
+    let max = |v: &[f64]| v.iter().cloned().fold(0.0, f64::max);
+    println!(
+        "switch time, event sent -> first frame of the new rendition drawn in the browser, \
+         {switches} switches each way: median up {:.0} ms (max {:.0}), median down {:.0} ms (max {:.0})",
+        median(up.clone()),
+        max(&up),
+        median(down.clone()),
+        max(&down)
+    );
 }

@@ -14,6 +14,7 @@
 //! the --http address:
 //!   play VIEWER                 -> the RTMP URL (or rendition) of VIEWER (GET /play?viewer=V)
 //!   event VIEWER KIND AMOUNT    -> records behaviour, answers as play   (GET /event?viewer=V&kind=K&amount=A)
+//!   reset VIEWER                -> behaviour cleared (entitlement over), answers as play (GET /reset?viewer=V)
 //!   leave VIEWER                                                      (GET /leave?viewer=V)
 //!   list                        -> renditions and their viewers       (GET /list)
 //!   stats                       -> frames ingested, renditions, viewers (GET /stats)
@@ -153,6 +154,7 @@ fn http_to_command(path: &str, p: &BTreeMap<String, String>) -> Option<String> {
         "/play" => format!("play {}", p("viewer")),
         "/event" => format!("event {} {} {}", p("viewer"), p("kind"), p("amount")),
         "/leave" => format!("leave {}", p("viewer")),
+        "/reset" => format!("reset {}", p("viewer")),
         "/list" => "list".into(),
         "/stats" => "stats".into(),
         _ => return None,
@@ -198,7 +200,7 @@ fn handle_http(server: &Mutex<Server>, mut request: tiny_http::Request) {
             }
             None => (
                 404,
-                text("try /viewer, /play, /event, /leave, /list, /state\n".into()),
+                text("try /viewer, /play, /event, /reset, /leave, /list, /stats, /state\n".into()),
             ),
         },
     };
@@ -268,10 +270,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None
     };
 
-    // A fakesink branch keeps the tee flowing while no viewer is connected.
+    // A fakesink branch keeps the tee flowing while no viewer is connected and paces it to
+    // the clock; its short queue keeps the tee from running ahead of real time.
     let pipeline = gst::parse::launch(&format!(
         "{ingest} ! videoconvert ! videoscale ! video/x-raw,format=I420,width={width},height={height} \
-         ! facedetect updates=none ! tee name=t allow-not-linked=true t. ! queue ! fakesink sync=true"
+         ! facedetect updates=none ! tee name=t allow-not-linked=true \
+         t. ! queue max-size-buffers=3 max-size-bytes=0 max-size-time=0 ! fakesink sync=true"
     ))?
     .downcast::<gst::Pipeline>()
     .map_err(|_| "not a pipeline")?;

@@ -76,8 +76,29 @@ fn force_keyframe(encoder: &gst::Element) {
     let event = gst_video::UpstreamForceKeyUnitEvent::builder()
         .all_headers(true)
         .build();
-    if let Some(pad) = encoder.static_pad("src") {
-        pad.send_event(event);
+    let Some(pad) = encoder.static_pad("src") else {
+        return;
+    };
+    // Logged: how long the key frame took (frames in between were not decodable for the
+    // switched viewer).
+    let (asked, frames) = (Instant::now(), AtomicU64::new(0));
+    pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+        let frames = frames.fetch_add(1, Ordering::Relaxed) + 1;
+        let key = info
+            .buffer()
+            .is_some_and(|b| !b.flags().contains(gst::BufferFlags::DELTA_UNIT));
+        if key || frames > 90 {
+            eprintln!(
+                "key frame {} after {frames} frame(s), {} ms",
+                if key { "came" } else { "did not come" },
+                asked.elapsed().as_millis()
+            );
+            return gst::PadProbeReturn::Remove;
+        }
+        gst::PadProbeReturn::Ok
+    });
+    if !pad.send_event(event) {
+        eprintln!("the encoder refused the key frame request");
     }
 }
 
@@ -200,9 +221,25 @@ impl Server {
             let sink = make("udpsink")?;
             sink.set_property("host", "127.0.0.1");
             sink.set_property("port", port as i32);
-            sink.set_property("sync", true);
+            // Paced by the ingest's own sink (see main.rs), not by the clock here: a
+            // rendition added later would wait for the tee's lead over the clock (up to its
+            // queue) before sending its first frame, a freeze after each switch.
+            sink.set_property("sync", false);
             branches.push(vec![make("queue")?, pay, sink]);
         }
+        // Logged: how long a new rendition takes to produce its first encoded frame.
+        let created_at = Instant::now();
+        let label = name.to_string();
+        encoder
+            .static_pad("src")
+            .unwrap()
+            .add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+                eprintln!(
+                    "rendition {label}: first encoded frame {} ms after creation",
+                    created_at.elapsed().as_millis()
+                );
+                gst::PadProbeReturn::Remove
+            });
         for branch in &branches {
             bin.add_many(branch).map_err(|e| e.to_string())?;
             gst::Element::link_many(branch).map_err(|e| e.to_string())?;
@@ -213,8 +250,8 @@ impl Server {
         bin.add_pad(&ghost).map_err(|e| e.to_string())?;
         self.pipeline.add(&bin).map_err(|e| e.to_string())?;
         bin.sync_state_with_parent().map_err(|e| e.to_string())?;
+        // Linked to the tee by `start_rendition`, once viewers are switched to it.
         let tee_pad = self.tee.request_pad_simple("src_%u").ok_or("no tee pad")?;
-        tee_pad.link(&ghost).map_err(|e| e.to_string())?;
         match mountpoint {
             Some(id) => eprintln!("rendition {name} created (Janus mountpoint {id})"),
             None => eprintln!("rendition {name} created"),
@@ -229,6 +266,17 @@ impl Server {
                 mountpoint,
             },
         );
+        Ok(())
+    }
+
+    /// Frames start flowing into the rendition; its encoder's first frame is a key frame.
+    fn start_rendition(&mut self, name: &str) -> Result<(), String> {
+        let r = &self.renditions[name];
+        let sink = r
+            .bin
+            .static_pad("sink")
+            .ok_or("rendition without a sink pad")?;
+        r.tee_pad.link(&sink).map_err(|e| e.to_string())?;
         Ok(())
     }
 
@@ -277,7 +325,8 @@ impl Server {
         let entry = self.viewers.entry(viewer.to_string()).or_default();
         let (old, handle) = (entry.rendition.clone(), entry.handle);
         if old != name {
-            if !self.renditions.contains_key(&name) {
+            let created = !self.renditions.contains_key(&name);
+            if created {
                 self.add_rendition(&name, level, &unlock)?;
             }
             let new = self.renditions.get_mut(&name).unwrap();
@@ -288,7 +337,11 @@ impl Server {
             {
                 match janus.call(handle, json!({"request": "switch", "id": id}), None) {
                     Ok(_) => {
-                        force_keyframe(&encoder);
+                        // A new rendition starts with a key frame after the switch (below);
+                        // a running one is asked for one now.
+                        if !created {
+                            force_keyframe(&encoder);
+                        }
                         eprintln!(
                             "viewer {viewer}: switched {old} -> {name} in {} ms (same PeerConnection)",
                             received.elapsed().as_millis()
@@ -302,6 +355,9 @@ impl Server {
                         self.viewers.get_mut(viewer).unwrap().handle = None;
                     }
                 }
+            }
+            if created {
+                self.start_rendition(&name)?;
             }
             if !old.is_empty() {
                 self.leave_rendition(&old);
@@ -451,6 +507,15 @@ impl Server {
                     Err(e) => Err(e),
                 }
             }
+            ["reset", viewer] => match self.viewers.get_mut(*viewer) {
+                // Entitlement over (a subscription ends, a refund): back to what the policy
+                // gives no behaviour, i.e. level 0 in the usual policies.
+                Some(v) => {
+                    v.behaviour = Behaviour::default();
+                    self.assign(viewer)
+                }
+                None => Err(format!("unknown viewer '{viewer}'")),
+            },
             ["leave", viewer] => self.stop_watching(viewer, true).map(|_| "bye".into()),
             ["stats"] => Ok(format!(
                 "frames {} renditions {} viewers {}",
@@ -468,7 +533,7 @@ impl Server {
                 .collect::<Vec<_>>()
                 .join("\n")),
             _ => Err(format!(
-                "unknown command '{line}' (play, event, leave, list, stats)"
+                "unknown command '{line}' (play, event, reset, leave, list, stats)"
             )),
         };
         result.unwrap_or_else(|e| format!("error: {e}"))
