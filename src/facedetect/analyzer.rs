@@ -23,6 +23,12 @@ const PRESENCE_THRESHOLD: f32 = 0.5;
 /// Without landmarks nothing follows a face, so automatic means every frame.
 pub const AUTO_INTERVAL: u32 = 10;
 
+/// With landmarks on, a detection down to this fraction of `confidence` is kept when
+/// FaceMesh confirms it (presence >= PRESENCE_THRESHOLD): turned faces score low with the
+/// detector but are still clearly faces to the mesh. At or above `confidence` a face is kept
+/// even when the mesh is unsure.
+const MESH_CONFIRMED_FRACTION: f32 = 0.5;
+
 /// FaceMesh output for one crop: landmarks in frame pixels and the face presence score.
 pub type MeshResult = (Vec<[f32; 3]>, f32);
 
@@ -192,13 +198,18 @@ impl FaceAnalyzer {
         self.frame_count = 0;
     }
 
-    /// Runs the detector on a whole frame; detections in frame pixels.
-    pub fn detect(&mut self, image: &ImageView) -> Result<Vec<Detection>, InferenceError> {
+    /// Runs the detector on a whole frame; detections scoring at least `threshold`, in
+    /// frame pixels.
+    fn detect(
+        &mut self,
+        image: &ImageView,
+        threshold: f32,
+    ) -> Result<Vec<Detection>, InferenceError> {
         let dets = match self.config.detector {
             DetectorKind::BlazeFaceShort | DetectorKind::BlazeFaceFull => {
-                self.detect_blazeface(image)?
+                self.detect_blazeface(image, threshold)?
             }
-            DetectorKind::CenterFace => self.detect_centerface(image)?,
+            DetectorKind::CenterFace => self.detect_centerface(image, threshold)?,
         };
         let min = self.config.min_face_size as f32;
         let dets = dets.into_iter().filter(|d| d.bbox.width >= min).collect();
@@ -209,7 +220,11 @@ impl FaceAnalyzer {
         ))
     }
 
-    fn detect_blazeface(&mut self, image: &ImageView) -> Result<Vec<Detection>, InferenceError> {
+    fn detect_blazeface(
+        &mut self,
+        image: &ImageView,
+        threshold: f32,
+    ) -> Result<Vec<Detection>, InferenceError> {
         let size = if self.config.detector == DetectorKind::BlazeFaceShort {
             128
         } else {
@@ -248,7 +263,7 @@ impl FaceAnalyzer {
             &logits.data,
             &self.anchors,
             size,
-            self.config.confidence,
+            threshold,
         );
         Ok(dets
             .iter()
@@ -256,7 +271,11 @@ impl FaceAnalyzer {
             .collect())
     }
 
-    fn detect_centerface(&mut self, image: &ImageView) -> Result<Vec<Detection>, InferenceError> {
+    fn detect_centerface(
+        &mut self,
+        image: &ImageView,
+        threshold: f32,
+    ) -> Result<Vec<Detection>, InferenceError> {
         let long = image.width.max(image.height) as f32;
         let scale = (self.config.max_detect_size as f32 / long).min(1.0);
         let w = ((image.width as f32 * scale).round() as usize).div_ceil(32) * 32;
@@ -297,7 +316,7 @@ impl FaceAnalyzer {
             &lms.data,
             gw,
             gh,
-            self.config.confidence,
+            threshold,
         );
         Ok(dets
             .iter()
@@ -355,8 +374,20 @@ impl FaceAnalyzer {
     }
 
     fn track_detections(&mut self, image: &ImageView) -> Result<(), InferenceError> {
-        let obs: Vec<TrackerInput> = self
-            .detect(image)?
+        // With landmarks on, a detection below the threshold counts when FaceMesh confirms it.
+        let threshold = if self.mesh.is_some() {
+            self.config.confidence * MESH_CONFIRMED_FRACTION
+        } else {
+            self.config.confidence
+        };
+        let mut dets = self.detect(image, threshold)?;
+        let mut confirmed = Vec::with_capacity(dets.len());
+        for d in &dets {
+            confirmed.push(d.score >= self.config.confidence || self.mesh_confirms(image, d)?);
+        }
+        let mut keep = confirmed.into_iter();
+        dets.retain(|_| keep.next().unwrap_or(false));
+        let obs: Vec<TrackerInput> = dets
             .into_iter()
             .map(|d| TrackerInput {
                 bbox: d.bbox,
@@ -366,6 +397,37 @@ impl FaceAnalyzer {
             .collect();
         self.tracker.update(&obs);
         Ok(())
+    }
+
+    /// [`Self::landmarks`], and when that first fit is poor (the crop missed part of the
+    /// face, as a turned head's detector box does) once more on a crop around its landmarks;
+    /// the more confident of the two.
+    fn landmarks_recropped(
+        &mut self,
+        image: &ImageView,
+        crop: &Crop,
+    ) -> Result<Option<MeshResult>, InferenceError> {
+        let first = self.landmarks(image, crop)?;
+        if let Some((points, presence)) = &first
+            && *presence < PRESENCE_THRESHOLD
+            && let Some(crop) = Crop::from_landmarks(points)
+            && let Some(second) = self.landmarks(image, &crop)?
+            && second.1 > *presence
+        {
+            return Ok(Some(second));
+        }
+        Ok(first)
+    }
+
+    /// Whether FaceMesh sees a face in a detection the detector is unsure of.
+    fn mesh_confirms(&mut self, image: &ImageView, d: &Detection) -> Result<bool, InferenceError> {
+        if d.keypoints.len() < 2 {
+            return Ok(false);
+        }
+        let crop = Crop::from_detection(&d.bbox, d.keypoints[0], d.keypoints[1]);
+        Ok(self
+            .landmarks_recropped(image, &crop)?
+            .is_some_and(|(_, presence)| presence >= PRESENCE_THRESHOLD))
     }
 
     /// Analyses one frame: detect (every `interval` frames, when no face is followed, or when
@@ -475,13 +537,15 @@ impl FaceAnalyzer {
                 )),
                 None => None,
             };
+            // The detector is sure of this face: keep it even when the mesh is unsure.
+            let sure = fresh && track.confidence >= self.config.confidence;
             let result = match crop {
-                Some(crop) => self.landmarks(image, &crop)?,
+                Some(crop) => self.landmarks_recropped(image, &crop)?,
                 None => None,
             };
             let track = &mut self.tracker.tracks_mut()[i];
             match result {
-                Some((points, presence)) if presence >= PRESENCE_THRESHOLD => {
+                Some((points, presence)) if presence >= PRESENCE_THRESHOLD || sure => {
                     let lm_box = facemesh::points_bbox(&points);
                     if fresh {
                         if let Some(rel) = BoxFromLandmarks::learn(&track.bbox, &lm_box) {

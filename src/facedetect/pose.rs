@@ -1,14 +1,20 @@
-//! Head pose from 3D face landmarks by a rigid (Procrustes / Kabsch) fit to a frontal
-//! reference face.
+//! Head pose from 3D face landmarks: the rotation of a frontal reference face that best
+//! explains where the landmarks appear in the image.
 //!
 //! Coordinates: x to the image's right, y down, z away from the camera (MediaPipe's image
-//! coordinates, right-handed). The fit finds the rotation `R` (and scale, translation) that
-//! best maps the frontal reference onto the observed points; `R` is split as
-//! `Rz(roll) * Ry(-yaw) * Rx(-pitch)` so that, as documented in [`crate::face::HeadPose`]:
-//! pitch > 0 is face up, yaw > 0 is face turned towards the image's right, roll > 0 is a
-//! clockwise tilt as seen in the image. All zero means facing the camera.
+//! coordinates, right-handed). The fit is weak perspective (scaled orthographic): the
+//! observed image positions (x, y) are matched by `s * (R p)_xy + t` over the reference
+//! points `p`, starting from a rigid 3D (Kabsch) fit. Only x, y of the observation are used
+//! in the end because FaceMesh's z is a weakly supervised output whose scale is only roughly
+//! that of x (MediaPipe's own note); the depth comes from the reference instead.
+//!
+//! `R` is split as `Rx(-pitch) * Ry(-yaw) * Rz(roll)`, the order in which AFLW2000-3D's
+//! `Pose_Para` (and the published Hopenet / FSA-Net / 6DRepNet figures) are given, so that,
+//! as documented in [`crate::face::HeadPose`]: pitch > 0 is face up, yaw > 0 is face turned
+//! towards the image's right, roll > 0 is a clockwise tilt as seen in the image. All zero
+//! means facing the camera.
 
-use nalgebra::{Matrix3, Vector3};
+use nalgebra::{Matrix3, Matrix6, Rotation3, Vector3, Vector6};
 
 use crate::face::HeadPose;
 
@@ -48,10 +54,10 @@ pub fn fit_rotation(reference: &[[f32; 3]], observed: &[[f32; 3]]) -> Option<Mat
 
 /// Splits a rotation into the documented pitch, yaw, roll (degrees).
 pub fn euler_from_rotation(r: &Matrix3<f64>) -> HeadPose {
-    // r = Rz(g) * Ry(b) * Rx(a)
-    let b = (-r[(2, 0)]).clamp(-1.0, 1.0).asin();
-    let a = r[(2, 1)].atan2(r[(2, 2)]);
-    let g = r[(1, 0)].atan2(r[(0, 0)]);
+    // r = Rx(a) * Ry(b) * Rz(g)
+    let b = r[(0, 2)].clamp(-1.0, 1.0).asin();
+    let a = (-r[(1, 2)]).atan2(r[(2, 2)]);
+    let g = (-r[(0, 1)]).atan2(r[(0, 0)]);
     HeadPose {
         pitch: -a.to_degrees(),
         yaw: -b.to_degrees(),
@@ -67,12 +73,94 @@ pub fn rotation_from_euler(pose: &HeadPose) -> Matrix3<f64> {
     let rx = Matrix3::new(1.0, 0.0, 0.0, 0.0, a.cos(), -a.sin(), 0.0, a.sin(), a.cos());
     let ry = Matrix3::new(b.cos(), 0.0, b.sin(), 0.0, 1.0, 0.0, -b.sin(), 0.0, b.cos());
     let rz = Matrix3::new(g.cos(), -g.sin(), 0.0, g.sin(), g.cos(), 0.0, 0.0, 0.0, 1.0);
-    rz * ry * rx
+    rx * ry * rz
 }
 
-/// Head pose of observed landmarks against a reference of the same scheme.
+/// Gauss-Newton steps of the weak-perspective fit; it converges in a handful from Kabsch.
+const WEAK_PERSPECTIVE_STEPS: usize = 20;
+
+/// Refines `initial` to the rotation `R` (with scale `s` and image shift `t`) minimising
+/// `sum |s * (R p)_xy + t - o_xy|^2` over reference points `p` and observed points `o`:
+/// a scaled orthographic camera, which ignores the observation's z. `None` when fewer than
+/// four points or degenerate.
+pub fn fit_weak_perspective(
+    reference: &[[f32; 3]],
+    observed: &[[f32; 3]],
+    initial: &Matrix3<f64>,
+) -> Option<Matrix3<f64>> {
+    let n = reference.len().min(observed.len());
+    if n < 4 {
+        return None;
+    }
+    let p: Vec<Vector3<f64>> = reference[..n]
+        .iter()
+        .map(|q| Vector3::new(q[0] as f64, q[1] as f64, q[2] as f64))
+        .collect();
+    let o: Vec<[f64; 2]> = observed[..n]
+        .iter()
+        .map(|q| [q[0] as f64, q[1] as f64])
+        .collect();
+    let mut r = *initial;
+    // Scale and shift for the initial rotation: match the spread and the centroid.
+    let centre = |v: &mut dyn Iterator<Item = [f64; 2]>| {
+        v.fold([0.0, 0.0], |a, q| [a[0] + q[0], a[1] + q[1]])
+            .map(|s| s / n as f64)
+    };
+    let projected: Vec<[f64; 2]> = p.iter().map(|q| (r * q).xy().into()).collect();
+    let (cp, co) = (
+        centre(&mut projected.iter().copied()),
+        centre(&mut o.iter().copied()),
+    );
+    let spread = |v: &[[f64; 2]], c: [f64; 2]| {
+        v.iter()
+            .map(|q| (q[0] - c[0]).powi(2) + (q[1] - c[1]).powi(2))
+            .sum::<f64>()
+    };
+    let sp = spread(&projected, cp);
+    if sp < 1e-12 {
+        return None;
+    }
+    let mut s = (spread(&o, co) / sp).sqrt();
+    let mut t = [co[0] - s * cp[0], co[1] - s * cp[1]];
+    for _ in 0..WEAK_PERSPECTIVE_STEPS {
+        // Parameters: a small rotation v (R <- exp(v) R), then s, tx, ty.
+        let mut jtj = Matrix6::<f64>::zeros();
+        let mut jtr = Vector6::<f64>::zeros();
+        for (q, ob) in p.iter().zip(&o) {
+            let x = r * q;
+            let residual = [s * x.x + t[0] - ob[0], s * x.y + t[1] - ob[1]];
+            for (row, res) in residual.iter().enumerate() {
+                let mut j = Vector6::<f64>::zeros();
+                for k in 0..3 {
+                    // d(exp(v) x)/dv_k = e_k x x
+                    let d = Vector3::ith(k, 1.0).cross(&x);
+                    j[k] = s * d[row];
+                }
+                j[3] = x[row];
+                j[4 + row] = 1.0;
+                jtj += j * j.transpose();
+                jtr += j * *res;
+            }
+        }
+        let step = jtj.cholesky()?.solve(&(-jtr));
+        r = Rotation3::from_scaled_axis(Vector3::new(step[0], step[1], step[2])).into_inner() * r;
+        s += step[3];
+        t = [t[0] + step[4], t[1] + step[5]];
+        if s <= 0.0 || !s.is_finite() {
+            return None;
+        }
+        if step.fixed_rows::<3>(0).norm() < 1e-10 {
+            break;
+        }
+    }
+    Some(r)
+}
+
+/// Head pose of observed landmarks against a reference of the same scheme: a rigid 3D fit
+/// refined by the weak-perspective fit on the image positions.
 pub fn head_pose(reference: &[[f32; 3]], observed: &[[f32; 3]]) -> Option<HeadPose> {
-    fit_rotation(reference, observed).map(|r| euler_from_rotation(&r))
+    let initial = fit_rotation(reference, observed)?;
+    fit_weak_perspective(reference, observed, &initial).map(|r| euler_from_rotation(&r))
 }
 
 #[cfg(test)]
@@ -187,6 +275,45 @@ mod tests {
                 && (got.pitch - 8.0).abs() < 1e-3,
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn ignores_the_scale_of_observed_depth() {
+        // FaceMesh's z is only roughly in x's scale: squashing or stretching it must not
+        // change the pose, since only the image positions are matched.
+        let pose = HeadPose {
+            pitch: -12.0,
+            yaw: 35.0,
+            roll: 7.0,
+        };
+        for z_scale in [0.3f32, 2.5] {
+            let obs: Vec<[f32; 3]> =
+                transform(&face(), &rotation_from_euler(&pose), 20.0, [5.0; 3])
+                    .into_iter()
+                    .map(|p| [p[0], p[1], p[2] * z_scale])
+                    .collect();
+            let got = head_pose(&face(), &obs).unwrap();
+            assert!(
+                (got.pitch - pose.pitch).abs() < 1e-3
+                    && (got.yaw - pose.yaw).abs() < 1e-3
+                    && (got.roll - pose.roll).abs() < 1e-3,
+                "z x{z_scale}: {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn pitch_is_applied_after_yaw_and_roll() {
+        // AFLW2000-3D's order: R = Rx(pitch) Ry(yaw) Rz(roll), so a turned face nods about
+        // the camera's x axis.
+        let p = HeadPose {
+            pitch: 20.0,
+            yaw: 60.0,
+            roll: -10.0,
+        };
+        let only = |pitch, yaw, roll| rotation_from_euler(&HeadPose { pitch, yaw, roll });
+        let composed = only(p.pitch, 0.0, 0.0) * only(0.0, p.yaw, 0.0) * only(0.0, 0.0, p.roll);
+        assert!((rotation_from_euler(&p) - composed).norm() < 1e-12);
     }
 
     #[test]
