@@ -278,6 +278,7 @@ fn fail_closed_without_analysis_shows_no_face() {
                     faces: 0,
                     detector: "test".into(),
                     error: Some("forced failure".into()),
+                    dropped: 0,
                 },
             );
         }

@@ -102,6 +102,7 @@ fn score(frames: &[(&Frame, Option<&FrameFaces>)], props: &[(&str, &str)]) -> Sc
                 faces: f.faces.len() as u32,
                 detector: "test".into(),
                 error: None,
+                dropped: 0,
             });
             meta::write_frame(b, &marker, &f.faces, (*w as u32, *hh as u32));
         }
@@ -745,6 +746,7 @@ fn bad_input_is_handled_as_documented() {
             faces: 0,
             detector: "x".into(),
             error: Some("model error".into()),
+            dropped: 0,
         }),
         faces: vec![],
     };

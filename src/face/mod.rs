@@ -50,6 +50,9 @@ pub struct FrameMarker {
     pub detector: String,
     /// Why analysis failed, when it did.
     pub error: Option<String>,
+    /// Faces the detector found beyond `max-faces` and left out of the face list; an
+    /// anonymiser must cover such a frame whole.
+    pub dropped: u32,
 }
 
 impl FrameMarker {

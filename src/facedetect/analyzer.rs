@@ -121,6 +121,8 @@ pub struct FaceAnalyzer {
     /// Per track: the detector's box relative to the landmarks' box, learnt on detector
     /// frames, to predict a consistent box on frames the detector skips.
     box_models: HashMap<i32, BoxFromLandmarks>,
+    /// Faces the last detector run found beyond `max_faces` (and left out).
+    dropped: u32,
 }
 
 fn find_output<'a>(
@@ -165,6 +167,7 @@ impl FaceAnalyzer {
             frame_count: 0,
             input: Vec::new(),
             box_models: HashMap::new(),
+            dropped: 0,
         })
     }
 
@@ -196,6 +199,13 @@ impl FaceAnalyzer {
         self.tracker.reset();
         self.box_models.clear();
         self.frame_count = 0;
+        self.dropped = 0;
+    }
+
+    /// Faces the latest detector run found beyond `max_faces` and left out; it stays set on
+    /// the frames tracked until the next run, which miss those faces too.
+    pub fn dropped(&self) -> u32 {
+        self.dropped
     }
 
     /// Runs the detector on a whole frame; detections scoring at least `threshold`, in
@@ -213,11 +223,11 @@ impl FaceAnalyzer {
         };
         let min = self.config.min_face_size as f32;
         let dets = dets.into_iter().filter(|d| d.bbox.width >= min).collect();
-        Ok(detection::weighted_nms(
-            dets,
-            self.config.nms_iou,
-            self.config.max_faces as usize,
-        ))
+        let mut faces = detection::weighted_nms(dets, self.config.nms_iou, usize::MAX);
+        let max = self.config.max_faces as usize;
+        self.dropped = faces.len().saturating_sub(max) as u32;
+        faces.truncate(max);
+        Ok(faces)
     }
 
     fn detect_blazeface(

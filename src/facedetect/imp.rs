@@ -8,6 +8,7 @@ use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 
+use super::lookahead::{Lookahead, Pending};
 use super::{Model, Updates};
 use crate::face::{AnalysisStatus, Face, FrameMarker};
 use crate::facedetect::analyzer::{AnalyzerConfig, DetectorKind, FaceAnalyzer};
@@ -41,6 +42,8 @@ const DEFAULT_UPDATES: Updates = Updates::EveryFrame;
 const DEFAULT_DRAW: bool = false;
 const DEFAULT_THREADS: u32 = 0;
 const DEFAULT_MAX_DETECT_SIZE: u32 = 1280;
+const DEFAULT_LOOKAHEAD: u32 = 0;
+const MAX_LOOKAHEAD: u32 = 100;
 
 #[derive(Debug, Clone)]
 struct Settings {
@@ -58,6 +61,7 @@ struct Settings {
     draw: bool,
     threads: u32,
     max_detect_size: u32,
+    lookahead: u32,
 }
 
 impl Default for Settings {
@@ -77,6 +81,7 @@ impl Default for Settings {
             draw: DEFAULT_DRAW,
             threads: DEFAULT_THREADS,
             max_detect_size: DEFAULT_MAX_DETECT_SIZE,
+            lookahead: DEFAULT_LOOKAHEAD,
         }
     }
 }
@@ -87,6 +92,8 @@ struct State {
     last_face_count: Option<usize>,
     /// Warnings already given this stream.
     warned: WarnOnce,
+    /// Analysed frames waiting `lookahead` frames for later detections.
+    pending: Lookahead<gst::Buffer>,
 }
 
 #[derive(Default)]
@@ -276,6 +283,13 @@ impl ObjectImpl for FaceDetect {
                     .default_value(DEFAULT_MAX_DETECT_SIZE)
                     .mutable_ready()
                     .build(),
+                glib::ParamSpecUInt::builder("lookahead")
+                    .nick("Lookahead")
+                    .blurb("Frames of latency: each frame waits this many frames, and faces found on them are also reported on it (tracked=true), so a face is reported from its first visible frame even when the detector finds it late or runs every 'interval' frames. For anonymisation set it to at least interval")
+                    .maximum(MAX_LOOKAHEAD)
+                    .default_value(DEFAULT_LOOKAHEAD)
+                    .mutable_ready()
+                    .build(),
             ]
         });
         PROPERTIES.as_ref()
@@ -308,6 +322,7 @@ impl ObjectImpl for FaceDetect {
             "draw" => s.draw = value.get().expect("type checked upstream"),
             "threads" => s.threads = value.get().expect("type checked upstream"),
             "max-detect-size" => s.max_detect_size = value.get().expect("type checked upstream"),
+            "lookahead" => s.lookahead = value.get().expect("type checked upstream"),
             _ => {
                 let _ = crate::gst::video::unknown_property(&*self.obj(), pspec);
             }
@@ -331,6 +346,7 @@ impl ObjectImpl for FaceDetect {
             "draw" => s.draw.to_value(),
             "threads" => s.threads.to_value(),
             "max-detect-size" => s.max_detect_size.to_value(),
+            "lookahead" => s.lookahead.to_value(),
             _ => crate::gst::video::unknown_property(&*self.obj(), pspec),
         }
     }
@@ -392,6 +408,7 @@ impl BaseTransformImpl for FaceDetect {
             info: None,
             last_face_count: None,
             warned: WarnOnce::default(),
+            pending: Lookahead::default(),
         });
         Ok(())
     }
@@ -429,6 +446,23 @@ impl BaseTransformImpl for FaceDetect {
     }
 
     fn sink_event(&self, event: gst::Event) -> bool {
+        match event.view() {
+            // Waiting frames belong to the old stream, segment or caps: send them first.
+            gst::EventView::Eos(_)
+            | gst::EventView::Caps(_)
+            | gst::EventView::Segment(_)
+            | gst::EventView::StreamStart(_) => {
+                if self.drain().is_err() {
+                    gst::debug!(CAT, imp = self, "downstream refused drained frames");
+                }
+            }
+            gst::EventView::FlushStop(_) => {
+                if let Some(state) = self.state.lock().unwrap().as_mut() {
+                    state.pending.clear();
+                }
+            }
+            _ => {}
+        }
         let restart = matches!(
             event.view(),
             gst::EventView::FlushStop(_) | gst::EventView::StreamStart(_)
@@ -440,17 +474,101 @@ impl BaseTransformImpl for FaceDetect {
         self.parent_sink_event(event)
     }
 
-    fn transform_ip(&self, buf: &mut gst::BufferRef) -> Result<gst::FlowSuccess, gst::FlowError> {
+    fn query(&self, direction: gst::PadDirection, query: &mut gst::QueryRef) -> bool {
+        let ok = BaseTransformImplExt::parent_query(self, direction, query);
+        if ok
+            && direction == gst::PadDirection::Src
+            && let gst::QueryViewMut::Latency(q) = query.view_mut()
+        {
+            let extra = self.lookahead_latency();
+            let (live, min, max) = q.result();
+            q.set(live, min + extra, max.map(|m| m + extra));
+        }
+        ok
+    }
+
+    fn submit_input_buffer(
+        &self,
+        _is_discont: bool,
+        inbuf: gst::Buffer,
+    ) -> Result<gst::FlowSuccess, gst::FlowError> {
         let settings = self.settings.lock().unwrap().clone();
         let mut state_guard = self.state.lock().unwrap();
         let Some(state) = state_guard.as_mut() else {
+            drop(state_guard);
             gst::element_imp_error!(self, gst::CoreError::Negotiation, ["buffer before start"]);
             return Err(gst::FlowError::NotNegotiated);
         };
         let Some(info) = state.info.clone() else {
+            drop(state_guard);
             gst::element_imp_error!(self, gst::CoreError::Negotiation, ["buffer before caps"]);
             return Err(gst::FlowError::NotNegotiated);
         };
+        let (marker, faces, warning) = Self::analyse(state, &settings, &info, &inbuf)?;
+        state.pending.push(inbuf, marker, faces);
+        drop(state_guard);
+        if let Some(w) = warning {
+            gst::element_imp_warning!(self, gst::StreamError::Failed, ("{w}"));
+        }
+        Ok(gst::FlowSuccess::Ok)
+    }
+
+    fn generate_output(
+        &self,
+    ) -> Result<gst_base::subclass::base_transform::GenerateOutputSuccess, gst::FlowError> {
+        use gst_base::subclass::base_transform::GenerateOutputSuccess;
+        let latency = self.settings.lock().unwrap().lookahead as usize;
+        let ready = self
+            .state
+            .lock()
+            .unwrap()
+            .as_mut()
+            .and_then(|s| s.pending.pop_ready(latency));
+        Ok(match ready {
+            Some(p) => GenerateOutputSuccess::Buffer(self.finish(p)),
+            None => GenerateOutputSuccess::NoOutput,
+        })
+    }
+}
+
+impl FaceDetect {
+    /// Latency added by `lookahead`: that many frame durations (none when the rate is unknown).
+    fn lookahead_latency(&self) -> gst::ClockTime {
+        let frames = self.settings.lock().unwrap().lookahead as u64;
+        let fps = self
+            .state
+            .lock()
+            .unwrap()
+            .as_ref()
+            .and_then(|s| s.info.as_ref().map(|i| i.fps()));
+        match fps {
+            Some(f) if f.numer() > 0 && f.denom() > 0 => gst::ClockTime::from_nseconds(
+                frames * gst::ClockTime::SECOND.nseconds() * f.denom() as u64 / f.numer() as u64,
+            ),
+            _ => gst::ClockTime::ZERO,
+        }
+    }
+
+    /// Sends every waiting frame downstream (before EOS, new caps or a new segment).
+    fn drain(&self) -> Result<gst::FlowSuccess, gst::FlowError> {
+        let waiting = match self.state.lock().unwrap().as_mut() {
+            Some(s) => s.pending.drain(),
+            None => Vec::new(),
+        };
+        let src = self.obj().static_pad("src").expect("src pad");
+        for p in waiting {
+            src.push(self.finish(p))?;
+        }
+        Ok(gst::FlowSuccess::Ok)
+    }
+
+    /// Runs the analysis on one frame: its marker, faces and a warning to post (once).
+    fn analyse(
+        state: &mut State,
+        settings: &Settings,
+        info: &gst_video::VideoInfo,
+        buf: &gst::BufferRef,
+    ) -> Result<(FrameMarker, Vec<Face>, Option<String>), gst::FlowError> {
         let layout = layout_of(info.format()).ok_or(gst::FlowError::NotNegotiated)?;
         let detector = settings
             .model_location
@@ -478,7 +596,7 @@ impl BaseTransformImpl for FaceDetect {
             }
             Err(format!("frame smaller than {MIN_SIDE}x{MIN_SIDE}"))
         } else {
-            let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(&*buf, &info)
+            let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buf, info)
                 .map_err(|_| "cannot map frame".to_string());
             frame.and_then(|frame| {
                 let image = image_view(&frame, layout)
@@ -500,15 +618,17 @@ impl BaseTransformImpl for FaceDetect {
             })
         };
 
-        let (marker, faces) = match result {
+        Ok(match result {
             Ok((status, faces)) => (
                 FrameMarker {
                     status,
                     faces: faces.len() as u32,
                     detector,
                     error: None,
+                    dropped: state.analyzer.dropped(),
                 },
                 faces,
+                warning,
             ),
             Err(error) => {
                 if warning.is_none() && state.warned.first("failure") {
@@ -522,33 +642,53 @@ impl BaseTransformImpl for FaceDetect {
                         faces: 0,
                         detector,
                         error: Some(error),
+                        dropped: 0,
                     },
                     Vec::new(),
+                    warning,
                 )
             }
-        };
-        let post = match settings.updates {
-            Updates::EveryFrame => true,
-            Updates::OnChange => state.last_face_count != Some(faces.len()),
-            Updates::OnFace => !faces.is_empty(),
-            Updates::None => false,
-        } && marker.analysed();
-        if marker.analysed() {
-            state.last_face_count = Some(faces.len());
-        }
-        drop(state_guard);
+        })
+    }
 
-        meta::remove_faces(buf);
-        meta::write_frame(buf, &marker, &faces, (info.width(), info.height()));
-        if settings.draw && !faces.is_empty() {
-            self.draw(buf, &info, layout, &faces);
-        }
-        if let Some(w) = warning {
-            gst::element_imp_warning!(self, gst::StreamError::Failed, ("{w}"));
+    /// Writes a waiting frame's metadata (and drawing), posts its message, returns it.
+    fn finish(&self, pending: Pending<gst::Buffer>) -> gst::Buffer {
+        let Pending {
+            item: mut buf,
+            marker,
+            faces,
+        } = pending;
+        let settings = self.settings.lock().unwrap().clone();
+        let (post, info) = {
+            let mut guard = self.state.lock().unwrap();
+            let Some(state) = guard.as_mut() else {
+                return buf;
+            };
+            let post = match settings.updates {
+                Updates::EveryFrame => true,
+                Updates::OnChange => state.last_face_count != Some(faces.len()),
+                Updates::OnFace => !faces.is_empty(),
+                Updates::None => false,
+            } && marker.analysed();
+            if marker.analysed() {
+                state.last_face_count = Some(faces.len());
+            }
+            (post, state.info.clone())
+        };
+        let b = buf.make_mut();
+        meta::remove_faces(b);
+        if let Some(info) = &info {
+            meta::write_frame(b, &marker, &faces, (info.width(), info.height()));
+            if settings.draw
+                && !faces.is_empty()
+                && let Some(layout) = layout_of(info.format())
+            {
+                self.draw(b, info, layout, &faces);
+            }
         }
         if post {
-            self.post_message(buf, &faces);
+            self.post_message(b, &faces);
         }
-        Ok(gst::FlowSuccess::Ok)
+        buf
     }
 }

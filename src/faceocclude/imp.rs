@@ -113,6 +113,8 @@ struct State {
     info: Option<gst_video::VideoInfo>,
     last: Option<Applied>,
     warned_missing: bool,
+    warned_webcam: bool,
+    warned_dropped: bool,
 }
 
 #[derive(Default)]
@@ -177,7 +179,9 @@ impl FaceOcclude {
             None => (Vec::new(), None),
         };
         let roll_hint = face.head_pose.map(|p| (p.roll as f32).to_radians());
-        let shapes = RegionShapes::new(scheme, &points, [b.x, b.y, b.width, b.height], roll_hint);
+        let bbox = [b.x, b.y, b.width, b.height];
+        let mut shapes = RegionShapes::new(scheme, &points, bbox, roll_hint);
+        shapes.cover_box_at_border(bbox, planes.width, planes.height);
         let margin = (s.margin as f32) * b.width;
         let (mask, holes) = face_masks(&shapes, coverage, margin, planes.width, planes.height);
         if mask.w == 0 {
@@ -541,7 +545,7 @@ impl BaseTransformImpl for FaceOcclude {
             coverage: coverage.clone(),
             from_policy,
         };
-        let (info, changed, first_missing) = {
+        let (info, changed, first_missing, warned_webcam, warned_dropped) = {
             let mut state = self.state.lock().unwrap();
             let Some(info) = state.info.clone() else {
                 drop(state);
@@ -552,12 +556,21 @@ impl BaseTransformImpl for FaceOcclude {
             if changed {
                 state.last = Some(applied.clone());
             }
-            (info, changed, !state.warned_missing)
+            (
+                info,
+                changed,
+                !state.warned_missing,
+                state.warned_webcam,
+                state.warned_dropped,
+            )
         };
         let layout = layout_of(info.format()).ok_or(gst::FlowError::NotNegotiated)?;
 
         let frame_faces = match meta::read_frame(buf) {
-            Ok(f) if f.marker.as_ref().is_some_and(|m| m.analysed()) => Ok(f.faces),
+            Ok(crate::face::FrameFaces {
+                marker: Some(marker),
+                faces,
+            }) if marker.analysed() => Ok((faces, marker)),
             Ok(f) => Err(match f.marker {
                 None => "the buffer was never analysed by facedetect (put facedetect upstream)"
                     .to_string(),
@@ -572,7 +585,32 @@ impl BaseTransformImpl for FaceOcclude {
         let mut result = Ok(gst::FlowSuccess::Ok);
         if !coverage.nothing() {
             match frame_faces {
-                Ok(faces) if !faces.is_empty() => {
+                Ok((_, marker)) if marker.dropped > 0 => {
+                    if !warned_dropped {
+                        self.state.lock().unwrap().warned_dropped = true;
+                        gst::element_imp_warning!(
+                            self,
+                            gst::StreamError::Failed,
+                            (
+                                "facedetect found {} more faces than its max-faces and left them out; covering such frames whole. Raise facedetect's max-faces",
+                                marker.dropped
+                            )
+                        );
+                    }
+                    self.with_planes(buf, &info, layout, cover_whole)?;
+                }
+                Ok((faces, marker)) if !faces.is_empty() => {
+                    if !warned_webcam && marker.detector.starts_with("blazeface") {
+                        self.state.lock().unwrap().warned_webcam = true;
+                        gst::element_imp_warning!(
+                            self,
+                            gst::StreamError::Failed,
+                            (
+                                "faces come from facedetect's webcam detector ({}), which misses small, far and profile faces: fine for one person facing the camera, not to anonymise everyone in view. For that use pipelines/anonymise.sh (facedetect model=centerface confidence-threshold=0.25 landmarks=false lookahead=3, see docs/faceocclude.md)",
+                                marker.detector
+                            )
+                        );
+                    }
                     self.with_planes(buf, &info, layout, |planes| {
                         for face in &faces {
                             Self::occlude_face(planes, &settings, &coverage, face);
@@ -597,18 +635,8 @@ impl BaseTransformImpl for FaceOcclude {
                         );
                     }
                     match settings.on_missing {
-                        OccludeOnMissing::BlurFrame => {
-                            self.with_planes(buf, &info, layout, |planes| {
-                                let (w, h) = (planes.width, planes.height);
-                                let cell = (w.max(h) as f32 / FRAME_CELLS).max(2.0);
-                                let all = crate::faceocclude::Mask::full(w, h);
-                                planes.pixelate(&all, cell);
-                                planes.blur(&all, cell);
-                            })?;
-                        }
-                        OccludeOnMissing::Drop => {
-                            result = Ok(gst_base::BASE_TRANSFORM_FLOW_DROPPED)
-                        }
+                        OccludeOnMissing::BlurFrame => self.with_planes(buf, &info, layout, cover_whole)?,
+                        OccludeOnMissing::Drop => result = Ok(gst_base::BASE_TRANSFORM_FLOW_DROPPED),
                         OccludeOnMissing::Pass => {}
                     }
                 }
@@ -619,6 +647,15 @@ impl BaseTransformImpl for FaceOcclude {
         }
         result
     }
+}
+
+/// Fail-closed cover of a whole frame: pixelated into cells of 1/12 of its long side, blurred.
+fn cover_whole(planes: &mut Planes) {
+    let (w, h) = (planes.width, planes.height);
+    let cell = (w.max(h) as f32 / FRAME_CELLS).max(2.0);
+    let all = crate::faceocclude::Mask::full(w, h);
+    planes.pixelate(&all, cell);
+    planes.blur(&all, cell);
 }
 
 impl FaceOcclude {

@@ -380,12 +380,36 @@ impl RegionShapes {
         &self.polygons[region.index()]
     }
 
+    /// Without the mesh, a face cut by the frame's border (box touching a `width` x
+    /// `height` frame's edge, as boxes are clamped to the frame) is covered by its whole box
+    /// grown by 10%: the ellipse inscribed in a clamped box would leave the part at the
+    /// border uncovered.
+    pub fn cover_box_at_border(&mut self, bbox: [f32; 4], width: usize, height: usize) {
+        if self.from_mesh || !touches_border(bbox, width, height) {
+            return;
+        }
+        let [x, y, w, h] = bbox;
+        let (gx, gy) = (0.05 * w, 0.05 * h);
+        self.polygons[Region::Face.index()] = vec![vec![
+            [x - gx, y - gy],
+            [x + w + gx, y - gy],
+            [x + w + gx, y + h + gy],
+            [x - gx, y + h + gy],
+        ]];
+    }
+
     /// The centre and size (along and across the face's eye line) of a region's polygons
     /// taken together: where a sticker for it goes.
     pub fn oriented_box(&self, region: Region) -> Option<([f32; 2], [f32; 2])> {
         let pts: Vec<[f32; 2]> = self.get(region).iter().flatten().copied().collect();
         oriented_box(&pts, self.roll)
     }
+}
+
+/// True when a box (`[x, y, width, height]`, pixels) reaches within a pixel of an edge.
+pub fn touches_border(bbox: [f32; 4], width: usize, height: usize) -> bool {
+    let [x, y, w, h] = bbox;
+    x <= 1.0 || y <= 1.0 || x + w >= width as f32 - 1.0 || y + h >= height as f32 - 1.0
 }
 
 /// The centre and size of the smallest box turned by `roll` (radians) around `pts`.
@@ -424,6 +448,25 @@ pub(crate) mod tests_support {
 mod tests {
     use super::tests_support::reference_points;
     use super::*;
+
+    #[test]
+    fn a_box_cut_by_the_border_is_covered_whole_without_the_mesh() {
+        // A face half out of the frame's left edge: the clamped box starts at x = 0.
+        let bbox = [0.0, 100.0, 40.0, 80.0];
+        let mut shapes = RegionShapes::new(None, &[], bbox, None);
+        let ellipse = shapes.get(Region::Face)[0].clone();
+        assert!(!inside(&ellipse, [1.0, 102.0]), "the ellipse misses the corner");
+        shapes.cover_box_at_border(bbox, 640, 480);
+        let face = &shapes.get(Region::Face)[0];
+        for corner in [[0.5, 100.5], [39.5, 100.5], [0.5, 179.5], [39.5, 179.5]] {
+            assert!(inside(face, corner), "{corner:?} uncovered");
+        }
+        // Inside the frame, the ellipse stays.
+        let inner = [100.0, 100.0, 40.0, 80.0];
+        let mut shapes = RegionShapes::new(None, &[], inner, None);
+        shapes.cover_box_at_border(inner, 640, 480);
+        assert_eq!(shapes.get(Region::Face)[0].len(), 24);
+    }
 
     fn inside(poly: &[[f32; 2]], p: [f32; 2]) -> bool {
         let mut sign = 0.0f32;

@@ -45,6 +45,9 @@ impl From<&FrameMarker> for gst::Structure {
             .field("faces", m.faces)
             .field("detector", m.detector.as_str())
             .build();
+        if m.dropped > 0 {
+            s.set("dropped", m.dropped);
+        }
         if let Some(e) = &m.error {
             s.set("error", e.as_str());
         }
@@ -63,6 +66,7 @@ impl TryFrom<&gst::StructureRef> for FrameMarker {
             faces: field(s, "faces")?,
             detector: field(s, "detector")?,
             error: s.get::<String>("error").ok(),
+            dropped: s.get::<u32>("dropped").unwrap_or(0),
         })
     }
 }
@@ -97,6 +101,9 @@ pub fn write_marker(buffer: &mut gst::BufferRef, marker: &FrameMarker) {
     }
     if marker.error.is_none() {
         target.remove_field("error");
+    }
+    if marker.dropped == 0 {
+        target.remove_field("dropped");
     }
 }
 
@@ -315,6 +322,7 @@ mod tests {
             faces: 1,
             detector: "blazeface-full".into(),
             error: None,
+            dropped: 0,
         };
         write_frame(
             buffer.get_mut().unwrap(),
@@ -346,11 +354,13 @@ mod tests {
             faces: 0,
             detector: "d".into(),
             error: None,
+            dropped: 0,
         };
         write_marker(b, &ok);
         let failed = FrameMarker {
             status: AnalysisStatus::Failed,
             error: Some("model error".into()),
+            dropped: 0,
             ..ok.clone()
         };
         write_marker(b, &failed);
