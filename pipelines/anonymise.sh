@@ -18,7 +18,7 @@
 # - max-faces=1000: more faces than that and faceocclude covers the frame whole.
 # Frames facedetect could not analyse are blurred whole (faceocclude on-missing=blur-frame).
 #
-# Environment: ANONYMISE_INTERVAL (default 2), ANONYMISE_THRESHOLD (default 0.25),
+# Environment: ANONYMISE_INTERVAL (default 3), ANONYMISE_THRESHOLD (default 0.25),
 # FACEKIT_THREADS (inference threads; default one per core). Needs scripts/setup.sh and the
 # plugin built (cargo build --release); GST_PLUGIN_PATH defaults to this tree's target.
 set -euo pipefail
@@ -30,7 +30,7 @@ fi
 IN="$1"
 OUT="$2"
 [ -r "$IN" ] || { echo "$0: cannot read $IN" >&2; exit 1; }
-INTERVAL="${ANONYMISE_INTERVAL:-2}"
+INTERVAL="${ANONYMISE_INTERVAL:-3}"
 THRESHOLD="${ANONYMISE_THRESHOLD:-0.25}"
 if [ -z "${GST_PLUGIN_PATH:-}" ]; then
   for p in "$ROOT/target/release" "$ROOT/target/debug"; do

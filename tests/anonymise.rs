@@ -27,7 +27,8 @@ fn run_rgb(chain: &str, frames: &[Rgb]) -> Vec<(Vec<u8>, gstfacekit::FrameFaces)
     for (i, (_, _, data)) in frames.iter().enumerate() {
         let mut padded = vec![0u8; stride * hh];
         for y in 0..hh {
-            padded[y * stride..y * stride + w * 3].copy_from_slice(&data[y * w * 3..(y + 1) * w * 3]);
+            padded[y * stride..y * stride + w * 3]
+                .copy_from_slice(&data[y * w * 3..(y + 1) * w * 3]);
         }
         let mut buf = gst::Buffer::from_mut_slice(padded);
         buf.get_mut()
@@ -70,7 +71,10 @@ fn diff_in(a: &[u8], b: &[u8], w: usize, h: usize, rect: [usize; 4]) -> f64 {
 /// Carphone frames, the face box of the first one, and a faceless frame: the first frame
 /// with the face's box painted over by a checkerboard (texture a blur visibly changes).
 fn face_and_faceless() -> (Vec<Rgb>, [usize; 4], Rgb) {
-    let frames: Vec<Rgb> = rgb_frames(&carphone_source()).into_iter().take(12).collect();
+    let frames: Vec<Rgb> = rgb_frames(&carphone_source())
+        .into_iter()
+        .take(12)
+        .collect();
     let (w, h, first) = frames[0].clone();
     let detected = detect_rgb(
         &frames[..1],
@@ -124,11 +128,23 @@ fn hold_covers_a_face_for_frames_after_the_detector_loses_it() {
         let changed = diff_in(rgb, &faceless.2, w, h, face);
         if i < 5 + 3 {
             assert_eq!(meta.faces.len(), 1, "frame {i}: face not held");
-            assert!(meta.faces[0].tracked, "frame {i}: a held face is marked tracked");
-            assert!(changed > 20.0, "frame {i}: where the face was is not covered ({changed:.1})");
+            assert!(
+                meta.faces[0].tracked,
+                "frame {i}: a held face is marked tracked"
+            );
+            assert!(
+                changed > 20.0,
+                "frame {i}: where the face was is not covered ({changed:.1})"
+            );
         } else {
-            assert!(meta.faces.is_empty(), "frame {i}: held longer than hold-frames");
-            assert!(changed < 1.0, "frame {i}: covered after the hold ({changed:.1})");
+            assert!(
+                meta.faces.is_empty(),
+                "frame {i}: held longer than hold-frames"
+            );
+            assert!(
+                changed < 1.0,
+                "frame {i}: covered after the hold ({changed:.1})"
+            );
         }
     }
 }
@@ -144,15 +160,32 @@ fn lookahead_covers_the_frames_before_the_first_detection() {
         &format!("facedetect {ANONYMISE} hold-frames=0 lookahead=3 ! faceocclude"),
         &input,
     );
-    assert_eq!(out.len(), input.len(), "every frame comes out, the last ones at EOS");
+    assert_eq!(
+        out.len(),
+        input.len(),
+        "every frame comes out, the last ones at EOS"
+    );
     for (i, (rgb, meta)) in out.iter().enumerate().take(5) {
         let changed = diff_in(rgb, &faceless.2, w, h, face);
         if i >= 5 - 3 {
-            assert_eq!(meta.faces.len(), 1, "frame {i}: the later face is not lent back");
-            assert!(changed > 20.0, "frame {i}: not covered before the detection ({changed:.1})");
+            assert_eq!(
+                meta.faces.len(),
+                1,
+                "frame {i}: the later face is not lent back"
+            );
+            assert!(
+                changed > 20.0,
+                "frame {i}: not covered before the detection ({changed:.1})"
+            );
         } else {
-            assert!(meta.faces.is_empty(), "frame {i}: lent further back than lookahead");
-            assert!(changed < 1.0, "frame {i}: covered beyond the lookahead ({changed:.1})");
+            assert!(
+                meta.faces.is_empty(),
+                "frame {i}: lent further back than lookahead"
+            );
+            assert!(
+                changed < 1.0,
+                "frame {i}: covered beyond the lookahead ({changed:.1})"
+            );
         }
     }
     // Without lookahead the frames just before the face are left as they are.
@@ -192,7 +225,10 @@ fn lookahead_and_interval_leave_no_frame_of_a_moving_face_uncovered() {
         assert!(!meta.faces.is_empty(), "frame {i} reports no face");
         let rect = [face[0] + 3 * i, face[1], face[2], face[3]];
         let changed = diff_in(rgb, &shifted[i].2, w, h, rect);
-        assert!(changed > 10.0, "frame {i}: the face is not covered ({changed:.1})");
+        assert!(
+            changed > 10.0,
+            "frame {i}: the face is not covered ({changed:.1})"
+        );
     }
 }
 
@@ -210,14 +246,27 @@ fn reaching_max_faces_covers_the_frame_whole() {
     let frames = vec![(2 * w, h, two.clone()); 3];
     // Columns at the left edge, far from both faces.
     let edge = [0, 0, 12, h];
-    let both = run_rgb(&format!("facedetect {ANONYMISE} max-faces=2 ! faceocclude"), &frames);
+    let both = run_rgb(
+        &format!("facedetect {ANONYMISE} max-faces=2 ! faceocclude"),
+        &frames,
+    );
     assert_eq!(both[0].1.faces.len(), 2);
     assert_eq!(both[0].1.marker.as_ref().unwrap().dropped, 0);
-    assert!(diff_in(&both[0].0, &two, 2 * w, h, edge) < 1.0, "only faces are covered");
-    let capped = run_rgb(&format!("facedetect {ANONYMISE} max-faces=1 ! faceocclude"), &frames);
+    assert!(
+        diff_in(&both[0].0, &two, 2 * w, h, edge) < 1.0,
+        "only faces are covered"
+    );
+    let capped = run_rgb(
+        &format!("facedetect {ANONYMISE} max-faces=1 ! faceocclude"),
+        &frames,
+    );
     for (i, (rgb, meta)) in capped.iter().enumerate() {
         assert_eq!(meta.faces.len(), 1);
-        assert_eq!(meta.marker.as_ref().unwrap().dropped, 1, "frame {i}: drop not told");
+        assert_eq!(
+            meta.marker.as_ref().unwrap().dropped,
+            1,
+            "frame {i}: drop not told"
+        );
         let changed = diff_in(rgb, &two, 2 * w, h, edge);
         assert!(changed > 5.0, "frame {i}: not covered whole ({changed:.1})");
     }
@@ -241,9 +290,7 @@ fn occlude_warnings(props: &str) -> Vec<String> {
         match msg.view() {
             gst::MessageView::Eos(_) => break,
             gst::MessageView::Error(e) => panic!("{}", e.error()),
-            gst::MessageView::Warning(w)
-                if w.src().is_some_and(|s| s.name().as_str() == "o") =>
-            {
+            gst::MessageView::Warning(w) if w.src().is_some_and(|s| s.name().as_str() == "o") => {
                 warnings.push(w.error().to_string())
             }
             _ => {}
@@ -260,7 +307,10 @@ fn webcam_defaults_in_front_of_faceocclude_warn_once_and_say_what_to_use() {
     assert_eq!(webcam.len(), 1, "{warnings:?}");
     let w = webcam[0];
     assert!(w.contains("small") && w.contains("profile"), "{w}");
-    assert!(w.contains("pipelines/anonymise.sh") && w.contains("model=centerface"), "{w}");
+    assert!(
+        w.contains("pipelines/anonymise.sh") && w.contains("model=centerface"),
+        "{w}"
+    );
     assert!(
         occlude_warnings(ANONYMISE).is_empty(),
         "no warning with the anonymisation setting"

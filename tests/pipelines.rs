@@ -48,3 +48,67 @@ fn facedetect_carphone_script_writes_an_annotated_video() {
     );
     let _ = std::fs::remove_file(out);
 }
+
+/// Frames of a video file in which `facedetect model=...` finds a face.
+fn frames_with_a_face(file: &std::path::Path, model: &str) -> (usize, usize) {
+    let samples = common::pull_all(&format!(
+        "filesrc location={} ! decodebin ! videoconvert ! facedetect model={model} ! appsink name=sink",
+        file.display()
+    ));
+    let with_face = samples
+        .iter()
+        .filter(|s| {
+            !gstfacekit::read_frame(s.buffer().unwrap())
+                .unwrap()
+                .faces
+                .is_empty()
+        })
+        .count();
+    (with_face, samples.len())
+}
+
+#[test]
+fn anonymise_script_covers_the_face_in_every_frame() {
+    let input = common::sample("carphone_pristine.mp4");
+    let out = std::env::temp_dir().join(format!("facekit-anonymise-{}.mp4", std::process::id()));
+    let result = Command::new("bash")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/pipelines/anonymise.sh"
+        ))
+        .arg(&input)
+        .arg(&out)
+        .env("GST_PLUGIN_PATH", plugin_dir())
+        .output()
+        .expect("run bash");
+    assert!(
+        result.status.success(),
+        "script failed: {}\n{}",
+        String::from_utf8_lossy(&result.stdout),
+        String::from_utf8_lossy(&result.stderr)
+    );
+    // Both detectors find the face in the original, neither in any anonymised frame.
+    for model in ["blazeface-full", "centerface"] {
+        let (before, frames) = frames_with_a_face(&input, model);
+        assert!(
+            before >= 100,
+            "{model} finds the face in {before} of {frames} frames"
+        );
+        let (after, written) = frames_with_a_face(&out, model);
+        assert_eq!(written, 120, "every frame is written");
+        assert_eq!(
+            after, 0,
+            "{model} still finds a face in {after} anonymised frames"
+        );
+    }
+    let usage = Command::new("bash")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/pipelines/anonymise.sh"
+        ))
+        .output()
+        .expect("run bash");
+    assert!(!usage.status.success());
+    assert!(String::from_utf8_lossy(&usage.stderr).contains("usage"));
+    let _ = std::fs::remove_file(out);
+}

@@ -446,22 +446,21 @@ impl BaseTransformImpl for FaceDetect {
     }
 
     fn sink_event(&self, event: gst::Event) -> bool {
-        match event.view() {
-            // Waiting frames belong to the old stream, segment or caps: send them first.
+        // Waiting frames belong to the old stream, segment or caps: send them first.
+        let drain = matches!(
+            event.view(),
             gst::EventView::Eos(_)
-            | gst::EventView::Caps(_)
-            | gst::EventView::Segment(_)
-            | gst::EventView::StreamStart(_) => {
-                if self.drain().is_err() {
-                    gst::debug!(CAT, imp = self, "downstream refused drained frames");
-                }
-            }
-            gst::EventView::FlushStop(_) => {
-                if let Some(state) = self.state.lock().unwrap().as_mut() {
-                    state.pending.clear();
-                }
-            }
-            _ => {}
+                | gst::EventView::Caps(_)
+                | gst::EventView::Segment(_)
+                | gst::EventView::StreamStart(_)
+        );
+        if drain && self.drain().is_err() {
+            gst::debug!(CAT, imp = self, "downstream refused drained frames");
+        }
+        if matches!(event.view(), gst::EventView::FlushStop(_))
+            && let Some(state) = self.state.lock().unwrap().as_mut()
+        {
+            state.pending.clear();
         }
         let restart = matches!(
             event.view(),

@@ -6,8 +6,9 @@ use std::collections::VecDeque;
 
 use crate::face::{AnalysisStatus, BoundingBox, Face, FrameMarker};
 
-/// Above this overlap a face already on the earlier frame stands for the later one.
-const SAME_FACE_IOU: f32 = 0.5;
+/// When this much of a later face's box lies inside a face of the earlier frame, that face
+/// stands for it.
+const SAME_FACE_OVERLAP: f32 = 0.5;
 
 /// One analysed frame waiting to go out.
 #[derive(Debug)]
@@ -65,6 +66,16 @@ impl<T> Lookahead<T> {
     }
 }
 
+/// The fraction of `a`'s area inside `b`.
+fn inside_fraction(a: &BoundingBox, b: &BoundingBox) -> f32 {
+    let w = (a.x + a.width).min(b.x + b.width) - a.x.max(b.x);
+    let h = (a.y + a.height).min(b.y + b.height) - a.y.max(b.y);
+    if a.area() <= 0.0 {
+        return 0.0;
+    }
+    w.max(0.0) * h.max(0.0) / a.area()
+}
+
 fn union(a: &BoundingBox, b: &BoundingBox) -> BoundingBox {
     let (x0, y0) = (a.x.min(b.x), a.y.min(b.y));
     let x1 = (a.x + a.width).max(b.x + b.width);
@@ -93,7 +104,7 @@ fn lend_faces<T>(earlier: &mut Pending<T>, later: &[Face]) {
         if earlier
             .faces
             .iter()
-            .any(|e| e.bbox.iou(&face.bbox) >= SAME_FACE_IOU)
+            .any(|e| inside_fraction(&face.bbox, &e.bbox) >= SAME_FACE_OVERLAP)
         {
             continue;
         }
@@ -147,7 +158,11 @@ mod tests {
             q.push(i, marker(AnalysisStatus::Detected, 0), vec![]);
             assert!(q.pop_ready(3).is_none());
         }
-        q.push(3, marker(AnalysisStatus::Detected, 1), vec![face(7, 50.0, false)]);
+        q.push(
+            3,
+            marker(AnalysisStatus::Detected, 1),
+            vec![face(7, 50.0, false)],
+        );
         let first = q.pop_ready(3).expect("one frame out after 3 waiting");
         assert_eq!(first.item, 0);
         assert_eq!(first.faces.len(), 1);
@@ -161,7 +176,11 @@ mod tests {
     #[test]
     fn a_carried_box_grows_over_the_next_detection_and_no_face_doubles() {
         let mut q = Lookahead::default();
-        q.push(0, marker(AnalysisStatus::Tracked, 1), vec![face(1, 0.0, true)]);
+        q.push(
+            0,
+            marker(AnalysisStatus::Tracked, 1),
+            vec![face(1, 0.0, true)],
+        );
         // Same track moved; another track overlapping an existing face is not added twice.
         q.push(
             1,
@@ -179,7 +198,11 @@ mod tests {
         let mut q = Lookahead::default();
         q.push(0, marker(AnalysisStatus::Failed, 0), vec![]);
         q.push(1, marker(AnalysisStatus::Detected, 0), vec![]);
-        q.push(2, marker(AnalysisStatus::Detected, 1), vec![face(3, 0.0, false)]);
+        q.push(
+            2,
+            marker(AnalysisStatus::Detected, 1),
+            vec![face(3, 0.0, false)],
+        );
         let out = q.drain();
         assert!(out[0].faces.is_empty());
         assert_eq!(out[1].faces.len(), 1);

@@ -635,8 +635,12 @@ impl BaseTransformImpl for FaceOcclude {
                         );
                     }
                     match settings.on_missing {
-                        OccludeOnMissing::BlurFrame => self.with_planes(buf, &info, layout, cover_whole)?,
-                        OccludeOnMissing::Drop => result = Ok(gst_base::BASE_TRANSFORM_FLOW_DROPPED),
+                        OccludeOnMissing::BlurFrame => {
+                            self.with_planes(buf, &info, layout, cover_whole)?
+                        }
+                        OccludeOnMissing::Drop => {
+                            result = Ok(gst_base::BASE_TRANSFORM_FLOW_DROPPED)
+                        }
                         OccludeOnMissing::Pass => {}
                     }
                 }

@@ -455,7 +455,10 @@ mod tests {
         let bbox = [0.0, 100.0, 40.0, 80.0];
         let mut shapes = RegionShapes::new(None, &[], bbox, None);
         let ellipse = shapes.get(Region::Face)[0].clone();
-        assert!(!inside(&ellipse, [1.0, 102.0]), "the ellipse misses the corner");
+        assert!(
+            !inside(&ellipse, [1.0, 102.0]),
+            "the ellipse misses the corner"
+        );
         shapes.cover_box_at_border(bbox, 640, 480);
         let face = &shapes.get(Region::Face)[0];
         for corner in [[0.5, 100.5], [39.5, 100.5], [0.5, 179.5], [39.5, 179.5]] {
