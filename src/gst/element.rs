@@ -112,6 +112,7 @@ mod tests {
             faces: 0,
             detector: "d".into(),
             error: error.map(str::to_string),
+            dropped: 0,
         };
         let frame = |m| FrameFaces {
             marker: m,
