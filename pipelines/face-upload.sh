@@ -17,6 +17,13 @@
 #                         sample clip (carphone scaled to 640x480)
 #   FACE_UPLOAD_SHOW=1    also show the received video (needs a display)
 #   FACE_UPLOAD_PORT      UDP port (default: a free one)
+#   FACE_UPLOAD_QUANTIZER x264 constant-quality quantizer (default 23)
+#
+# Rate control follows the crop: x264enc runs at constant quality (pass=qual quantizer=23),
+# so a 96x96 crop costs what its pixels need. x264enc's default is a constant 2048 kbit/s,
+# which a small crop would spend just the same (no saving at all). The script also encodes
+# the full frames the same way (not sent) and prints the RTP bytes/s of both:
+#   "upload: N bytes/s cropped, M bytes/s full frame (ratio R)".
 # Needs scripts/setup.sh to have run and the plugin built (cargo build --release);
 # GST_PLUGIN_PATH defaults to this tree's target/release (else target/debug).
 set -euo pipefail
@@ -67,10 +74,16 @@ for _ in $(seq 100); do
 done
 
 # --- capture side: detect, keep and crop face frames, encode, send -------------------------
+ENCODE=(x264enc pass=qual "quantizer=${FACE_UPLOAD_QUANTIZER:-23}" tune=zerolatency
+  speed-preset=veryfast key-int-max=30 ! rtph264pay config-interval=1 pt=96 mtu=1400)
+WIRE="$(mktemp /tmp/face-upload-wire.XXXXXX)"; FULL="$(mktemp /tmp/face-upload-full.XXXXXX)"
+CAPTURE_LOG="$(mktemp /tmp/face-upload-capture.XXXXXX)"
+trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; rm -f "$SERVER_LOG" "$WIRE" "$FULL" "$CAPTURE_LOG"' EXIT
 gst-launch-1.0 -m "${SOURCE[@]}" \
   ! facedetect landmarks=false updates=none ! "${CROP[@]}" \
-  ! videoconvert ! x264enc tune=zerolatency speed-preset=veryfast key-int-max=30 \
-  ! rtph264pay config-interval=1 pt=96 ! udpsink host=127.0.0.1 port="$PORT" sync=true
+  ! videoconvert ! "${ENCODE[@]}" ! tee name=wire \
+  wire. ! queue ! udpsink host=127.0.0.1 port="$PORT" sync=true \
+  wire. ! queue ! filesink location="$WIRE" | tee "$CAPTURE_LOG"
 
 # Let the last packets through the jitter buffer, then stop the server with EOS (-e).
 sleep 0.5
@@ -81,4 +94,15 @@ SERVER=""
 received="$(grep -c 'facedetect, timestamp' "$SERVER_LOG" || true)"
 with_face="$(grep 'facedetect, timestamp' "$SERVER_LOG" | grep -c '"face\\,' || true)"
 echo "server: decoded $received frames, facedetect found a face in $with_face"
+# The peer: the same frames, encoded and packetised the same way, uncropped (not sent).
+if [ -z "${FACE_UPLOAD_DEVICE:-}" ]; then
+  gst-launch-1.0 -q "${SOURCE[@]}" ! videoconvert ! "${ENCODE[@]}" ! filesink location="$FULL"
+  # Seconds of video: the frames facecrop saw over the clip's frame rate.
+  FRAMES="$(grep -c 'facecrop, ' "$CAPTURE_LOG" || true)"
+  RATE="$(gst-launch-1.0 -v filesrc location="$ROOT/samples/carphone_pristine.mp4" ! qtdemux \
+    ! fakesink num-buffers=1 2>/dev/null | grep -o 'framerate=(fraction)[0-9]*/[0-9]*' | head -n1 | cut -d')' -f2)"
+  SECONDS_OF_VIDEO="$(awk -v n="$FRAMES" -v r="$RATE" 'BEGIN { split(r, q, "/"); print n * q[2] / q[1] }')"
+  awk -v c="$(stat -c %s "$WIRE")" -v f="$(stat -c %s "$FULL")" -v s="$SECONDS_OF_VIDEO" \
+    'BEGIN { printf "upload: %.0f bytes/s cropped, %.0f bytes/s full frame (ratio %.3f)\n", c / s, f / s, c / f }'
+fi
 echo "recorded what arrived in $OUT"
