@@ -646,7 +646,10 @@ fn face_upload_script_sends_crops_over_rtp() {
         .next()
         .and_then(|r| r.trim_end_matches(')').parse().ok())
         .unwrap_or_else(|| panic!("no ratio in '{line}'"));
-    assert!(ratio > 0.0 && ratio < 0.3, "crops cost {ratio} of the full frames on the wire");
+    assert!(
+        ratio > 0.0 && ratio < 0.3,
+        "crops cost {ratio} of the full frames on the wire"
+    );
     // What the server recorded: the crops, at the target size, most of the 120 frames.
     let samples = common::pull_all(&format!(
         "filesrc location={} ! matroskademux ! h264parse ! avdec_h264 ! appsink name=sink",
