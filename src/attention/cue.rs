@@ -158,13 +158,14 @@ mod tests {
         let mut rgb = vec![level; w * h * 3];
         let font = TextFont::load(std::path::Path::new(paint::DEFAULT_FONT)).unwrap();
         let l = ViewerCueLayout::new(w as u32, h as u32);
-        let mut c = Canvas {
-            width: w,
-            height: h,
-            layout: Layout::RGB,
-            planes: [&mut rgb, &mut [], &mut []],
-            strides: [w * 3, 0, 0],
-        };
+        let mut c = Canvas::new(
+            Layout::RGB,
+            w,
+            h,
+            [&mut rgb, &mut [], &mut []],
+            [w * 3, 0, 0],
+        )
+        .unwrap();
         draw_cue(&mut Painter::new(&mut c), Some(&font), &l, cue);
         if let Some(dir) = std::env::var_os("FACEKIT_DUMP") {
             let name = format!("cue-{level}-{:?}-{:?}.png", cue.state, cue.attention);

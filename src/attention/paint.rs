@@ -5,7 +5,6 @@
 use ab_glyph::{Font, FontVec, PxScale, ScaleFont};
 
 use crate::frame::draw::Canvas;
-use crate::frame::image::Layout;
 
 /// Where Debian's `fonts-dejavu-core` puts DejaVu Sans.
 pub const DEFAULT_FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
@@ -73,12 +72,6 @@ impl Rect {
     }
 }
 
-fn mix(a: u8, b: u8, alpha: f32) -> u8 {
-    (a as f32 + (b as f32 - a as f32) * alpha)
-        .round()
-        .clamp(0.0, 255.0) as u8
-}
-
 /// Alpha-blended drawing over a canvas.
 pub struct Painter<'c, 'a> {
     pub canvas: &'c mut Canvas<'a>,
@@ -90,52 +83,17 @@ impl<'c, 'a> Painter<'c, 'a> {
     }
 
     pub fn width(&self) -> usize {
-        self.canvas.width
+        self.canvas.width()
     }
 
     pub fn height(&self) -> usize {
-        self.canvas.height
+        self.canvas.height()
     }
 
     /// Blends one pixel; chroma of subsampled formats is blended once per 2x2 block (at its
     /// top-left pixel) so that translucent fills keep their colour.
     pub fn blend(&mut self, x: i64, y: i64, rgb: [u8; 3], alpha: f32) {
-        let c = &mut *self.canvas;
-        if x < 0 || y < 0 || x >= c.width as i64 || y >= c.height as i64 || alpha <= 0.0 {
-            return;
-        }
-        let alpha = alpha.min(1.0);
-        let (x, y) = (x as usize, y as usize);
-        match c.layout {
-            Layout::Packed { bpp, r, g, b } => {
-                let o = y * c.strides[0] + x * bpp;
-                let p = &mut c.planes[0];
-                p[o + r] = mix(p[o + r], rgb[0], alpha);
-                p[o + g] = mix(p[o + g], rgb[1], alpha);
-                p[o + b] = mix(p[o + b], rgb[2], alpha);
-            }
-            Layout::I420 => {
-                let [yy, u, v] = crate::frame::draw::rgb_to_yuv(rgb);
-                let o = y * c.strides[0] + x;
-                c.planes[0][o] = mix(c.planes[0][o], yy, alpha);
-                if x % 2 == 0 && y % 2 == 0 {
-                    let ou = (y / 2) * c.strides[1] + x / 2;
-                    let ov = (y / 2) * c.strides[2] + x / 2;
-                    c.planes[1][ou] = mix(c.planes[1][ou], u, alpha);
-                    c.planes[2][ov] = mix(c.planes[2][ov], v, alpha);
-                }
-            }
-            Layout::Nv12 => {
-                let [yy, u, v] = crate::frame::draw::rgb_to_yuv(rgb);
-                let o = y * c.strides[0] + x;
-                c.planes[0][o] = mix(c.planes[0][o], yy, alpha);
-                if x % 2 == 0 && y % 2 == 0 {
-                    let o = (y / 2) * c.strides[1] + (x / 2) * 2;
-                    c.planes[1][o] = mix(c.planes[1][o], u, alpha);
-                    c.planes[1][o + 1] = mix(c.planes[1][o + 1], v, alpha);
-                }
-            }
-        }
+        self.canvas.blend(x, y, rgb, alpha);
     }
 
     pub fn fill(&mut self, r: Rect, rgb: [u8; 3], alpha: f32) {
@@ -238,6 +196,7 @@ impl<'c, 'a> Painter<'c, 'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frame::image::Layout;
 
     fn font() -> TextFont {
         TextFont::load(std::path::Path::new(DEFAULT_FONT))
@@ -249,13 +208,14 @@ mod tests {
         let f = font();
         let (w, h) = (120usize, 30usize);
         let mut rgba = vec![0u8; w * h * 4];
-        let mut c = Canvas {
-            width: w,
-            height: h,
-            layout: Layout::RGBA,
-            planes: [&mut rgba, &mut [], &mut []],
-            strides: [w * 4, 0, 0],
-        };
+        let mut c = Canvas::new(
+            Layout::RGBA,
+            w,
+            h,
+            [&mut rgba, &mut [], &mut []],
+            [w * 4, 0, 0],
+        )
+        .unwrap();
         let drawn = Painter::new(&mut c).text(&f, 2.0, 2.0, 16.0, "Anna 12%", WHITE);
         assert!((drawn - f.width("Anna 12%", 16.0)).abs() < 0.01);
         assert!(drawn > 50.0 && drawn < 90.0, "{drawn}");
@@ -273,13 +233,14 @@ mod tests {
             vec![128u8; w * h / 4],
             vec![128u8; w * h / 4],
         );
-        let mut c = Canvas {
-            width: w,
-            height: h,
-            layout: Layout::I420,
-            planes: [&mut y, &mut u, &mut v],
-            strides: [w, w / 2, w / 2],
-        };
+        let mut c = Canvas::new(
+            Layout::I420,
+            w,
+            h,
+            [&mut y, &mut u, &mut v],
+            [w, w / 2, w / 2],
+        )
+        .unwrap();
         let mut p = Painter::new(&mut c);
         p.text(&f, 2.0, 2.0, 16.0, "Bob", ALERT_RED);
         assert!(y.iter().any(|l| *l > 60));
@@ -289,27 +250,17 @@ mod tests {
     #[test]
     fn translucent_fill_blends_and_chroma_blends_once_per_block() {
         let (w, h) = (4usize, 4usize);
-        let (mut y, mut u, mut v) = (vec![200u8; 16], vec![128u8; 4], vec![128u8; 4]);
-        let mut c = Canvas {
-            width: w,
-            height: h,
-            layout: Layout::Nv12,
-            planes: [&mut y, &mut u, &mut []],
-            strides: [4, 4, 0],
-        };
+        // NV12: the UV plane of a 4x4 frame holds 2 rows of 2 U,V pairs.
+        let (mut y, mut u, mut v) = (vec![200u8; 16], vec![128u8; 8], vec![128u8; 4]);
+        let mut c = Canvas::new(Layout::Nv12, w, h, [&mut y, &mut u, &mut []], [4, 4, 0]).unwrap();
         let _ = &mut v;
         Painter::new(&mut c).fill(Rect::new(0.0, 0.0, 2.0, 2.0), [0, 0, 0], 0.5);
         assert_eq!(&y[0..4], &[108, 108, 200, 200]);
         assert_eq!(u[0], 128);
         // Out-of-frame drawing is clipped.
         let mut rgb = vec![0u8; 12];
-        let mut c = Canvas {
-            width: 2,
-            height: 2,
-            layout: Layout::RGB,
-            planes: [&mut rgb, &mut [], &mut []],
-            strides: [6, 0, 0],
-        };
+        let mut c =
+            Canvas::new(Layout::RGB, 2, 2, [&mut rgb, &mut [], &mut []], [6, 0, 0]).unwrap();
         let mut p = Painter::new(&mut c);
         p.line((-50.0, -50.0), (50.0, 50.0), WHITE, 3.0, 0.0);
         p.fill(Rect::new(-5.0, -5.0, 100.0, 1.0), WHITE, 1.0);

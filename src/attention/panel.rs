@@ -433,14 +433,10 @@ pub fn matte(
     };
     let render = |level: u8| {
         let mut pixels = vec![level; w * h * 4];
-        let mut c = Canvas {
-            width: w,
-            height: h,
-            layout: bgra,
-            planes: [&mut pixels, &mut [], &mut []],
-            strides: [w * 4, 0, 0],
-        };
-        draw(&mut Painter::new(&mut c));
+        // A zero-sized frame has nothing to draw on.
+        if let Ok(mut c) = Canvas::new(bgra, w, h, [&mut pixels, &mut [], &mut []], [w * 4, 0, 0]) {
+            draw(&mut Painter::new(&mut c));
+        }
         pixels
     };
     let (black, white) = (render(0), render(255));

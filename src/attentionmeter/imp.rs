@@ -298,7 +298,14 @@ impl AttentionMeter {
             gst::warning!(CAT, imp = self, "cannot map frame writable for drawing");
             return;
         };
-        let mut canvas = canvas(&mut frame, layout);
+        let Some(mut canvas) = canvas(&mut frame, layout) else {
+            gst::warning!(
+                CAT,
+                imp = self,
+                "frame planes are smaller than the caps say"
+            );
+            return;
+        };
         let l = ViewerCueLayout::new(info.width(), info.height());
         let meter = &state.meter;
         let threshold = meter.config().threshold;

@@ -340,7 +340,14 @@ impl AttentionOverlay {
         };
         let (view, _) = self.view();
         let l = OverlayLayout::placed(info.width(), info.height(), place);
-        let mut canvas = canvas(&mut frame, layout);
+        let Some(mut canvas) = canvas(&mut frame, layout) else {
+            gst::warning!(
+                CAT,
+                imp = self,
+                "frame planes are smaller than the caps say"
+            );
+            return;
+        };
         panel::draw_panel(&mut Painter::new(&mut canvas), &state.font, &l, &view);
     }
 

@@ -240,7 +240,7 @@ impl FaceAnalyzer {
         } else {
             192
         };
-        let map = Affine::letterbox(image.width, image.height, size, size);
+        let map = Affine::letterbox(image.width(), image.height(), size, size);
         self.input.resize(3 * size * size, 0.0);
         // BlazeFace takes RGB in -1..1; padding is black.
         sample_nchw(
@@ -286,10 +286,10 @@ impl FaceAnalyzer {
         image: &ImageView,
         threshold: f32,
     ) -> Result<Vec<Detection>, InferenceError> {
-        let long = image.width.max(image.height) as f32;
+        let long = image.width().max(image.height()) as f32;
         let scale = (self.config.max_detect_size as f32 / long).min(1.0);
-        let w = ((image.width as f32 * scale).round() as usize).div_ceil(32) * 32;
-        let h = ((image.height as f32 * scale).round() as usize).div_ceil(32) * 32;
+        let w = ((image.width() as f32 * scale).round() as usize).div_ceil(32) * 32;
+        let h = ((image.height() as f32 * scale).round() as usize).div_ceil(32) * 32;
         let s = 1.0 / scale;
         // Top-left aligned scale; the right and bottom are padded up to multiples of 32.
         let map = Affine {

@@ -140,7 +140,14 @@ impl FaceDetect {
             gst::warning!(CAT, imp = self, "cannot map frame writable for drawing");
             return;
         };
-        let mut canvas = canvas(&mut frame, layout);
+        let Some(mut canvas) = canvas(&mut frame, layout) else {
+            gst::warning!(
+                CAT,
+                imp = self,
+                "frame planes are smaller than the caps say"
+            );
+            return;
+        };
         for face in faces {
             let b = face.bbox;
             let colour = if face.tracked {

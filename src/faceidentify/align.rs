@@ -238,7 +238,7 @@ mod tests {
     fn face_beyond_the_frame_edge_reads_black_not_out_of_bounds() {
         let (w, h) = (40usize, 30usize);
         let data = vec![200u8; w * h * 3];
-        let image = ImageView::packed(&data, w, h, w * 3, Layout::RGB);
+        let image = ImageView::new(Layout::RGB, w, h, [&data, &[], &[]], [w * 3, 0, 0]).unwrap();
         // Five points mostly left of and above the frame, face 3x the frame.
         let t = template_points();
         let to = t.map(|p| [p[0] * 0.8 - 60.0, p[1] * 0.8 - 50.0]);
@@ -263,7 +263,7 @@ mod tests {
                 data[(y * w + x) * 3..][..3].copy_from_slice(&[255, 255, 255]);
             }
         }
-        let image = ImageView::packed(&data, w, h, w * 3, Layout::RGB);
+        let image = ImageView::new(Layout::RGB, w, h, [&data, &[], &[]], [w * 3, 0, 0]).unwrap();
         let to = template_points().map(|p| [p[0] * 4.0 + 100.0, p[1] * 4.0 + 100.0]);
         let geometry = ChipGeometry::from_five(&to).unwrap();
         let mut chip = Vec::new();

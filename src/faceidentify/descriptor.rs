@@ -99,7 +99,8 @@ pub fn describe_photo(
         .map_err(|e| format!("cannot read the photo ({e})"))?
         .to_rgb8();
     let (w, h) = (rgb.width() as usize, rgb.height() as usize);
-    let view = ImageView::packed(rgb.as_raw(), w, h, 3 * w, Layout::RGB);
+    let view = ImageView::new(Layout::RGB, w, h, [rgb.as_raw(), &[], &[]], [3 * w, 0, 0])
+        .map_err(|e| format!("cannot read the photo ({e})"))?;
     analyzer.reset();
     // The second pass re-crops FaceMesh from the first pass's landmarks (as on video).
     analyzer.analyze(&view).map_err(|e| e.to_string())?;

@@ -678,9 +678,7 @@ impl FaceOcclude {
             );
             return Err(gst::FlowError::Error);
         };
-        let canvas = crate::gst::video::canvas(&mut frame, layout);
-        let (width, height, strides) = (canvas.width, canvas.height, canvas.strides);
-        let Some(mut planes) = Planes::new(layout, width, height, canvas.planes, strides) else {
+        let Some(mut planes) = crate::gst::video::canvas(&mut frame, layout).map(Planes::of) else {
             gst::element_imp_error!(
                 self,
                 gst::StreamError::Format,

@@ -6,7 +6,9 @@
 //! (alpha / padding bytes are left alone).
 
 use super::stickers::Sticker;
-use crate::frame::image::Layout;
+#[cfg(test)]
+use crate::frame::view::Layout;
+use crate::frame::view::{FrameMut, PlaneShape};
 
 /// A binary coverage mask (0 or 255) over a rectangle of the frame.
 #[derive(Debug, Clone, PartialEq)]
@@ -141,57 +143,18 @@ impl Mask {
     }
 }
 
-/// What a byte of a plane holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Channel {
-    R,
-    G,
-    B,
-    Y,
-    U,
-    V,
-}
-
-impl Channel {
-    #[inline]
-    fn of(self, rgb: [f32; 3]) -> f32 {
-        match self {
-            Channel::R => rgb[0],
-            Channel::G => rgb[1],
-            Channel::B => rgb[2],
-            Channel::Y | Channel::U | Channel::V => {
-                let yuv = crate::frame::image::rgb_to_yuv(rgb);
-                match self {
-                    Channel::Y => yuv[0],
-                    Channel::U => yuv[1],
-                    _ => yuv[2],
-                }
-            }
-        }
-    }
-}
-
-struct Plane<'a> {
-    data: &'a mut [u8],
-    stride: usize,
-    bpp: usize,
-    /// Subsampling factor against the frame (1 or 2).
-    sub: usize,
-    channels: Vec<(usize, Channel)>,
-    width: usize,
-    height: usize,
-}
-
-/// A frame's planes, writable.
+/// A frame's planes, writable: the checked frame view plus its plane geometry.
 pub struct Planes<'a> {
     pub width: usize,
     pub height: usize,
-    planes: Vec<Plane<'a>>,
+    frame: FrameMut<'a>,
+    shapes: Vec<PlaneShape>,
 }
 
 impl<'a> Planes<'a> {
     /// Wraps a frame of `layout` whose planes start at `planes[i]` with `strides[i]` bytes
     /// per row. Returns `None` when a plane is too short for the size.
+    #[cfg(test)]
     pub fn new(
         layout: Layout,
         width: usize,
@@ -199,57 +162,19 @@ impl<'a> Planes<'a> {
         planes: [&'a mut [u8]; 3],
         strides: [usize; 3],
     ) -> Option<Self> {
-        let [p0, p1, p2] = planes;
-        let (cw, ch) = (width.div_ceil(2), height.div_ceil(2));
-        let mk = |data: &'a mut [u8], stride, bpp, sub, channels: Vec<(usize, Channel)>, w, h| {
-            let need = if h == 0 {
-                0
-            } else {
-                (h - 1) * stride + w * bpp
-            };
-            (data.len() >= need && stride >= w * bpp).then_some(Plane {
-                data,
-                stride,
-                bpp,
-                sub,
-                channels,
-                width: w,
-                height: h,
-            })
-        };
-        let planes = match layout {
-            Layout::Packed { bpp, r, g, b } => vec![mk(
-                p0,
-                strides[0],
-                bpp,
-                1,
-                vec![(r, Channel::R), (g, Channel::G), (b, Channel::B)],
-                width,
-                height,
-            )?],
-            Layout::I420 => vec![
-                mk(p0, strides[0], 1, 1, vec![(0, Channel::Y)], width, height)?,
-                mk(p1, strides[1], 1, 2, vec![(0, Channel::U)], cw, ch)?,
-                mk(p2, strides[2], 1, 2, vec![(0, Channel::V)], cw, ch)?,
-            ],
-            Layout::Nv12 => vec![
-                mk(p0, strides[0], 1, 1, vec![(0, Channel::Y)], width, height)?,
-                mk(
-                    p1,
-                    strides[1],
-                    2,
-                    2,
-                    vec![(0, Channel::U), (1, Channel::V)],
-                    cw,
-                    ch,
-                )?,
-            ],
-        };
-        Some(Self {
-            width,
-            height,
-            planes,
-        })
+        Some(Self::of(
+            FrameMut::new(layout, width, height, planes, strides).ok()?,
+        ))
+    }
+
+    /// Compositing on a checked frame.
+    pub fn of(frame: FrameMut<'a>) -> Self {
+        Self {
+            width: frame.width(),
+            height: frame.height(),
+            shapes: frame.shapes(),
+            frame,
+        }
     }
 
     /// Blurs the masked pixels: three box-blur passes of `radius` frame pixels (close to a
@@ -260,7 +185,7 @@ impl<'a> Planes<'a> {
         if mask.w == 0 || radius < 0.5 {
             return;
         }
-        for plane in &mut self.planes {
+        for (p, plane) in self.shapes.iter().enumerate() {
             let pm = mask.subsampled(plane.sub);
             let r = (radius / plane.sub as f32).max(1.0);
             let f = ((r / 3.0) as usize).max(1);
@@ -284,9 +209,9 @@ impl<'a> Planes<'a> {
                     sums.fill(0);
                     let (ya, yb) = (y0 + sy * f, (y0 + sy * f + f).min(y1));
                     for y in ya..yb {
-                        let row = y * plane.stride;
-                        for x in 0..w {
-                            sums[x / f] += plane.data[row + (x0 + x) * plane.bpp + offset] as u32;
+                        let row = self.frame.row(p, y, x0, x1);
+                        for (x, sample) in row.chunks_exact(plane.bpp).enumerate() {
+                            sums[x / f] += sample[offset] as u32;
                         }
                     }
                     for sx in 0..sw {
@@ -313,12 +238,14 @@ impl<'a> Planes<'a> {
                     let bottom = at(ax, by) + (at(bx, by) - at(ax, by)) * tx;
                     (top + (bottom - top) * ty).round() as u8
                 };
-                for y in pm.y0..pm.y0 + pm.h {
-                    let row = y * plane.stride;
+                let (mx0, mx1) = (pm.x0.min(plane.width), (pm.x0 + pm.w).min(plane.width));
+                for y in pm.y0..(pm.y0 + pm.h).min(plane.height) {
                     let mrow = (y - pm.y0) * pm.w;
-                    for x in pm.x0..pm.x0 + pm.w {
+                    let row = self.frame.row_mut(p, y, mx0, mx1);
+                    for (i, out) in row.chunks_exact_mut(plane.bpp).enumerate() {
+                        let x = mx0 + i;
                         if pm.data[mrow + x - pm.x0] != 0 {
-                            plane.data[row + x * plane.bpp + offset] = sample(x, y);
+                            out[offset] = sample(x, y);
                         }
                     }
                 }
@@ -332,7 +259,7 @@ impl<'a> Planes<'a> {
         if mask.w == 0 {
             return;
         }
-        for plane in &mut self.planes {
+        for (p, plane) in self.shapes.iter().enumerate() {
             let pm = mask.subsampled(plane.sub);
             let b = ((block / plane.sub as f32).round() as usize).max(1);
             for &(offset, _) in &plane.channels {
@@ -344,18 +271,18 @@ impl<'a> Planes<'a> {
                         let ex = (bx + b).min(pm.x0 + pm.w).min(plane.width);
                         let (mut sum, mut n) = (0u32, 0u32);
                         for y in by..ey {
-                            for x in bx..ex {
-                                sum += plane.data[y * plane.stride + x * plane.bpp + offset] as u32;
+                            for sample in self.frame.row(p, y, bx, ex).chunks_exact(plane.bpp) {
+                                sum += sample[offset] as u32;
                                 n += 1;
                             }
                         }
                         if let Some(mean) = (sum + n / 2).checked_div(n) {
                             let mean = mean as u8;
                             for y in by..ey {
-                                for x in bx..ex {
-                                    if pm.at(x, y) != 0 {
-                                        plane.data[y * plane.stride + x * plane.bpp + offset] =
-                                            mean;
+                                let row = self.frame.row_mut(p, y, bx, ex);
+                                for (i, out) in row.chunks_exact_mut(plane.bpp).enumerate() {
+                                    if pm.at(bx + i, y) != 0 {
+                                        out[offset] = mean;
                                     }
                                 }
                             }
@@ -371,14 +298,16 @@ impl<'a> Planes<'a> {
     /// Paints the masked pixels with `rgb`.
     pub fn fill(&mut self, mask: &Mask, rgb: [u8; 3]) {
         let rgb = rgb.map(|c| c as f32);
-        for plane in &mut self.planes {
+        for (p, plane) in self.shapes.iter().enumerate() {
             let pm = mask.subsampled(plane.sub);
+            let (mx0, mx1) = (pm.x0.min(plane.width), (pm.x0 + pm.w).min(plane.width));
             for &(offset, channel) in &plane.channels {
                 let value = channel.of(rgb).round().clamp(0.0, 255.0) as u8;
                 for y in pm.y0..(pm.y0 + pm.h).min(plane.height) {
-                    for x in pm.x0..(pm.x0 + pm.w).min(plane.width) {
-                        if pm.at(x, y) != 0 {
-                            plane.data[y * plane.stride + x * plane.bpp + offset] = value;
+                    let row = self.frame.row_mut(p, y, mx0, mx1);
+                    for (i, out) in row.chunks_exact_mut(plane.bpp).enumerate() {
+                        if pm.at(mx0 + i, y) != 0 {
+                            out[offset] = value;
                         }
                     }
                 }
@@ -402,7 +331,7 @@ impl<'a> Planes<'a> {
         }
         let (s, c) = angle.sin_cos();
         let reach = 0.5 * (size[0] * size[0] + size[1] * size[1]).sqrt();
-        for plane in &mut self.planes {
+        for (p, plane) in self.shapes.iter().enumerate() {
             let sub = plane.sub as f32;
             let keep_plane = keep.map(|k| k.subsampled(plane.sub));
             let px0 = ((centre[0] - reach) / sub).floor().max(0.0) as usize;
@@ -428,11 +357,13 @@ impl<'a> Planes<'a> {
                         continue;
                     }
                     let rgb = [rgba[0], rgba[1], rgba[2]];
-                    let o = py * plane.stride + px * plane.bpp;
+                    let Some(sample) = self.frame.sample_mut(p, px, py) else {
+                        continue;
+                    };
                     for &(offset, channel) in &plane.channels {
-                        let old = plane.data[o + offset] as f32;
+                        let old = sample[offset] as f32;
                         let new = channel.of(rgb);
-                        plane.data[o + offset] =
+                        sample[offset] =
                             (old + (new - old) * alpha).round().clamp(0.0, 255.0) as u8;
                     }
                 }

@@ -2,7 +2,8 @@
 //! face is a candidate, and RGB when it is posted or written.
 
 use crate::face::BoundingBox;
-use crate::frame::image::{ImageView, Layout};
+use crate::frame::image::ImageView;
+use crate::frame::view::FrameBuf;
 
 /// A face crop in tightly packed RGB.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,37 +22,17 @@ pub fn crop_rgb(image: &ImageView, bbox: &BoundingBox, margin: f32) -> Option<Rg
     let (mx, my) = (bbox.width * margin, bbox.height * margin);
     let x0 = (bbox.x - mx).floor().max(0.0) as usize;
     let y0 = (bbox.y - my).floor().max(0.0) as usize;
-    let x1 = ((bbox.x + bbox.width + mx).ceil().max(0.0) as usize).min(image.width);
-    let y1 = ((bbox.y + bbox.height + my).ceil().max(0.0) as usize).min(image.height);
+    let x1 = ((bbox.x + bbox.width + mx).ceil().max(0.0) as usize).min(image.width());
+    let y1 = ((bbox.y + bbox.height + my).ceil().max(0.0) as usize).min(image.height());
     if x0 >= x1 || y0 >= y1 {
         return None;
-    }
-    let (width, height) = (x1 - x0, y1 - y0);
-    let mut rgb = Vec::with_capacity(width * height * 3);
-    for y in y0..y1 {
-        match image.layout {
-            // Packed RGB family: the bytes themselves, reordered.
-            Layout::Packed { bpp, r, g, b } => {
-                let row = &image.planes[0][y * image.strides[0]..];
-                for x in x0..x1 {
-                    let o = x * bpp;
-                    rgb.extend_from_slice(&[row[o + r], row[o + g], row[o + b]]);
-                }
-            }
-            Layout::I420 | Layout::Nv12 => {
-                for x in x0..x1 {
-                    let [r, g, b] = image.rgb(x, y);
-                    rgb.extend_from_slice(&[(r + 0.5) as u8, (g + 0.5) as u8, (b + 0.5) as u8]);
-                }
-            }
-        }
     }
     Some(RgbCrop {
         x: x0,
         y: y0,
-        width,
-        height,
-        rgb,
+        width: x1 - x0,
+        height: y1 - y0,
+        rgb: image.to_rgb(x0, y0, x1, y1),
     })
 }
 
@@ -64,20 +45,12 @@ pub struct RegionCopy {
     pub y: usize,
     pub width: usize,
     pub height: usize,
-    layout: Layout,
-    planes: [Vec<u8>; 3],
-    strides: [usize; 3],
+    frame: FrameBuf,
 }
 
 impl RegionCopy {
     pub fn view(&self) -> ImageView<'_> {
-        ImageView {
-            width: self.width,
-            height: self.height,
-            layout: self.layout,
-            planes: [&self.planes[0], &self.planes[1], &self.planes[2]],
-            strides: self.strides,
-        }
+        self.frame.as_view()
     }
 
     /// The whole copy as RGB, positioned in the source frame.
@@ -94,61 +67,17 @@ impl RegionCopy {
 /// frame. `None` when nothing of it is inside the frame.
 pub fn copy_region(image: &ImageView, bbox: &BoundingBox, margin: f32) -> Option<RegionCopy> {
     let (mx, my) = (bbox.width * margin, bbox.height * margin);
-    let mut x0 = (bbox.x - mx).floor().max(0.0) as usize;
-    let mut y0 = (bbox.y - my).floor().max(0.0) as usize;
-    let x1 = ((bbox.x + bbox.width + mx).ceil().max(0.0) as usize).min(image.width);
-    let y1 = ((bbox.y + bbox.height + my).ceil().max(0.0) as usize).min(image.height);
-    let subsampled = matches!(image.layout, Layout::I420 | Layout::Nv12);
-    if subsampled {
-        x0 &= !1;
-        y0 &= !1;
-    }
-    if x0 >= x1 || y0 >= y1 {
-        return None;
-    }
-    let (width, height) = (x1 - x0, y1 - y0);
-    let rows = |plane: usize, r0: usize, r1: usize, b0: usize, b1: usize| {
-        let mut out = Vec::with_capacity((r1 - r0) * (b1 - b0));
-        for r in r0..r1 {
-            let start = r * image.strides[plane];
-            out.extend_from_slice(&image.planes[plane][start + b0..start + b1]);
-        }
-        out
-    };
-    let (planes, strides) = match image.layout {
-        Layout::Packed { bpp, .. } => (
-            [rows(0, y0, y1, x0 * bpp, x1 * bpp), Vec::new(), Vec::new()],
-            [width * bpp, 0, 0],
-        ),
-        Layout::I420 => {
-            let (c0, c1) = (x0 / 2, x1.div_ceil(2));
-            let (r0, r1) = (y0 / 2, y1.div_ceil(2));
-            (
-                [
-                    rows(0, y0, y1, x0, x1),
-                    rows(1, r0, r1, c0, c1),
-                    rows(2, r0, r1, c0, c1),
-                ],
-                [width, c1 - c0, c1 - c0],
-            )
-        }
-        Layout::Nv12 => {
-            let (c0, c1) = (x0 / 2 * 2, x1.div_ceil(2) * 2);
-            let (r0, r1) = (y0 / 2, y1.div_ceil(2));
-            (
-                [rows(0, y0, y1, x0, x1), rows(1, r0, r1, c0, c1), Vec::new()],
-                [width, c1 - c0, 0],
-            )
-        }
-    };
+    let x0 = (bbox.x - mx).floor().max(0.0) as usize;
+    let y0 = (bbox.y - my).floor().max(0.0) as usize;
+    let x1 = (bbox.x + bbox.width + mx).ceil().max(0.0) as usize;
+    let y1 = (bbox.y + bbox.height + my).ceil().max(0.0) as usize;
+    let (x, y, frame) = image.copy_region(x0, y0, x1, y1)?;
     Some(RegionCopy {
-        x: x0,
-        y: y0,
-        width,
-        height,
-        layout: image.layout,
-        planes,
-        strides,
+        x,
+        y,
+        width: frame.width(),
+        height: frame.height(),
+        frame,
     })
 }
 
@@ -156,6 +85,7 @@ pub fn copy_region(image: &ImageView, bbox: &BoundingBox, margin: f32) -> Option
 mod tests {
     use super::*;
     use crate::facequality::fixtures::{square_box, stripes, view};
+    use crate::frame::image::Layout;
 
     #[test]
     fn crop_is_clamped_and_rgb() {
@@ -177,20 +107,8 @@ mod tests {
         let uv: Vec<u8> = u.iter().zip(&v).flat_map(|(a, b)| [*a, *b]).collect();
         let views = [
             view(&rgb, w, h),
-            ImageView {
-                width: w,
-                height: h,
-                layout: Layout::I420,
-                planes: [&y, &u, &v],
-                strides: [w, 5, 5],
-            },
-            ImageView {
-                width: w,
-                height: h,
-                layout: Layout::Nv12,
-                planes: [&y, &uv, &[]],
-                strides: [w, 10, 0],
-            },
+            ImageView::new(Layout::I420, w, h, [&y, &u, &v], [w, 5, 5]).unwrap(),
+            ImageView::new(Layout::Nv12, w, h, [&y, &uv, &[]], [w, 10, 0]).unwrap(),
         ];
         let bbox = BoundingBox::new(3.0, 3.0, 4.0, 3.0);
         for image in views {
@@ -207,7 +125,7 @@ mod tests {
                 0.0,
             )
             .unwrap();
-            assert_eq!(copy, direct, "{:?}", image.layout);
+            assert_eq!(copy, direct, "{:?}", image.layout());
         }
     }
 }

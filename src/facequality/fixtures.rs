@@ -35,7 +35,7 @@ pub(crate) fn box_blur(w: usize, h: usize, data: &[u8], radius: usize) -> Vec<u8
 }
 
 pub(crate) fn view(data: &[u8], w: usize, h: usize) -> ImageView<'_> {
-    ImageView::packed(data, w, h, w * 3, Layout::RGB)
+    ImageView::new(Layout::RGB, w, h, [data, &[], &[]], [w * 3, 0, 0]).unwrap()
 }
 
 pub(crate) fn square_box(x: f32, y: f32, side: f32) -> BoundingBox {

@@ -13,7 +13,7 @@
 
 use super::region::{FaceRegion, MaskKind, Midline};
 use super::weights::Weights;
-use crate::frame::image::{ImageView, Layout};
+use crate::frame::image::ImageView;
 
 /// Faces wider than this (pixels) are area-averaged down to it before sharpness and
 /// illumination, so that sharpness means the same for every face size (112 px is the usual
@@ -124,28 +124,6 @@ struct Patch {
     scale: f32,
 }
 
-/// Grey levels (as [`ImageView::luma`]) of pixels `x0..x1` of row `y`, appended to `out`;
-/// the layout is matched once per row rather than per pixel.
-fn luma_row(image: &ImageView, y: usize, x0: usize, x1: usize, out: &mut Vec<f32>) {
-    match image.layout {
-        Layout::I420 | Layout::Nv12 => {
-            let row = &image.planes[0][y * image.strides[0]..];
-            out.extend(
-                row[x0..x1]
-                    .iter()
-                    .map(|&v| ((v as f32 - 16.0) * 1.164).clamp(0.0, 255.0)),
-            );
-        }
-        Layout::Packed { bpp, r, g, b } => {
-            let row = &image.planes[0][y * image.strides[0]..];
-            out.extend((x0..x1).map(|x| {
-                let o = x * bpp;
-                0.299 * row[o + r] as f32 + 0.587 * row[o + g] as f32 + 0.114 * row[o + b] as f32
-            }));
-        }
-    }
-}
-
 fn analysis_patch(image: &ImageView, region: &FaceRegion) -> Option<Patch> {
     let (x0, y0, x1, y1) = region.bounds()?;
     let scale = (region.size / ANALYSIS_SIZE).max(1.0);
@@ -166,7 +144,7 @@ fn analysis_patch(image: &ImageView, region: &FaceRegion) -> Option<Patch> {
         inside[py * width..(py + 1) * width].fill(ry0 < ry1);
         for y in ry0..ry1 {
             row.clear();
-            luma_row(image, y, x0, x1, &mut row);
+            image.luma_row(y, x0, x1, &mut row);
             for (px, &(rx0, rx1)) in columns.iter().enumerate() {
                 let i = py * width + px;
                 if !inside[i] {

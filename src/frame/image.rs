@@ -3,179 +3,12 @@
 //! Frames are read in their own format (RGB family, I420, NV12) honouring strides, so no
 //! `videoconvert` round trip is needed in front of the models.
 
-/// Pixel layout of a frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layout {
-    /// Packed 8-bit RGB family: bytes per pixel and the byte offsets of R, G and B.
-    Packed {
-        bpp: usize,
-        r: usize,
-        g: usize,
-        b: usize,
-    },
-    /// Planar Y, U, V with 2x2 subsampled chroma.
-    I420,
-    /// Y plane and interleaved UV plane with 2x2 subsampled chroma.
-    Nv12,
-}
+pub use crate::frame::view::Layout;
 
-impl Layout {
-    pub const RGB: Self = Self::Packed {
-        bpp: 3,
-        r: 0,
-        g: 1,
-        b: 2,
-    };
-    pub const BGR: Self = Self::Packed {
-        bpp: 3,
-        r: 2,
-        g: 1,
-        b: 0,
-    };
-    pub const RGBA: Self = Self::Packed {
-        bpp: 4,
-        r: 0,
-        g: 1,
-        b: 2,
-    };
-    pub const BGRA: Self = Self::Packed {
-        bpp: 4,
-        r: 2,
-        g: 1,
-        b: 0,
-    };
-    pub const ARGB: Self = Self::Packed {
-        bpp: 4,
-        r: 1,
-        g: 2,
-        b: 3,
-    };
-    pub const ABGR: Self = Self::Packed {
-        bpp: 4,
-        r: 3,
-        g: 2,
-        b: 1,
-    };
-}
+/// A read-only, checked view of a frame (see [`crate::frame::view::Frame`]).
+pub type ImageView<'a> = crate::frame::view::FrameRef<'a>;
 
-/// A frame's planes. Plane slices start at the plane's first byte.
-#[derive(Debug, Clone, Copy)]
-pub struct ImageView<'a> {
-    pub width: usize,
-    pub height: usize,
-    pub layout: Layout,
-    pub planes: [&'a [u8]; 3],
-    pub strides: [usize; 3],
-}
-
-/// RGB to BT.601 limited range, the inverse of [`yuv_to_rgb`].
-pub fn rgb_to_yuv([r, g, b]: [f32; 3]) -> [f32; 3] {
-    [
-        16.0 + 0.257 * r + 0.504 * g + 0.098 * b,
-        128.0 - 0.148 * r - 0.291 * g + 0.439 * b,
-        128.0 + 0.439 * r - 0.368 * g - 0.071 * b,
-    ]
-}
-
-/// BT.601 limited range to RGB, the usual meaning of raw I420/NV12 from decoders and cameras.
-#[inline]
-fn yuv_to_rgb(y: f32, u: f32, v: f32) -> [f32; 3] {
-    let c = 1.164 * (y - 16.0);
-    let d = u - 128.0;
-    let e = v - 128.0;
-    [
-        (c + 1.596 * e).clamp(0.0, 255.0),
-        (c - 0.392 * d - 0.813 * e).clamp(0.0, 255.0),
-        (c + 2.017 * d).clamp(0.0, 255.0),
-    ]
-}
-
-impl<'a> ImageView<'a> {
-    /// A packed RGB-family view over one buffer.
-    pub fn packed(
-        data: &'a [u8],
-        width: usize,
-        height: usize,
-        stride: usize,
-        layout: Layout,
-    ) -> Self {
-        Self {
-            width,
-            height,
-            layout,
-            planes: [data, &[], &[]],
-            strides: [stride, 0, 0],
-        }
-    }
-
-    /// RGB at integer pixel coordinates (clamped to the frame).
-    #[inline]
-    pub fn rgb(&self, x: usize, y: usize) -> [f32; 3] {
-        let x = x.min(self.width - 1);
-        let y = y.min(self.height - 1);
-        match self.layout {
-            Layout::Packed { bpp, r, g, b } => {
-                let o = y * self.strides[0] + x * bpp;
-                let p = self.planes[0];
-                [p[o + r] as f32, p[o + g] as f32, p[o + b] as f32]
-            }
-            Layout::I420 => {
-                let yy = self.planes[0][y * self.strides[0] + x] as f32;
-                let u = self.planes[1][(y / 2) * self.strides[1] + x / 2] as f32;
-                let v = self.planes[2][(y / 2) * self.strides[2] + x / 2] as f32;
-                yuv_to_rgb(yy, u, v)
-            }
-            Layout::Nv12 => {
-                let yy = self.planes[0][y * self.strides[0] + x] as f32;
-                let o = (y / 2) * self.strides[1] + (x / 2) * 2;
-                let u = self.planes[1][o] as f32;
-                let v = self.planes[1][o + 1] as f32;
-                yuv_to_rgb(yy, u, v)
-            }
-        }
-    }
-
-    /// Bilinear RGB at pixel-centre coordinates; outside the frame gives `None`.
-    #[inline]
-    pub fn sample(&self, x: f32, y: f32) -> Option<[f32; 3]> {
-        if x < -0.5 || y < -0.5 || x > self.width as f32 - 0.5 || y > self.height as f32 - 0.5 {
-            return None;
-        }
-        let x = x.max(0.0);
-        let y = y.max(0.0);
-        let x0 = x.floor() as usize;
-        let y0 = y.floor() as usize;
-        let fx = x - x0 as f32;
-        let fy = y - y0 as f32;
-        let p00 = self.rgb(x0, y0);
-        let p10 = self.rgb(x0 + 1, y0);
-        let p01 = self.rgb(x0, y0 + 1);
-        let p11 = self.rgb(x0 + 1, y0 + 1);
-        let mut out = [0.0; 3];
-        for c in 0..3 {
-            let top = p00[c] + (p10[c] - p00[c]) * fx;
-            let bottom = p01[c] + (p11[c] - p01[c]) * fx;
-            out[c] = top + (bottom - top) * fy;
-        }
-        Some(out)
-    }
-
-    /// Grey level (BT.601 luma, 0..255) at integer coordinates.
-    #[inline]
-    pub fn luma(&self, x: usize, y: usize) -> f32 {
-        match self.layout {
-            Layout::I420 | Layout::Nv12 => {
-                let x = x.min(self.width - 1);
-                let y = y.min(self.height - 1);
-                ((self.planes[0][y * self.strides[0] + x] as f32 - 16.0) * 1.164).clamp(0.0, 255.0)
-            }
-            Layout::Packed { .. } => {
-                let [r, g, b] = self.rgb(x, y);
-                0.299 * r + 0.587 * g + 0.114 * b
-            }
-        }
-    }
-}
+use crate::frame::color::yuv_to_rgb;
 
 /// A 2D affine map `[x, y] = [[a, b], [c, d]] * [u, v] + [tx, ty]`, from output (tensor)
 /// pixel coordinates to frame pixel coordinates (both pixel-centre based).
@@ -241,18 +74,19 @@ impl Affine {
 }
 
 /// Pixel access specialised per layout, so the sampling loop is compiled once per layout
-/// instead of matching the layout at every pixel.
+/// instead of matching the layout at every pixel. Every access clamps its coordinates into
+/// the frame, whose planes [`crate::frame::view::Frame::new`] checked to hold every row.
 trait Pixels {
     fn size(&self) -> (usize, usize);
-    /// RGB at in-range integer coordinates.
+    /// RGB at integer coordinates (clamped into the frame).
     fn rgb(&self, x: usize, y: usize) -> [f32; 3];
-    /// Bilinear RGB at in-range pixel-centre coordinates (x, y >= 0).
+    /// Bilinear RGB at pixel-centre coordinates (x, y >= 0; clamped into the frame).
     #[inline(always)]
     fn bilinear(&self, x: f32, y: f32) -> [f32; 3] {
         let (w, h) = self.size();
-        let (x0, y0) = (x as usize, y as usize);
+        let (x0, y0) = ((x as usize).min(w - 1), (y as usize).min(h - 1));
         let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-        let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+        let (fx, fy) = ((x - x0 as f32).min(1.0), (y - y0 as f32).min(1.0));
         let (p00, p10, p01, p11) = (
             self.rgb(x0, y0),
             self.rgb(x1, y0),
@@ -285,6 +119,7 @@ impl Pixels for PackedPixels<'_> {
 
     #[inline(always)]
     fn rgb(&self, x: usize, y: usize) -> [f32; 3] {
+        let (x, y) = (x.min(self.width - 1), y.min(self.height - 1));
         let o = y * self.stride + x * self.bpp;
         let [r, g, b] = self.offsets;
         [
@@ -307,13 +142,20 @@ struct YuvPixels<'a> {
 }
 
 impl YuvPixels<'_> {
+    /// Chroma under pixel (x, y), clamped into the chroma plane.
     #[inline(always)]
     fn chroma(&self, x: usize, y: usize) -> (f32, f32) {
-        let cx = (x / 2) * self.chroma_step;
+        let cx = (x / 2).min((self.width - 1) / 2) * self.chroma_step;
+        let cy = (y / 2).min((self.height - 1) / 2);
         (
-            self.u[(y / 2) * self.strides[1] + cx] as f32,
-            self.v[(y / 2) * self.strides[2] + cx] as f32,
+            self.u[cy * self.strides[1] + cx] as f32,
+            self.v[cy * self.strides[2] + cx] as f32,
         )
+    }
+
+    #[inline(always)]
+    fn luma(&self, x: usize, y: usize) -> f32 {
+        self.y[y * self.strides[0] + x] as f32
     }
 }
 
@@ -324,20 +166,22 @@ impl Pixels for YuvPixels<'_> {
 
     #[inline(always)]
     fn rgb(&self, x: usize, y: usize) -> [f32; 3] {
+        let (x, y) = (x.min(self.width - 1), y.min(self.height - 1));
         let (u, v) = self.chroma(x, y);
-        yuv_to_rgb(self.y[y * self.strides[0] + x] as f32, u, v)
+        yuv_to_rgb(self.luma(x, y), u, v)
     }
 
     /// Bilinear luma with nearest chroma (chroma is half resolution anyway): one colour
     /// conversion per sample instead of four.
     #[inline(always)]
     fn bilinear(&self, x: f32, y: f32) -> [f32; 3] {
-        let (x0, y0) = (x as usize, y as usize);
-        let (x1, y1) = ((x0 + 1).min(self.width - 1), (y0 + 1).min(self.height - 1));
-        let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-        let l = |xx: usize, yy: usize| self.y[yy * self.strides[0] + xx] as f32;
-        let top = l(x0, y0) + (l(x1, y0) - l(x0, y0)) * fx;
-        let bottom = l(x0, y1) + (l(x1, y1) - l(x0, y1)) * fx;
+        let (w, h) = (self.width, self.height);
+        let (x0, y0) = ((x as usize).min(w - 1), (y as usize).min(h - 1));
+        let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+        let (fx, fy) = ((x - x0 as f32).min(1.0), (y - y0 as f32).min(1.0));
+        let top = self.luma(x0, y0) + (self.luma(x1, y0) - self.luma(x0, y0)) * fx;
+        let bottom = self.luma(x0, y1) + (self.luma(x1, y1) - self.luma(x0, y1)) * fx;
+        // The nearest chroma may lie one pixel past the last row or column: clamped there.
         let (u, v) = self.chroma((x + 0.5) as usize, (y + 0.5) as usize);
         yuv_to_rgb(top + (bottom - top) * fy, u, v)
     }
@@ -362,40 +206,44 @@ pub fn sample_nchw(
         offset,
         fill,
     };
-    match image.layout {
+    let (width, height) = (image.width(), image.height());
+    let (p0, s0) = image.plane_data(0);
+    match image.layout() {
         Layout::Packed { bpp, r, g, b } => {
             let pixels = PackedPixels {
-                width: image.width,
-                height: image.height,
-                data: image.planes[0],
-                stride: image.strides[0],
+                width,
+                height,
+                data: p0,
+                stride: s0,
                 bpp,
                 offsets: [r, g, b],
             };
             sample_with(&pixels, map, &target, out)
         }
-        Layout::I420 | Layout::Nv12 => {
-            let nv12 = image.layout == Layout::Nv12;
-            let pixels = YuvPixels {
-                width: image.width,
-                height: image.height,
-                y: image.planes[0],
-                u: image.planes[1],
-                v: if nv12 {
-                    image.planes[1].get(1..).unwrap_or(&[])
-                } else {
-                    image.planes[2]
-                },
-                strides: [
-                    image.strides[0],
-                    image.strides[1],
-                    if nv12 {
-                        image.strides[1]
-                    } else {
-                        image.strides[2]
-                    },
-                ],
-                chroma_step: if nv12 { 2 } else { 1 },
+        layout @ (Layout::I420 | Layout::Nv12) => {
+            let (p1, s1) = image.plane_data(1);
+            let pixels = if layout == Layout::Nv12 {
+                YuvPixels {
+                    width,
+                    height,
+                    y: p0,
+                    u: p1,
+                    // The row check of `Frame::new` covers U and V of the last pair.
+                    v: p1.get(1..).unwrap_or(&[]),
+                    strides: [s0, s1, s1],
+                    chroma_step: 2,
+                }
+            } else {
+                let (p2, s2) = image.plane_data(2);
+                YuvPixels {
+                    width,
+                    height,
+                    y: p0,
+                    u: p1,
+                    v: p2,
+                    strides: [s0, s1, s2],
+                    chroma_step: 1,
+                }
             };
             sample_with(&pixels, map, &target, out)
         }
@@ -424,17 +272,14 @@ fn sample_with<P: Pixels>(pixels: &P, map: &Affine, t: &Target, out: &mut [f32])
         for u in 0..t.size_w {
             let (x, y) = map.apply(u as f32, v as f32);
             let i = v * t.size_w + u;
-            if x < -0.5 || y < -0.5 || x > max_x || y > max_y {
+            if !(x >= -0.5 && y >= -0.5 && x <= max_x && y <= max_y) {
                 r_out[i] = t.fill;
                 g_out[i] = t.fill;
                 b_out[i] = t.fill;
                 continue;
             }
             let [r, g, b] = if nearest {
-                pixels.rgb(
-                    ((x + 0.5) as usize).min(w - 1),
-                    ((y + 0.5) as usize).min(h - 1),
-                )
+                pixels.rgb((x + 0.5) as usize, (y + 0.5) as usize)
             } else {
                 pixels.bilinear(x.max(0.0), y.max(0.0))
             };
@@ -492,9 +337,9 @@ mod tests {
         let w = 8;
         let h = 6;
         let data = gradient_rgb(w, h);
-        let img = ImageView::packed(&data, w, h, w * 3, Layout::RGB);
+        let img = ImageView::new(Layout::RGB, w, h, [&data, &[], &[]], [w * 3, 0, 0]).unwrap();
         assert_eq!(img.rgb(3, 2), [3.0, 2.0, 100.0]);
-        let bgr = ImageView::packed(&data, w, h, w * 3, Layout::BGR);
+        let bgr = ImageView::new(Layout::BGR, w, h, [&data, &[], &[]], [w * 3, 0, 0]).unwrap();
         assert_eq!(bgr.rgb(3, 2), [100.0, 2.0, 3.0]);
         let s = img.sample(3.5, 2.0).unwrap();
         assert!((s[0] - 3.5).abs() < 1e-4);
@@ -507,20 +352,8 @@ mod tests {
         let y = vec![126u8; 16];
         let u = vec![128u8; 4];
         let uv = vec![128u8; 8];
-        let i420 = ImageView {
-            width: w,
-            height: h,
-            layout: Layout::I420,
-            planes: [&y, &u, &u],
-            strides: [4, 2, 2],
-        };
-        let nv12 = ImageView {
-            width: w,
-            height: h,
-            layout: Layout::Nv12,
-            planes: [&y, &uv, &[]],
-            strides: [4, 4, 0],
-        };
+        let i420 = ImageView::new(Layout::I420, w, h, [&y, &u, &u], [4, 2, 2]).unwrap();
+        let nv12 = ImageView::new(Layout::Nv12, w, h, [&y, &uv, &[]], [4, 4, 0]).unwrap();
         let a = i420.rgb(1, 1);
         assert_eq!(a, nv12.rgb(1, 1));
         assert!((a[0] - 128.0).abs() < 1.0 && (a[0] - a[2]).abs() < 1e-3);
@@ -529,7 +362,7 @@ mod tests {
     #[test]
     fn nchw_output_is_planar_and_normalised() {
         let data = gradient_rgb(4, 4);
-        let img = ImageView::packed(&data, 4, 4, 12, Layout::RGB);
+        let img = ImageView::new(Layout::RGB, 4, 4, [&data, &[], &[]], [12, 0, 0]).unwrap();
         let mut out = vec![0.0; 3 * 16];
         sample_nchw(
             &img,

@@ -1,5 +1,7 @@
 //! Raw video frames without GStreamer: the view of a frame's planes, sampling, colour
 //! conversion and drawing.
 
+pub mod color;
 pub mod draw;
 pub mod image;
+pub mod view;

@@ -37,54 +37,39 @@ pub const FORMATS: &[gst_video::VideoFormat] = &[
     gst_video::VideoFormat::Xbgr,
 ];
 
-/// A read-only view of a mapped frame's planes.
+/// The plane strides of a mapped frame (0 for absent planes).
+fn strides_of(strides: &[i32]) -> [usize; 3] {
+    let stride = |i: usize| strides.get(i).copied().unwrap_or(0).max(0) as usize;
+    [stride(0), stride(1), stride(2)]
+}
+
+/// A read-only checked view of a mapped frame's planes; `None` when the planes do not hold
+/// the frame the caps describe.
 pub fn image_view<'a>(
     frame: &'a gst_video::VideoFrameRef<&gst::BufferRef>,
     layout: Layout,
 ) -> Option<ImageView<'a>> {
-    let strides = frame.plane_stride();
-    let plane = |i: u32| frame.plane_data(i).ok();
-    let (planes, strides): ([&[u8]; 3], [usize; 3]) = match layout {
-        Layout::I420 => (
-            [plane(0)?, plane(1)?, plane(2)?],
-            [
-                strides[0] as usize,
-                strides[1] as usize,
-                strides[2] as usize,
-            ],
-        ),
-        Layout::Nv12 => (
-            [plane(0)?, plane(1)?, &[]],
-            [strides[0] as usize, strides[1] as usize, 0],
-        ),
-        Layout::Packed { .. } => ([plane(0)?, &[], &[]], [strides[0] as usize, 0, 0]),
-    };
-    Some(ImageView {
-        width: frame.width() as usize,
-        height: frame.height() as usize,
+    let plane = |i: u32| frame.plane_data(i).unwrap_or(&[]);
+    ImageView::new(
         layout,
-        planes,
-        strides,
-    })
+        frame.width() as usize,
+        frame.height() as usize,
+        [plane(0), plane(1), plane(2)],
+        strides_of(frame.plane_stride()),
+    )
+    .ok()
 }
 
-/// A drawing canvas over a frame mapped writable.
+/// A checked writable view (drawing canvas) over a frame mapped writable; `None` when the
+/// planes do not hold the frame the caps describe.
 pub fn canvas<'a>(
     frame: &'a mut gst_video::VideoFrameRef<&mut gst::BufferRef>,
     layout: Layout,
-) -> Canvas<'a> {
+) -> Option<Canvas<'a>> {
     let (width, height) = (frame.width() as usize, frame.height() as usize);
-    let s = frame.plane_stride();
-    let stride = |i: usize| s.get(i).copied().unwrap_or(0).max(0) as usize;
-    let strides = [stride(0), stride(1), stride(2)];
+    let strides = strides_of(frame.plane_stride());
     let [p0, p1, p2, _] = frame.planes_data_mut();
-    Canvas {
-        width,
-        height,
-        layout,
-        planes: [p0, p1, p2],
-        strides,
-    }
+    Canvas::new(layout, width, height, [p0, p1, p2], strides).ok()
 }
 
 /// Always-present `sink` and `src` templates for raw video in [`FORMATS`], any size.
