@@ -607,9 +607,13 @@ impl FaceDetect {
             frame.and_then(|frame| {
                 let image = image_view(&frame, layout)
                     .ok_or_else(|| "cannot read frame planes".to_string())?;
-                state
-                    .analyzer
-                    .analyze(&image)
+                // A panic in the analysis marks the frame as failed (so faceocclude covers
+                // it) instead of taking the stream down.
+                let analyzer = &mut state.analyzer;
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| analyzer.analyze(&image)))
+                    .map_err(|_| {
+                        "internal error in face analysis (a bug, please report it)".to_string()
+                    })?
                     .map(|(detected, faces)| {
                         (
                             if detected {

@@ -611,11 +611,34 @@ impl BaseTransformImpl for FaceOcclude {
                             )
                         );
                     }
-                    self.with_planes(buf, &info, layout, |planes| {
-                        for face in &faces {
-                            Self::occlude_face(planes, &settings, &coverage, face);
+                    // Fail closed: should occluding a face ever panic, the frame is handled
+                    // as one whose faces are unknown (`on-missing`), never passed as it is.
+                    let occluded = self.with_planes(buf, &info, layout, |planes| {
+                        let occluded =
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                for face in &faces {
+                                    Self::occlude_face(planes, &settings, &coverage, face);
+                                }
+                            }))
+                            .is_ok();
+                        if !occluded && settings.on_missing == OccludeOnMissing::BlurFrame {
+                            cover_whole(planes);
                         }
+                        occluded
                     })?;
+                    if !occluded {
+                        gst::element_imp_warning!(
+                            self,
+                            gst::StreamError::Failed,
+                            (
+                                "occluding the faces of a frame failed (a bug, please report it); the frame was handled as on-missing={:?} says",
+                                settings.on_missing
+                            )
+                        );
+                        if settings.on_missing == OccludeOnMissing::Drop {
+                            result = Ok(gst_base::BASE_TRANSFORM_FLOW_DROPPED);
+                        }
+                    }
                 }
                 Ok(_) => {}
                 Err(why) => {
@@ -663,13 +686,13 @@ fn cover_whole(planes: &mut Planes) {
 }
 
 impl FaceOcclude {
-    fn with_planes(
+    fn with_planes<R>(
         &self,
         buf: &mut gst::BufferRef,
         info: &gst_video::VideoInfo,
         layout: Layout,
-        f: impl FnOnce(&mut Planes),
-    ) -> Result<(), gst::FlowError> {
+        f: impl FnOnce(&mut Planes) -> R,
+    ) -> Result<R, gst::FlowError> {
         let Ok(mut frame) = gst_video::VideoFrameRef::from_buffer_ref_writable(buf, info) else {
             gst::element_imp_error!(
                 self,
@@ -686,7 +709,6 @@ impl FaceOcclude {
             );
             return Err(gst::FlowError::Error);
         };
-        f(&mut planes);
-        Ok(())
+        Ok(f(&mut planes))
     }
 }

@@ -5,3 +5,6 @@ pub mod color;
 pub mod draw;
 pub mod image;
 pub mod view;
+
+#[cfg(test)]
+mod properties;
