@@ -69,6 +69,7 @@ pub use faceocclude::{
     format_region_list, parse_region_list,
 };
 pub use facequality::{FaceRegion, MaskKind, QualityScore, Status, Weights, score_face};
+pub use frame::view::{Frame, FrameBuf, FrameError, FrameMut, FrameRef, Layout};
 pub use gst::video::{image_view, layout_of};
 pub use inference::{MODEL_DIR_ENV, RUNTIME_ENV, THREADS_ENV, model_dir, session_loads};
 // Loading and running a model the way the elements do (bench/models.sh times it).

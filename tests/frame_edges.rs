@@ -6,8 +6,8 @@
 mod common;
 
 use common::*;
-use gst::prelude::*;
-use gstfacekit::frame::view::{FrameMut, Layout};
+use gst_video::prelude::*;
+use gstfacekit::{FrameMut, Layout};
 
 /// Stride alignment and extra rows, like avdec_h264's buffers.
 const ALIGN: usize = 64;

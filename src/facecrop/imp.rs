@@ -17,7 +17,7 @@ use crate::face::{Face, FrameMarker, PrimaryFace};
 use crate::frame::image::Layout;
 use crate::gst::element::{Analysis, BufferTimes, WarnOnce, not_analysed_hint, post};
 use crate::gst::meta;
-use crate::gst::video::layout_of;
+use crate::gst::video::{canvas, image_view, layout_of};
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     gst::DebugCategory::new(
@@ -164,10 +164,7 @@ fn size_of(s: &gst::StructureRef) -> Option<Size> {
 
 /// Offset alignment for a layout: subsampled chroma needs even offsets.
 fn alignment(layout: Layout) -> u32 {
-    match layout {
-        Layout::I420 | Layout::Nv12 => 2,
-        Layout::Packed { .. } => 1,
-    }
+    if layout.subsampled() { 2 } else { 1 }
 }
 
 impl FaceCrop {
@@ -195,45 +192,16 @@ impl FaceCrop {
                 gst::element_imp_error!(self, gst::CoreError::Failed, ["cannot map output frame"]);
                 gst::FlowError::Error
             })?;
-        let (tw, th) = (out_info.width() as usize, out_info.height() as usize);
-        let src_strides: Vec<usize> = src.plane_stride().iter().map(|s| *s as usize).collect();
-        let dst_strides: Vec<usize> = dst.plane_stride().iter().map(|s| *s as usize).collect();
-        // Chroma of a region at an even offset: half offset, rounded-up half size.
-        let chroma = CropWindow {
-            x: region.x / 2,
-            y: region.y / 2,
-            width: region.width.div_ceil(2),
-            height: region.height.div_ceil(2),
-        };
-        let planes: Vec<(u32, usize, CropWindow, usize, usize)> = match layout {
-            Layout::Packed { bpp, .. } => vec![(0, bpp, region, tw, th)],
-            Layout::I420 => vec![
-                (0, 1, region, tw, th),
-                (1, 1, chroma, tw.div_ceil(2), th.div_ceil(2)),
-                (2, 1, chroma, tw.div_ceil(2), th.div_ceil(2)),
-            ],
-            Layout::Nv12 => vec![
-                (0, 1, region, tw, th),
-                (1, 2, chroma, tw.div_ceil(2), th.div_ceil(2)),
-            ],
-        };
-        for (plane, channels, window, w, h) in planes {
-            let src_data = src.plane_data(plane).map_err(|_| gst::FlowError::Error)?;
-            let dst_data = dst
-                .plane_data_mut(plane)
-                .map_err(|_| gst::FlowError::Error)?;
-            let p = plane as usize;
-            resample::resample_plane(
-                src_data,
-                src_strides[p],
-                channels,
-                window,
-                dst_data,
-                dst_strides[p],
-                w,
-                h,
+        let (Some(src), Some(mut dst)) = (image_view(&src, layout), canvas(&mut dst, layout))
+        else {
+            gst::element_imp_error!(
+                self,
+                gst::StreamError::Format,
+                ["frame planes are smaller than the caps say"]
             );
-        }
+            return Err(gst::FlowError::Error);
+        };
+        resample::resample_region(&src, region, &mut dst);
         Ok(())
     }
 }
@@ -628,8 +596,18 @@ impl BaseTransformImpl for FaceCrop {
         Ok(())
     }
 
-    fn unit_size(&self, caps: &gst::Caps) -> Option<usize> {
-        gst_video::VideoInfo::from_caps(caps).ok().map(|i| i.size())
+    /// An output frame's size follows from its caps alone: the input may be larger than its
+    /// caps say (padded rows and planes described by a video meta).
+    fn transform_size(
+        &self,
+        _direction: gst::PadDirection,
+        _caps: &gst::Caps,
+        _size: usize,
+        othercaps: &gst::Caps,
+    ) -> Option<usize> {
+        gst_video::VideoInfo::from_caps(othercaps)
+            .ok()
+            .map(|i| i.size())
     }
 
     fn sink_event(&self, event: gst::Event) -> bool {

@@ -24,6 +24,8 @@ pub use policy::{Behaviour, Policy, PolicyError};
 pub use raster::{Mask, Planes};
 pub use regions::{Region, RegionShapes};
 pub use regions::{format_region_list, parse_region_list};
+#[cfg(test)]
+pub(crate) use stickers::Sticker;
 pub use stickers::StickerSet;
 
 /// How covered regions look.

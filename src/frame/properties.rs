@@ -8,11 +8,9 @@ use proptest::prelude::*;
 use super::image::{Affine, sample_nchw};
 use super::view::{Frame, FrameMut, FrameRef, Layout};
 use crate::attention::paint::{Painter, Rect};
-use crate::faceocclude::Mask;
-use crate::faceocclude::raster::Planes;
-use crate::faceocclude::stickers::Sticker;
-use crate::facequality::quality::{self, FaceRegion, Weights};
-use crate::gst::meta::BoundingBox;
+use crate::face::BoundingBox;
+use crate::faceocclude::{Mask, Planes, Sticker};
+use crate::facequality::{FaceRegion, Weights, copy_region, score_face};
 
 /// Mostly small frames (fast, and where edge cases live), some large, now and then 4K.
 fn side(max: usize) -> impl Strategy<Value = usize> {
@@ -56,7 +54,14 @@ fn planes(s: &Spec) -> ([Vec<u8>; 3], [usize; 3]) {
 }
 
 fn view<'a>(s: &Spec, p: &'a [Vec<u8>; 3], strides: [usize; 3]) -> FrameRef<'a> {
-    Frame::new(s.layout, s.width, s.height, [&p[0], &p[1], &p[2]], strides).unwrap()
+    Frame::new(
+        s.layout,
+        s.width,
+        s.height,
+        [&p[0][..], &p[1][..], &p[2][..]],
+        strides,
+    )
+    .unwrap()
 }
 
 /// A coordinate around an axis of `len` pixels: inside, on or past either edge.
@@ -77,7 +82,7 @@ fn polygon(w: usize, h: usize) -> impl Strategy<Value = Vec<[f32; 2]>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn model_input_sampling_stays_inside_any_frame(
@@ -140,15 +145,10 @@ proptest! {
         let (p, strides) = planes(&s);
         let image = view(&s, &p, strides);
         let bbox = BoundingBox::new(x, y, w, h);
-        let crop = quality::crop_rgb(&image, &bbox, margin);
-        let copy = quality::copy_region(&image, &bbox, margin);
-        if let Some(c) = &crop {
-            prop_assert!(c.x + c.width <= s.width && c.y + c.height <= s.height);
-            prop_assert_eq!(c.rgb.len(), c.width * c.height * 3);
-        }
-        if let Some(c) = copy {
+        if let Some(c) = copy_region(&image, &bbox, margin) {
             prop_assert!(c.x + c.width <= s.width && c.y + c.height <= s.height);
             let rgb = c.to_rgb().unwrap();
+            prop_assert!(rgb.x + rgb.width <= s.width && rgb.y + rgb.height <= s.height);
             prop_assert_eq!(rgb.rgb.len(), c.width * c.height * 3);
         }
     }
@@ -166,7 +166,7 @@ proptest! {
         let bbox = BoundingBox::new(x, y, w, h);
         let region = FaceRegion::new(&bbox, None, s.width, s.height);
         let weights = Weights::normalised(&[1.0, 1.0, 1.0, 1.0]).unwrap();
-        let q = quality::score_face(&image, &region, 112.0, &weights);
+        let q = score_face(&image, &region, 112.0, &weights);
         prop_assert!(q.overall.is_finite());
     }
 
@@ -184,7 +184,7 @@ proptest! {
         mask.fill_convex(&poly, 255);
         {
             let [a, b, c] = &mut p;
-            let frame = FrameMut::new(s.layout, s.width, s.height, [a, b, c], strides).unwrap();
+            let frame = FrameMut::new(s.layout, s.width, s.height, [&mut a[..], &mut b[..], &mut c[..]], strides).unwrap();
             let mut planes = Planes::of(frame);
             match style {
                 0 => planes.blur(&mask, radius),
@@ -232,7 +232,7 @@ proptest! {
         let before = p.clone();
         {
             let [x, y, z] = &mut p;
-            let mut canvas = FrameMut::new(s.layout, s.width, s.height, [x, y, z], strides).unwrap();
+            let mut canvas = FrameMut::new(s.layout, s.width, s.height, [&mut x[..], &mut y[..], &mut z[..]], strides).unwrap();
             canvas.rect(a.0, a.1, b.0 - a.0, b.1 - a.1, [255, 0, 0]);
             canvas.line(a, b, [0, 255, 0]);
             canvas.dot(b.0, b.1, r, [0, 0, 255]);

@@ -473,6 +473,18 @@ impl<P: AsRef<[u8]>> Frame<P> {
 }
 
 impl<P: AsRef<[u8]> + AsMut<[u8]>> Frame<P> {
+    /// A borrowed writable view of the same frame.
+    pub fn as_view_mut(&mut self) -> FrameMut<'_> {
+        let [a, b, c] = &mut self.planes;
+        Frame {
+            width: self.width,
+            height: self.height,
+            layout: self.layout,
+            planes: [a.as_mut(), b.as_mut(), c.as_mut()],
+            strides: self.strides,
+        }
+    }
+
     /// Samples `x0..x1` of row `y` of `plane`, writable (clamped as [`Frame::row`]).
     #[inline]
     pub fn row_mut(&mut self, plane: usize, y: usize, x0: usize, x1: usize) -> &mut [u8] {
