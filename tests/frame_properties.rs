@@ -188,6 +188,7 @@ fn buffer(c: &Case) -> gst::Buffer {
         faces: faces.len() as u32,
         detector: "blazeface".into(),
         error: None,
+        dropped: 0,
     };
     gstfacekit::meta::write_frame(b, &marker, &faces, (c.width as u32, c.height as u32));
     buf
