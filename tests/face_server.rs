@@ -3,37 +3,8 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `cargo test` builds the examples; a test run of one file does not, so check.
-fn server_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .unwrap()
-        .join("examples/face-server");
-    let built = std::fs::metadata(&bin).and_then(|m| m.modified());
-    let newest_source = std::fs::read_dir(root().join("examples/face-server"))
-        .unwrap()
-        .flatten()
-        .filter_map(|e| e.metadata().and_then(|m| m.modified()).ok())
-        .max()
-        .unwrap();
-    match built {
-        Ok(t) if t >= newest_source => bin,
-        _ => panic!(
-            "{} missing or older than its sources: cargo build --release --example face-server \
-             (a full `cargo test` builds it)",
-            bin.display()
-        ),
-    }
-}
 
 pub struct FaceServer {
     child: Child,
@@ -42,7 +13,7 @@ pub struct FaceServer {
 
 impl FaceServer {
     pub fn start(args: &[&str]) -> Result<Self, String> {
-        let mut child = Command::new(server_binary())
+        let mut child = Command::new(common::example_binary("face-server"))
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

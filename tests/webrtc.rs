@@ -74,31 +74,6 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `cargo test` builds the examples; a test run of one file does not, so check.
-fn server_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .unwrap()
-        .join("examples/occlusion-server");
-    let built = std::fs::metadata(&bin).and_then(|m| m.modified());
-    let newest_source = std::fs::read_dir(root().join("examples/occlusion-server"))
-        .unwrap()
-        .flatten()
-        .filter_map(|e| e.metadata().and_then(|m| m.modified()).ok())
-        .max()
-        .unwrap();
-    match built {
-        Ok(t) if t >= newest_source => bin,
-        _ => panic!(
-            "{} missing or older than its sources: cargo build --release --example occlusion-server \
-             (a full `cargo test` builds it)",
-            bin.display()
-        ),
-    }
-}
-
 /// The face region of the clip as the server scales it (352x288), from facedetect on the
 /// clip itself: the median box over the first seconds, shrunk to its inner part so that the
 /// probe stays on the face while it moves. Fractions of the frame: x, y, w, h.
@@ -322,7 +297,7 @@ impl Rig {
             .port();
         let log = work.join("server.log");
         let server = Group::spawn(
-            Command::new(server_binary())
+            Command::new(common::example_binary("occlusion-server"))
                 .args([
                     "--egress",
                     "webrtc",

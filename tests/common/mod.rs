@@ -1,7 +1,7 @@
 //! Shared helpers for the integration tests: plugin registration, sample media, pipelines.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use gst::prelude::*;
 use gst_video::prelude::*;
@@ -227,4 +227,34 @@ pub fn mirror_rgb(w: usize, h: usize, data: &[u8]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// The release binary of `examples/NAME/` (a folder example). `cargo test` builds the examples;
+/// a test run of one file does not, so say how to build it when it is missing or stale.
+pub fn example_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("examples")
+        .join(name);
+    let built = std::fs::metadata(&bin).and_then(|m| m.modified());
+    let sources = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name);
+    let newest_source = std::fs::read_dir(sources)
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.metadata().and_then(|m| m.modified()).ok())
+        .max()
+        .unwrap();
+    match built {
+        Ok(t) if t >= newest_source => bin,
+        _ => panic!(
+            "{} missing or older than its sources: cargo build --release --example {name} \
+             (a full `cargo test` builds it)",
+            bin.display()
+        ),
+    }
 }
