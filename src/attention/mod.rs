@@ -16,6 +16,7 @@ pub mod meter;
 pub mod mqtt;
 pub mod paint;
 pub mod panel;
+pub mod presenter;
 pub mod reminder;
 pub mod report;
 pub mod sampler;
@@ -31,3 +32,10 @@ pub use stats::{HISTOGRAM_BINS, IntervalStats, StatsCollector, summarize};
 
 /// Nanoseconds per second (running times are carried in nanoseconds, as GStreamer's).
 pub const NS: u64 = 1_000_000_000;
+
+/// Wall-clock now in milliseconds since the Unix epoch (what the messages carry).
+pub fn unix_now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}

@@ -19,8 +19,9 @@ use crate::attention::{
     AngleRange, FrameTime, GazeCone, Meter, MeterConfig, MeterOutput, NS, Observation, Threshold,
 };
 use crate::face::PrimaryFace;
+use crate::gst::element::{WarnOnce, post};
 use crate::gst::meta;
-use crate::gst::video::{canvas, layout_of};
+use crate::gst::video::draw_on;
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     gst::DebugCategory::new(
@@ -106,17 +107,9 @@ struct State {
     history: Option<PathBuf>,
     info: Option<gst_video::VideoInfo>,
     font: Option<Result<TextFont, ()>>,
-    warned_missing: bool,
-    warned_no_time: bool,
-    warned_config: bool,
+    warned: WarnOnce,
     /// Warnings to post once the state lock is released.
     warnings: Vec<String>,
-}
-
-fn unix_now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 #[derive(Default)]
@@ -151,11 +144,7 @@ impl AttentionMeter {
         }
         for event in &events {
             gst::debug!(CAT, imp = self, "{}", event.to_json());
-            let _ = self.obj().post_message(
-                gst::message::Element::builder(gst::Structure::from(event))
-                    .src(&*self.obj())
-                    .build(),
-            );
+            post(&*self.obj(), gst::Structure::from(event));
         }
         let link = self.link.lock().unwrap();
         if let Some(link) = link.as_ref() {
@@ -177,8 +166,7 @@ impl AttentionMeter {
         };
         match &frame.marker {
             None => {
-                if !state.warned_missing {
-                    state.warned_missing = true;
+                if state.warned.first("missing") {
                     state.warnings.push("buffers reach attentionmeter without face metadata: put facedetect (with landmarks=true) before attentionmeter; such frames are not counted".into());
                 }
                 Observation::Unknown
@@ -191,8 +179,7 @@ impl AttentionMeter {
                 match pose {
                     // A face without pose: facedetect ran with landmarks=false.
                     Some(None) => {
-                        if !state.warned_missing {
-                            state.warned_missing = true;
+                        if state.warned.first("missing") {
                             state.warnings.push("faces carry no head pose: set landmarks=true on facedetect; such frames are not counted".into());
                         }
                         Observation::Unknown
@@ -246,10 +233,9 @@ impl AttentionMeter {
             && let Err(e) = state
                 .meter
                 .set_live(settings.sample_rate, settings.threshold)
-            && !state.warned_config
+            && state.warned.first("config")
         {
             // Changed while playing: the new values are taken only when they are valid.
-            state.warned_config = true;
             state.warnings.push(format!(
                 "{e}; keeping sample-rate {} and threshold {}",
                 config.sample_rate, config.threshold.value
@@ -260,13 +246,12 @@ impl AttentionMeter {
             let time = FrameTime {
                 running_time: rt,
                 end: end_time.map(gst::ClockTime::nseconds),
-                unix_ms: unix_now_ms(),
+                unix_ms: crate::attention::unix_now_ms(),
             };
             let mut meter = std::mem::replace(&mut state.meter, Meter::new(config, "", ""));
             output = meter.frame(time, || self.observe(state, buf, rule));
             state.meter = meter;
-        } else if !state.warned_no_time {
-            state.warned_no_time = true;
+        } else if state.warned.first("no-time") {
             state.warnings.push("buffers without timestamps cannot be sampled in running time; such frames are not counted".into());
         }
         let warnings = std::mem::take(&mut state.warnings);
@@ -282,9 +267,6 @@ impl AttentionMeter {
         let Some(info) = state.info.clone() else {
             return;
         };
-        let Some(layout) = layout_of(info.format()) else {
-            return;
-        };
         if state.font.is_none() {
             let font = TextFont::load(std::path::Path::new(paint::DEFAULT_FONT));
             if let Err(e) = &font {
@@ -294,18 +276,6 @@ impl AttentionMeter {
             }
             state.font = Some(font.map_err(|_| ()));
         }
-        let Ok(mut frame) = gst_video::VideoFrameRef::from_buffer_ref_writable(buf, &info) else {
-            gst::warning!(CAT, imp = self, "cannot map frame writable for drawing");
-            return;
-        };
-        let Some(mut canvas) = canvas(&mut frame, layout) else {
-            gst::warning!(
-                CAT,
-                imp = self,
-                "frame planes are smaller than the caps say"
-            );
-            return;
-        };
         let l = ViewerCueLayout::new(info.width(), info.height());
         let meter = &state.meter;
         let threshold = meter.config().threshold;
@@ -320,7 +290,11 @@ impl AttentionMeter {
             Some(Ok(f)) => Some(f),
             _ => None,
         };
-        draw_cue(&mut Painter::new(&mut canvas), font, &l, &cue);
+        if let Err(e) = draw_on(buf, &info, |canvas| {
+            draw_cue(&mut Painter::new(canvas), font, &l, &cue)
+        }) {
+            gst::warning!(CAT, imp = self, "reminder cue not drawn: {e}");
+        }
     }
 
     fn finish_lesson(&self) {
@@ -597,9 +571,7 @@ impl BaseTransformImpl for AttentionMeter {
             history,
             info: None,
             font: None,
-            warned_missing: false,
-            warned_no_time: false,
-            warned_config: false,
+            warned: WarnOnce::default(),
             warnings: Vec::new(),
         });
         if let Some(url) = url {

@@ -11,14 +11,16 @@ use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 
+use super::message;
 use crate::attention::document::{self, LessonDocument};
-use crate::attention::history::{self, CLASS_VIEWER, LessonRecord};
-use crate::attention::messages::AttentionEvent;
+use crate::attention::history;
 use crate::attention::mqtt::{LinkEvent, MqttLink, MqttUrl};
 use crate::attention::paint::{self, Painter, TextFont};
 use crate::attention::panel::{self, Corner, OverlayLayout, PanelView, Placement};
-use crate::attention::{ClassBoard, report};
-use crate::gst::video::{canvas, layout_of};
+use crate::attention::presenter::{ClosedLesson, Outcome, Presenter};
+use crate::attention::report;
+use crate::gst::element::post;
+use crate::gst::video::{bgra_composition, draw_on, layout_of};
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     gst::DebugCategory::new(
@@ -27,11 +29,6 @@ static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
         Some("facekit presenter attention overlay"),
     )
 });
-
-/// Element message posted once the subscription is in place.
-pub const SUBSCRIBED_MESSAGE: &str = "attentionoverlay-subscribed";
-/// Element message posted after the report was written.
-pub const REPORT_MESSAGE: &str = "attentionoverlay-report";
 
 const DEFAULT_DRAW: bool = true;
 const DEFAULT_LESSON_LENGTH: f64 = 2400.0;
@@ -121,18 +118,6 @@ impl Settings {
     }
 }
 
-/// What the MQTT thread and the streaming thread share.
-#[derive(Default)]
-struct Shared {
-    board: ClassBoard,
-    course_seen: Option<String>,
-    bad_messages: u64,
-    /// Lessons closed by `lesson-length` so far.
-    lessons_closed: u32,
-    /// Previous lessons' class records (from the history file, then each closed lesson).
-    history: Vec<LessonRecord>,
-}
-
 struct State {
     font: TextFont,
     info: Option<gst_video::VideoInfo>,
@@ -145,7 +130,8 @@ struct State {
 pub struct AttentionOverlay {
     settings: Mutex<Settings>,
     state: Mutex<Option<State>>,
-    shared: Arc<Mutex<Shared>>,
+    /// Shared with the MQTT thread.
+    presenter: Arc<Mutex<Presenter>>,
     link: Mutex<Option<MqttLink>>,
 }
 
@@ -154,12 +140,6 @@ impl ObjectSubclass for AttentionOverlay {
     const NAME: &'static str = "GstFacekitAttentionOverlay";
     type Type = super::AttentionOverlay;
     type ParentType = gst_base::BaseTransform;
-}
-
-fn unix_now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// `lesson.svg` → `lesson-2.svg` for the lesson closed as number 2.
@@ -181,80 +161,49 @@ impl AttentionOverlay {
             let s = self.settings.lock().unwrap();
             (s.course.clone(), s.lesson_length)
         };
-        let parsed = std::str::from_utf8(text)
-            .map_err(|e| e.to_string())
-            .and_then(AttentionEvent::from_json);
-        let mut closed = None;
-        {
-            let mut s = self.shared.lock().unwrap();
-            let event = match parsed {
-                Ok(event) => event,
-                Err(_) => {
-                    s.bad_messages += 1;
-                    return false;
+        let (applied, bad_messages) = {
+            let mut presenter = self.presenter.lock().unwrap();
+            let applied = presenter.apply_json(text, course.as_deref(), lesson_length);
+            (applied, presenter.bad_messages())
+        };
+        match applied {
+            Outcome::Taken(closed) => {
+                if let Some(closed) = closed {
+                    gst::info!(
+                        CAT,
+                        imp = self,
+                        "lesson {:?} closed by lesson-length",
+                        closed.number
+                    );
+                    self.store_lesson(&closed);
                 }
-            };
-            let event_course = match &event {
-                AttentionEvent::Stats(r) => &r.course,
-                AttentionEvent::Attention(r)
-                | AttentionEvent::Reminder(r)
-                | AttentionEvent::Alert(r)
-                | AttentionEvent::Recovered(r) => &r.course,
-            };
-            if course.as_deref().is_some_and(|c| c != event_course) {
-                return false;
+                true
             }
-            s.course_seen.get_or_insert_with(|| event_course.clone());
-            if lesson_length > 0.0
-                && let Some(t) = s.board.event_seconds(&event)
-                && t >= lesson_length
-                && let Some(origin) = s.board.origin_ms()
-            {
-                let lessons = (t / lesson_length).floor() as u64;
-                let next = ClassBoard::new(origin + lessons * (lesson_length * 1000.0) as u64);
-                let old = std::mem::replace(&mut s.board, next);
-                s.lessons_closed += 1;
-                closed = Some((old, s.lessons_closed));
+            Outcome::Malformed => {
+                if bad_messages == 1 {
+                    gst::element_imp_warning!(
+                        self,
+                        gst::StreamError::Decode,
+                        ("a message on the subscribed topic is not an attention message; such messages are ignored (is another publisher using the topic?)")
+                    );
+                }
+                false
             }
-            s.board.apply(&event);
+            Outcome::OtherCourse => false,
         }
-        if let Some((board, n)) = closed {
-            gst::info!(CAT, imp = self, "lesson {n} closed by lesson-length");
-            self.close_lesson(&board, Some(n));
-        }
-        true
-    }
-
-    fn course(&self) -> String {
-        let settings = self.settings.lock().unwrap();
-        settings
-            .course
-            .clone()
-            .or_else(|| self.shared.lock().unwrap().course_seen.clone())
-            .unwrap_or_else(|| "default".into())
-    }
-
-    fn history_curve(&self) -> Vec<(f64, f64)> {
-        history::history_curve(&self.shared.lock().unwrap().history)
     }
 
     /// Writes the report picture and the JSON document beside it; `Ok(None)` when no
     /// report-location is set. `number` names a lesson closed by `lesson-length`.
     fn write_report(
         &self,
-        board: Option<&ClassBoard>,
+        doc: &LessonDocument,
         number: Option<u32>,
     ) -> Result<Option<(PathBuf, usize)>, String> {
         let Some(path) = self.settings.lock().unwrap().report_location.clone() else {
             return Ok(None);
         };
-        let history = self.history_curve();
-        let course = self.course();
-        let doc = match board {
-            Some(b) => LessonDocument::new(&course, b, &history),
-            None => LessonDocument::new(&course, &self.shared.lock().unwrap().board, &history),
-        };
-        let svg = report::render_svg(&doc);
+        let svg = report::render_svg(doc);
         let series = svg.matches("class=\"series").count();
         let mut path = PathBuf::from(path);
         if let Some(n) = number {
@@ -263,45 +212,30 @@ impl AttentionOverlay {
         let json_path = path.with_extension("json");
         report::write(&path, &svg)?;
         document::write_atomically(&json_path, &doc.to_json(), "lesson document")?;
-        let _ = self.obj().post_message(
-            gst::message::Element::builder(
-                gst::Structure::builder(REPORT_MESSAGE)
-                    .field("location", path.display().to_string())
-                    .field("document", json_path.display().to_string())
-                    .field("series", series as u32)
-                    .build(),
-            )
-            .src(&*self.obj())
-            .build(),
+        post(
+            &*self.obj(),
+            message::report(&path, &json_path, series as u32),
         );
         Ok(Some((path, series)))
     }
 
-    /// Report, document and history record of a finished lesson (`board`: one closed by
-    /// lesson-length; `None`: the current one, at EOS).
-    fn close_lesson(&self, board: &ClassBoard, number: Option<u32>) {
-        if let Err(e) = self.write_report(Some(board), number) {
+    fn write_report_now(&self) -> Result<Option<(PathBuf, usize)>, String> {
+        let course = self.settings.lock().unwrap().course.clone();
+        let doc = self.presenter.lock().unwrap().document(course.as_deref());
+        self.write_report(&doc, None)
+    }
+
+    /// Report, document and history record of a finished lesson.
+    fn store_lesson(&self, closed: &ClosedLesson) {
+        if let Err(e) = self.write_report(&closed.document, closed.number) {
             gst::element_imp_warning!(self, gst::ResourceError::Write, ("{e}"));
         }
-        let curve: Vec<(f64, f64)> = board.class_curve();
-        if curve.is_empty() {
-            return;
-        }
-        let step = board.window_s.unwrap_or(60.0);
-        let record = LessonRecord::new(
-            &self.course(),
-            CLASS_VIEWER,
-            board.origin_ms().unwrap_or(0) / 1000,
-            step,
-            curve.iter().map(|p| p.1).collect(),
-        );
         let history_location = self.settings.lock().unwrap().history_location.clone();
-        if let Some(path) = history_location
-            && let Err(e) = history::append(Path::new(&path), &record)
+        if let (Some(record), Some(path)) = (&closed.record, history_location)
+            && let Err(e) = history::append(Path::new(&path), record)
         {
             gst::element_imp_warning!(self, gst::ResourceError::Write, ("{e}"));
         }
-        self.shared.lock().unwrap().history.push(record);
     }
 
     fn finish_lesson(&self) {
@@ -313,42 +247,27 @@ impl AttentionOverlay {
             }
             state.finished = true;
         }
-        let board = self.shared.lock().unwrap().board.clone();
-        // The history drawn behind this lesson must not include itself.
-        self.close_lesson(&board, None);
+        let course = self.settings.lock().unwrap().course.clone();
+        let closed = self.presenter.lock().unwrap().finish(course.as_deref());
+        self.store_lesson(&closed);
     }
 
     fn view(&self) -> (PanelView, u64) {
-        let history = self.history_curve();
-        let shared = self.shared.lock().unwrap();
-        (
-            PanelView::new(&shared.board, &history),
-            shared.board.revision,
-        )
+        self.presenter.lock().unwrap().view()
     }
 
     fn draw(&self, state: &State, place: Placement, buf: &mut gst::BufferRef) {
         let Some(info) = state.info.as_ref() else {
             return;
         };
-        let Some(layout) = layout_of(info.format()) else {
-            return;
-        };
-        let Ok(mut frame) = gst_video::VideoFrameRef::from_buffer_ref_writable(buf, info) else {
-            gst::warning!(CAT, imp = self, "cannot map frame writable for drawing");
-            return;
-        };
         let (view, _) = self.view();
         let l = OverlayLayout::placed(info.width(), info.height(), place);
-        let Some(mut canvas) = canvas(&mut frame, layout) else {
-            gst::warning!(
-                CAT,
-                imp = self,
-                "frame planes are smaller than the caps say"
-            );
-            return;
-        };
-        panel::draw_panel(&mut Painter::new(&mut canvas), &state.font, &l, &view);
+        let drawn = draw_on(buf, info, |canvas| {
+            panel::draw_panel(&mut Painter::new(canvas), &state.font, &l, &view)
+        });
+        if let Err(e) = drawn {
+            gst::warning!(CAT, imp = self, "panel not drawn: {e}");
+        }
     }
 
     /// Attaches the panel as overlay-composition meta (rendered again only when the board
@@ -371,25 +290,10 @@ impl AttentionOverlay {
             if rw == 0 || rh == 0 {
                 return;
             }
-            let mut layer = gst::Buffer::from_mut_slice(pixels);
-            gst_video::VideoMeta::add(
-                layer.get_mut().expect("new buffer"),
-                gst_video::VideoFrameFlags::empty(),
-                gst_video::VideoFormat::Bgra,
-                rw,
-                rh,
-            )
-            .expect("BGRA layer meta");
-            let rect = gst_video::VideoOverlayRectangle::new_raw(
-                &layer,
-                x as i32,
-                y as i32,
-                rw,
-                rh,
-                gst_video::VideoOverlayFormatFlags::empty(),
-            );
-            let composition =
-                gst_video::VideoOverlayComposition::new(Some(&rect)).expect("one rectangle");
+            let Some(composition) = bgra_composition(pixels, [x, y, rw, rh]) else {
+                gst::warning!(CAT, imp = self, "cannot build the panel composition");
+                return;
+            };
             state.composition = Some((revision, w, h, composition));
         }
         if let Some((_, _, _, composition)) = &state.composition {
@@ -481,7 +385,7 @@ impl ObjectImpl for AttentionOverlay {
                     .return_type::<bool>()
                     .class_handler(|args| {
                         let obj = args[0].get::<super::AttentionOverlay>().ok()?;
-                        let ok = match obj.imp().write_report(None, None) {
+                        let ok = match obj.imp().write_report_now() {
                             Ok(Some(_)) => true,
                             Ok(None) => {
                                 gst::warning!(
@@ -618,12 +522,11 @@ impl BaseTransformImpl for AttentionOverlay {
                 ),
             }
         }
-        {
-            let mut shared = self.shared.lock().unwrap();
-            shared.history = records;
-            // The lesson starts now (or with the earliest window of a viewer who started first).
-            shared.board.lesson_start_ms.get_or_insert_with(unix_now_ms);
-        }
+        // The lesson starts now (or with the earliest window of a viewer who started first).
+        self.presenter
+            .lock()
+            .unwrap()
+            .start(crate::attention::unix_now_ms(), records);
         *self.state.lock().unwrap() = Some(State {
             font,
             info: None,
@@ -646,15 +549,7 @@ impl BaseTransformImpl for AttentionOverlay {
                 }
                 LinkEvent::Subscribed => {
                     if let Some(obj) = weak.upgrade() {
-                        let _ = obj.post_message(
-                            gst::message::Element::builder(
-                                gst::Structure::builder(SUBSCRIBED_MESSAGE)
-                                    .field("url", &shown)
-                                    .build(),
-                            )
-                            .src(&obj)
-                            .build(),
-                        );
+                        post(&obj, message::subscribed(&shown));
                     }
                 }
                 LinkEvent::Down(e) => {
@@ -679,7 +574,7 @@ impl BaseTransformImpl for AttentionOverlay {
         }
         *self.state.lock().unwrap() = None;
         // The next start is a new lesson (messages pushed before it are kept).
-        *self.shared.lock().unwrap() = Shared::default();
+        *self.presenter.lock().unwrap() = Presenter::default();
         Ok(())
     }
 

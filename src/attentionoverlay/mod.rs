@@ -6,6 +6,7 @@ use gst::glib;
 use gst::prelude::*;
 
 mod imp;
+mod message;
 
 glib::wrapper! {
     pub struct AttentionOverlay(ObjectSubclass<imp::AttentionOverlay>) @extends gst_base::BaseTransform, gst::Element, gst::Object;

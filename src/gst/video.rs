@@ -72,6 +72,47 @@ pub fn canvas<'a>(
     Canvas::new(layout, width, height, [p0, p1, p2], strides).ok()
 }
 
+/// Maps `buf` writable and hands `draw` a checked canvas over it. `Err` says why the frame
+/// cannot be drawn on (the caller warns; the frame passes unchanged).
+pub fn draw_on<R>(
+    buf: &mut gst::BufferRef,
+    info: &gst_video::VideoInfo,
+    draw: impl FnOnce(&mut Canvas) -> R,
+) -> Result<R, &'static str> {
+    let layout = layout_of(info.format()).ok_or("unsupported video format")?;
+    let mut frame = gst_video::VideoFrameRef::from_buffer_ref_writable(buf, info)
+        .map_err(|_| "cannot map the frame writable for drawing")?;
+    let mut canvas =
+        canvas(&mut frame, layout).ok_or("frame planes are smaller than the caps say")?;
+    Ok(draw(&mut canvas))
+}
+
+/// One BGRA picture (`pixels`, `width` x `height`) placed at `x`, `y` as an overlay
+/// composition, for sinks that render `GstVideoOverlayCompositionMeta`.
+pub fn bgra_composition(
+    pixels: Vec<u8>,
+    [x, y, width, height]: [u32; 4],
+) -> Option<gst_video::VideoOverlayComposition> {
+    let mut layer = gst::Buffer::from_mut_slice(pixels);
+    gst_video::VideoMeta::add(
+        layer.get_mut()?,
+        gst_video::VideoFrameFlags::empty(),
+        gst_video::VideoFormat::Bgra,
+        width,
+        height,
+    )
+    .ok()?;
+    let rect = gst_video::VideoOverlayRectangle::new_raw(
+        &layer,
+        x as i32,
+        y as i32,
+        width,
+        height,
+        gst_video::VideoOverlayFormatFlags::empty(),
+    );
+    gst_video::VideoOverlayComposition::new(Some(&rect)).ok()
+}
+
 /// Always-present `sink` and `src` templates for raw video in [`FORMATS`], any size.
 pub fn raw_video_pad_templates() -> Vec<gst::PadTemplate> {
     let caps = gst_video::VideoCapsBuilder::new()

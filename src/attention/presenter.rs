@@ -1,0 +1,206 @@
+//! The presenter's side of a class, without GStreamer: takes the viewers' JSON messages, keeps
+//! the class board of the current lesson on the lesson clock, closes a lesson when a window
+//! lies past the lesson length, and keeps the history the next lessons are drawn over.
+//!
+//! `attentionoverlay` only wires MQTT, properties, files and the bus to this.
+
+use super::ClassBoard;
+use super::document::LessonDocument;
+use super::history::{self, CLASS_VIEWER, LessonRecord};
+use super::messages::AttentionEvent;
+use super::panel::PanelView;
+
+/// What [`Presenter::apply_json`] did with one message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Not an attention message (counted in [`Presenter::bad_messages`]).
+    Malformed,
+    /// An attention message of another course.
+    OtherCourse,
+    /// Applied to the board; `Some` when it first closed the previous lesson.
+    Taken(Option<Box<ClosedLesson>>),
+}
+
+/// A finished lesson: what its report and document show, and its history record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClosedLesson {
+    /// `Some(n)` for the n-th lesson closed by the lesson length; `None` at the end of stream.
+    pub number: Option<u32>,
+    /// Drawn over the history of the lessons before it (not itself).
+    pub document: LessonDocument,
+    /// The class curve to append to the history file; `None` when no window was seen.
+    pub record: Option<LessonRecord>,
+}
+
+/// The class as the presenter sees it, lesson after lesson.
+#[derive(Debug, Clone, Default)]
+pub struct Presenter {
+    board: ClassBoard,
+    course_seen: Option<String>,
+    bad_messages: u64,
+    lessons_closed: u32,
+    /// Previous lessons' class records (from the history file, then each closed lesson).
+    history: Vec<LessonRecord>,
+}
+
+impl Presenter {
+    /// A presenter whose lesson starts at `lesson_start_ms` (unless a viewer's earlier window
+    /// already set it), drawn over `history`.
+    pub fn start(&mut self, lesson_start_ms: u64, history: Vec<LessonRecord>) {
+        self.history = history;
+        self.board.lesson_start_ms.get_or_insert(lesson_start_ms);
+    }
+
+    /// Applies one JSON message. `course`: only that course's messages count (`None`: the
+    /// first course seen). A window at or past `lesson_length` seconds (0: never) first closes
+    /// the lesson it does not belong to.
+    pub fn apply_json(&mut self, text: &[u8], course: Option<&str>, lesson_length: f64) -> Outcome {
+        let parsed = std::str::from_utf8(text)
+            .map_err(|e| e.to_string())
+            .and_then(AttentionEvent::from_json);
+        let Ok(event) = parsed else {
+            self.bad_messages += 1;
+            return Outcome::Malformed;
+        };
+        let event_course = match &event {
+            AttentionEvent::Stats(r) => &r.course,
+            AttentionEvent::Attention(r)
+            | AttentionEvent::Reminder(r)
+            | AttentionEvent::Alert(r)
+            | AttentionEvent::Recovered(r) => &r.course,
+        };
+        if course.is_some_and(|c| c != event_course) {
+            return Outcome::OtherCourse;
+        }
+        self.course_seen.get_or_insert_with(|| event_course.clone());
+        let mut closed = None;
+        if lesson_length > 0.0
+            && let Some(t) = self.board.event_seconds(&event)
+            && t >= lesson_length
+            && let Some(origin) = self.board.origin_ms()
+        {
+            let lessons = (t / lesson_length).floor() as u64;
+            let next = ClassBoard::new(origin + lessons * (lesson_length * 1000.0) as u64);
+            let old = std::mem::replace(&mut self.board, next);
+            self.lessons_closed += 1;
+            closed = Some(Box::new(self.close(
+                &old,
+                Some(self.lessons_closed),
+                course,
+            )));
+        }
+        self.board.apply(&event);
+        Outcome::Taken(closed)
+    }
+
+    /// Closes the current lesson (end of stream).
+    pub fn finish(&mut self, course: Option<&str>) -> ClosedLesson {
+        let board = self.board.clone();
+        self.close(&board, None, course)
+    }
+
+    /// The document of the lesson so far, over the history.
+    pub fn document(&self, course: Option<&str>) -> LessonDocument {
+        LessonDocument::new(&self.course(course), &self.board, &self.history_curve())
+    }
+
+    /// What the panel shows now, and the board revision it shows.
+    pub fn view(&self) -> (PanelView, u64) {
+        (
+            PanelView::new(&self.board, &self.history_curve()),
+            self.board.revision,
+        )
+    }
+
+    /// The course named by the setting, else the first one seen, else "default".
+    pub fn course(&self, course: Option<&str>) -> String {
+        course
+            .map(str::to_string)
+            .or_else(|| self.course_seen.clone())
+            .unwrap_or_else(|| "default".into())
+    }
+
+    pub fn bad_messages(&self) -> u64 {
+        self.bad_messages
+    }
+
+    fn history_curve(&self) -> Vec<(f64, f64)> {
+        history::history_curve(&self.history)
+    }
+
+    fn close(
+        &mut self,
+        board: &ClassBoard,
+        number: Option<u32>,
+        course: Option<&str>,
+    ) -> ClosedLesson {
+        let course = self.course(course);
+        // The history drawn behind this lesson must not include itself.
+        let document = LessonDocument::new(&course, board, &self.history_curve());
+        let curve = board.class_curve();
+        let record = (!curve.is_empty()).then(|| {
+            LessonRecord::new(
+                &course,
+                CLASS_VIEWER,
+                board.origin_ms().unwrap_or(0) / 1000,
+                board.window_s.unwrap_or(60.0),
+                curve.iter().map(|p| p.1).collect(),
+            )
+        });
+        if let Some(record) = &record {
+            self.history.push(record.clone());
+        }
+        ClosedLesson {
+            number,
+            document,
+            record,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attention::board::tests::{T0, report};
+
+    fn json(event: AttentionEvent) -> Vec<u8> {
+        event.to_json().into_bytes()
+    }
+
+    #[test]
+    fn malformed_and_foreign_messages_change_nothing() {
+        let mut p = Presenter::default();
+        p.start(T0, Vec::new());
+        assert_eq!(p.apply_json(b"{not json", None, 60.0), Outcome::Malformed);
+        assert_eq!(p.bad_messages(), 1);
+        let mut r = report("ann", 0, 10, 0, 0.8);
+        r.course = "math".into();
+        let ev = json(AttentionEvent::Attention(r));
+        assert_eq!(p.apply_json(&ev, Some("art"), 60.0), Outcome::OtherCourse);
+        assert_eq!(p.view().0.present, 0);
+        assert_eq!(p.apply_json(&ev, Some("math"), 60.0), Outcome::Taken(None));
+        assert_eq!(p.view().0.present, 1);
+    }
+
+    #[test]
+    fn a_window_past_the_lesson_length_closes_the_lesson_into_history() {
+        let mut p = Presenter::default();
+        p.start(T0, Vec::new());
+        let first = json(AttentionEvent::Attention(report("ann", 0, 10, 0, 0.4)));
+        assert_eq!(p.apply_json(&first, None, 20.0), Outcome::Taken(None));
+        // Window 2 of 10 s starts at 20 s: the first lesson of 20 s is over.
+        let third = json(AttentionEvent::Attention(report("ann", 0, 10, 2, 0.9)));
+        let Outcome::Taken(Some(closed)) = p.apply_json(&third, None, 20.0) else {
+            panic!("the lesson should have closed");
+        };
+        assert_eq!(closed.number, Some(1));
+        let record = closed.record.expect("a record of the closed lesson");
+        assert_eq!(record.curve, vec![0.4]);
+        // The next lesson is drawn over the closed one, and its report over nothing before.
+        assert!(closed.document.history.is_empty());
+        assert!(!p.view().0.history.is_empty());
+        let end = p.finish(None);
+        assert_eq!(end.number, None);
+        assert_eq!(end.record.expect("second lesson's record").curve, vec![0.9]);
+    }
+}
