@@ -15,5 +15,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 cargo build --release --example occlusion-server
+# Switch times depend on how busy the machine is (the browser decodes and draws every frame).
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 SWITCHES="${SWITCHES:-10}" cargo test --release --test webrtc -- --ignored webrtc_switch_time_bench --nocapture \
   2>&1 | grep -E '^(round|switch time)|panicked|FAILED'
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
