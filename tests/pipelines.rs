@@ -112,3 +112,55 @@ fn anonymise_script_covers_the_face_in_every_frame() {
     assert!(String::from_utf8_lossy(&usage.stderr).contains("usage"));
     let _ = std::fs::remove_file(out);
 }
+
+#[test]
+fn anonymise_script_keeps_the_sound_and_covers_the_face() {
+    let dir = std::env::temp_dir();
+    let id = std::process::id();
+    let input = dir.join(format!("facekit-anonymise-av-{id}.mp4"));
+    let out = dir.join(format!("facekit-anonymise-av-out-{id}.mp4"));
+    // The talking-head clip (4 s) with 3.7 s of sound beside it.
+    let made = common::first_error(&format!(
+        "filesrc location={} ! qtdemux ! h264parse ! queue ! mp4mux name=m ! filesink location={} \
+         audiotestsrc num-buffers=160 ! audioconvert ! avenc_aac ! queue ! m.",
+        common::sample("carphone_pristine.mp4").display(),
+        input.display()
+    ));
+    assert_eq!(made, None, "cannot build the test clip");
+    let result = Command::new("bash")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/pipelines/anonymise.sh"
+        ))
+        .arg(&input)
+        .arg(&out)
+        .env("GST_PLUGIN_PATH", plugin_dir())
+        .output()
+        .expect("run bash");
+    assert!(
+        result.status.success(),
+        "script failed: {}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let audio = common::pull_all(&format!(
+        "filesrc location={} ! qtdemux name=d d.audio_0 ! queue ! aacparse ! avdec_aac ! appsink name=sink",
+        out.display()
+    ));
+    let seconds: f64 = audio
+        .iter()
+        .filter_map(|s| s.buffer()?.duration())
+        .map(|d| d.seconds_f64())
+        .sum();
+    assert!(
+        seconds > 3.5,
+        "the anonymised file carries {seconds:.2} s of sound, the input 3.7 s"
+    );
+    let (after, written) = frames_with_a_face(&out, "centerface");
+    assert_eq!(
+        (after, written),
+        (0, 120),
+        "faces left in the anonymised frames"
+    );
+    let _ = std::fs::remove_file(input);
+    let _ = std::fs::remove_file(out);
+}
