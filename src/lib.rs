@@ -64,6 +64,7 @@ pub use attention::paint::Rect;
 pub use attention::panel::OverlayLayout;
 pub use attention::{Threshold, summarize};
 pub use facecrop::{CameraEntry, CameraTable, ConfigError, CropWindow, Size, SizeSource};
+pub use facedetect::{head_pose, rigid_head_pose, rotation_error};
 pub use faceocclude::{
     Behaviour, LevelPlan, Mask, Policy, PolicyError, Region, RegionShapes, face_masks,
     format_region_list, parse_region_list,

@@ -16,6 +16,9 @@ mod facemesh;
 mod pose;
 mod tracker;
 
+// Pose fits for tools such as bench/headpose.sh (the element uses `head_pose`).
+pub use pose::{head_pose, rigid_head_pose, rotation_error};
+
 /// Which detector network to run.
 #[derive(Debug, Eq, PartialEq, Ord, PartialOrd, Hash, Clone, Copy, glib::Enum)]
 #[repr(u32)]

@@ -163,6 +163,24 @@ pub fn head_pose(reference: &[[f32; 3]], observed: &[[f32; 3]]) -> Option<HeadPo
     fit_weak_perspective(reference, observed, &initial).map(|r| euler_from_rotation(&r))
 }
 
+/// The rigid 3D fit alone (Kabsch on all three coordinates, FaceMesh's z included), split
+/// like [`head_pose`]: the element's method before the weak-perspective refinement, kept as
+/// the peer that `bench/headpose.sh` prints beside it.
+pub fn rigid_head_pose(reference: &[[f32; 3]], observed: &[[f32; 3]]) -> Option<HeadPose> {
+    fit_rotation(reference, observed).map(|r| euler_from_rotation(&r))
+}
+
+/// Angle (degrees) of the rotation between two poses: the error of an estimate as one
+/// number that does not depend on how the rotation is split into three angles (near 90° of
+/// yaw pitch and roll trade off, so their separate errors can be large for a small rotation).
+pub fn rotation_error(a: &HeadPose, b: &HeadPose) -> f64 {
+    let d = rotation_from_euler(a).transpose() * rotation_from_euler(b);
+    ((d.trace() - 1.0) / 2.0)
+        .clamp(-1.0, 1.0)
+        .acos()
+        .to_degrees()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,6 +332,44 @@ mod tests {
         let only = |pitch, yaw, roll| rotation_from_euler(&HeadPose { pitch, yaw, roll });
         let composed = only(p.pitch, 0.0, 0.0) * only(0.0, p.yaw, 0.0) * only(0.0, 0.0, p.roll);
         assert!((rotation_from_euler(&p) - composed).norm() < 1e-12);
+    }
+
+    #[test]
+    fn rotation_error_is_the_angle_between_poses() {
+        let a = HeadPose {
+            pitch: 10.0,
+            yaw: 20.0,
+            roll: -5.0,
+        };
+        assert!(rotation_error(&a, &a) < 1e-6);
+        // Changing only the middle angle is a rotation by the difference (R = Rx Ry Rz).
+        let turned = HeadPose { yaw: 35.0, ..a };
+        assert!((rotation_error(&a, &turned) - 15.0).abs() < 1e-6);
+        // Near 90 deg of yaw a large pitch/roll trade (opposite signs for yaw > 0) is a
+        // small rotation.
+        let p = HeadPose {
+            pitch: -40.0,
+            yaw: 88.0,
+            roll: 40.0,
+        };
+        let q = HeadPose {
+            pitch: 0.0,
+            yaw: 88.0,
+            roll: 0.0,
+        };
+        assert!(rotation_error(&p, &q) < 10.0, "{}", rotation_error(&p, &q));
+    }
+
+    #[test]
+    fn rigid_fit_recovers_a_rigid_pose() {
+        let pose = HeadPose {
+            pitch: -12.0,
+            yaw: 35.0,
+            roll: 7.0,
+        };
+        let obs = transform(&face(), &rotation_from_euler(&pose), 20.0, [5.0; 3]);
+        let got = rigid_head_pose(&face(), &obs).unwrap();
+        assert!(rotation_error(&got, &pose) < 1e-3, "{got:?}");
     }
 
     #[test]
