@@ -9,10 +9,13 @@
 # Every image runs through its own pipeline (filesrc ! decodebin ! videoconvert ! facedetect !
 # appsink), so nothing is tracked between images; the face whose box centre lies in the
 # ground-truth box (overlapping it most) is the image's face. Prints coverage (share of images
-# with a pose) and mean absolute error of yaw, pitch, roll and their mean by |yaw| band.
-# Only the standard subset (all angles within ±99°) counts unless --all is given.
-# Published AFLW2000 MAE for comparison (not run here): 6DRepNet 3.97, FSA-Net 5.07,
-# HopeNet 6.16, landmark PnP with dlib's 68 points 15.7 degrees.
+# with a pose), mean absolute error of yaw, pitch, roll and their mean, and the median angle of
+# the rotation error, by |yaw| band and for each half of the label rows; then the same for a
+# peer on the same landmarks (the rigid 3D fit, the element's earlier method) and the median
+# pose-fit time per face. Only the standard subset (all angles within ±99°) counts unless
+# --all is given. Published AFLW2000 MAE for comparison (not run here): 6DRepNet 3.97,
+# FSA-Net 5.07, HopeNet 6.16, landmark PnP with dlib's 68 points 15.7 degrees.
+# Where the error comes from: models/.venv/bin/python bench/headpose_study.py FILE.jsonl
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
