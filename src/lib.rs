@@ -66,8 +66,8 @@ pub use attention::{Threshold, summarize};
 pub use facecrop::{CameraEntry, CameraTable, ConfigError, CropWindow, Size, SizeSource};
 pub use facedetect::{head_pose, rigid_head_pose, rotation_error};
 pub use faceocclude::{
-    Behaviour, LevelPlan, Mask, Policy, PolicyError, Region, RegionShapes, face_masks,
-    format_region_list, parse_region_list,
+    Behaviour, LevelPlan, Mask, Policy, PolicyError, Region, RegionShapes, RegionStyles,
+    StickerSet, face_masks, face_shapes, format_region_list, parse_region_list, sticker_spots,
 };
 pub use facequality::{FaceRegion, MaskKind, QualityScore, Status, Weights, score_face};
 pub use frame::view::{Frame, FrameBuf, FrameError, FrameMut, FrameRef, Layout};

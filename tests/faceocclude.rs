@@ -550,8 +550,20 @@ fn works_in_place_on_every_format_and_refuses_bad_input() {
     // Bad property values are refused with a message.
     init();
     let el = gst::ElementFactory::make("faceocclude").build().unwrap();
-    el.set_property("priority", "eyes,ears");
+    el.set_property("priority", "eyes,tail");
     assert_eq!(el.property::<String>("priority"), "");
+    el.set_property("priority", "head,ears,neck");
+    assert_eq!(el.property::<String>("priority"), "head,ears,neck");
+    el.set_property("styles", "eyes=sticker, mouth=blur:40");
+    assert_eq!(
+        el.property::<String>("styles"),
+        "eyes=sticker,mouth=blur:40"
+    );
+    el.set_property("styles", "eyes=pixelate,mouth=blurr");
+    assert_eq!(
+        el.property::<String>("styles"),
+        "eyes=sticker,mouth=blur:40"
+    );
     el.set_property("stickers", "face=/nonexistent.png");
     assert_eq!(el.property::<String>("stickers"), "");
 }
@@ -801,5 +813,240 @@ fn rtmp_intermediate_level_changes_exactly_its_regions() {
     assert!(
         outside_close * 100 >= outside * 98,
         "outside {outside_close}/{outside}"
+    );
+}
+
+/// The face's axes from the eye line: along it (image left to right eye) and up the face.
+fn face_axes(px: &[[f32; 3]]) -> ([f32; 2], [f32; 2]) {
+    let (a, b) = (px[33], px[263]);
+    let len = ((b[0] - a[0]).powi(2) + (b[1] - a[1]).powi(2))
+        .sqrt()
+        .max(1e-3);
+    let along = [(b[0] - a[0]) / len, (b[1] - a[1]) / len];
+    (along, [along[1], -along[0]])
+}
+
+fn dot(p: [f32; 2], axis: [f32; 2]) -> f32 {
+    p[0] * axis[0] + p[1] * axis[1]
+}
+
+#[test]
+fn head_ears_and_neck_are_covered_beyond_the_face_on_carphone() {
+    // Level 1 of face,head,ears,neck: the face shows, the hair / skull, ears and neck are
+    // filled green.
+    let (w, h) = (352usize, 288usize);
+    let pairs = original_and_occluded(
+        &format!(
+            "{} ! videoscale ! video/x-raw,width={w},height={h}",
+            carphone_source()
+        ),
+        "style=fill fill-color=0xff00ff00 priority=face,head,ears,neck level=1 margin=0",
+    );
+    assert_eq!(pairs.len(), 120);
+    let plan = LevelPlan {
+        priority: vec![Region::Face, Region::Head, Region::Ears, Region::Neck],
+        unlock: vec![],
+        level: 1,
+        level_step: 0.1,
+    };
+    let green = |p: [u8; 3]| p == [0, 255, 0];
+    let (mut frames, mut hair, mut neck, mut ears, mut nose_shown) = (0, 0, 0, 0, 0);
+    let (mut covered_n, mut covered_green, mut shown_n, mut shown_eq) = (0, 0, 0, 0);
+    for (orig, occl) in &pairs {
+        let faces = gstfacekit::read_frame(orig.buffer().unwrap())
+            .unwrap()
+            .faces;
+        let Some(face) = faces.first() else { continue };
+        frames += 1;
+        let (o, c) = (Rgb::of(orig), Rgb::of(occl));
+        let shapes = gstfacekit::face_shapes(face, w, h);
+        let (mask, holes) = face_masks(&shapes, &plan.coverage(), 0.0, w, h);
+        let holes = holes.expect("the face is cut out of the head");
+        for y in 0..h {
+            for x in 0..w {
+                if mask.at(x, y) != 0 {
+                    covered_n += 1;
+                    covered_green += usize::from(green(c.at(x, y)));
+                } else if holes.at(x, y) != 0 {
+                    shown_n += 1;
+                    shown_eq += usize::from(o.at(x, y) == c.at(x, y));
+                }
+            }
+        }
+        // Where a viewer sees it: hair a quarter face height above the top of the mesh,
+        // the neck a third below the chin, each ear's middle; the nose tip shows.
+        let px = face.landmarks.as_ref().unwrap().to_pixels(&face.bbox);
+        let (_, up) = face_axes(&px);
+        let (top, chin) = (px[10], px[152]);
+        let tall = ((chin[0] - top[0]).powi(2) + (chin[1] - top[1]).powi(2)).sqrt();
+        let at = |p: [f32; 3], k: f32| -> Option<[u8; 3]> {
+            let (x, y) = (p[0] + up[0] * k * tall, p[1] + up[1] * k * tall);
+            ((0.0..w as f32).contains(&x) && (0.0..h as f32).contains(&y))
+                .then(|| c.at(x as usize, y as usize))
+        };
+        hair += usize::from(at(top, 0.25).is_some_and(green));
+        neck += usize::from(at(chin, -0.33).is_some_and(green));
+        ears += usize::from(
+            shapes.get(Region::Ears).iter().all(|e| {
+                let n = e.len() as f32;
+                let (x, y) = e
+                    .iter()
+                    .fold((0.0, 0.0), |a, p| (a.0 + p[0] / n, a.1 + p[1] / n));
+                x < 0.0
+                    || y < 0.0
+                    || x >= w as f32
+                    || y >= h as f32
+                    || green(c.at(x as usize, y as usize))
+            }) && !shapes.get(Region::Ears).is_empty(),
+        );
+        nose_shown +=
+            usize::from(at(px[1], 0.0) == Some(o.at(px[1][0] as usize, px[1][1] as usize)));
+    }
+    assert!(frames >= 115, "{frames}");
+    assert_eq!(
+        covered_green, covered_n,
+        "covered head / ears / neck pixels not filled"
+    );
+    assert!(shown_n > frames * 3000, "face too small: {shown_n}");
+    assert_eq!(shown_eq, shown_n, "the uncovered face changed");
+    for (what, n) in [
+        ("hair", hair),
+        ("neck", neck),
+        ("ears", ears),
+        ("nose shown", nose_shown),
+    ] {
+        assert_eq!(n, frames, "{what}: {n} of {frames} frames");
+    }
+}
+
+#[test]
+fn ears_sticker_stands_above_the_forehead_in_every_frame() {
+    let dir = std::env::temp_dir().join(format!("facekit-occl-ears-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = dir.join("ears.png");
+    // Two magenta ears on a transparent 64x128 card, roots at the bottom.
+    image::RgbaImage::from_fn(64, 128, |x, y| {
+        let e = |cx: f32| ((x as f32 - cx) / 12.0).powi(2) + ((y as f32 - 70.0) / 56.0).powi(2);
+        let a = if e(18.0).min(e(46.0)) < 1.0 { 255 } else { 0 };
+        image::Rgba([255, 0, 255, a])
+    })
+    .save(&png)
+    .unwrap();
+    let (w, h) = (352usize, 288usize);
+    let samples = pull_all(&format!(
+        "{} ! videoscale ! video/x-raw,width={w},height={h} ! videoconvert ! video/x-raw,format=RGB \
+         ! facedetect ! faceocclude style=sticker sticker-set=none \
+           stickers=\"extra={} anchor=head-top scale=0.6 offset=0:0.2\" ! appsink name=sink",
+        carphone_source(),
+        png.display()
+    ));
+    assert_eq!(samples.len(), 120);
+    let (mut with_face, mut widths) = (0, Vec::new());
+    for (i, s) in samples.iter().enumerate() {
+        let faces = gstfacekit::read_frame(s.buffer().unwrap()).unwrap().faces;
+        let Some(face) = faces.first() else { continue };
+        with_face += 1;
+        let rgb = Rgb::of(s);
+        let px = face.landmarks.as_ref().unwrap().to_pixels(&face.bbox);
+        let (along, up) = face_axes(&px);
+        let (mut sum, mut n, mut lo, mut hi) = ([0.0f32; 2], 0.0f32, f32::MAX, f32::MIN);
+        for y in 0..h {
+            for x in 0..w {
+                let p = rgb.at(x, y);
+                if p[0] > 200 && p[1] < 60 && p[2] > 200 {
+                    let q = [x as f32 + 0.5, y as f32 + 0.5];
+                    sum = [sum[0] + q[0], sum[1] + q[1]];
+                    n += 1.0;
+                    lo = lo.min(dot(q, along));
+                    hi = hi.max(dot(q, along));
+                }
+            }
+        }
+        assert!(n > 200.0, "frame {i}: ears missing ({n} px)");
+        let centroid = [sum[0] / n, sum[1] / n];
+        // Above every forehead landmark (top of the mesh and the brows' upper line), along
+        // the face's own up axis, and between the face's sides.
+        let highest = [10, 109, 67, 103, 338, 297, 332, 151, 105, 334]
+            .iter()
+            .map(|&k| dot([px[k][0], px[k][1]], up))
+            .fold(f32::MIN, f32::max);
+        assert!(
+            dot(centroid, up) > highest,
+            "frame {i}: ears' centroid {centroid:?} not above the forehead"
+        );
+        let (l, r) = (
+            dot([px[234][0], px[234][1]], along),
+            dot([px[454][0], px[454][1]], along),
+        );
+        let mid = dot(centroid, along);
+        assert!(
+            mid > l.min(r) && mid < l.max(r),
+            "frame {i}: ears beside the head"
+        );
+        widths.push((hi - lo) / (r - l).abs().max(1.0));
+    }
+    assert!(with_face >= 115, "{with_face}");
+    // The ears scale with the head: their width keeps a steady share of the face's.
+    widths.sort_by(f32::total_cmp);
+    let (a, b) = (widths[widths.len() / 10], widths[widths.len() * 9 / 10]);
+    assert!(
+        b < 1.6 * a,
+        "ears' width relative to the face varies {a:.2}..{b:.2}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_style_per_region_mixes_in_one_rendition() {
+    // The face is filled green, the eyes pixelated, the mouth blurred, in one rendition.
+    let (w, h) = (352usize, 288usize);
+    let pairs = original_and_occluded(
+        &format!(
+            "{} ! videoscale ! video/x-raw,width={w},height={h}",
+            carphone_source()
+        ),
+        "style=fill fill-color=0xff00ff00 priority=eyes,mouth,face styles=eyes=pixelate:60,mouth=blur margin=0.05",
+    );
+    let (mut frames, mut nose_green, mut eyes_ok, mut mouth_ok) = (0, 0, 0, 0);
+    for (orig, occl) in &pairs {
+        let faces = gstfacekit::read_frame(orig.buffer().unwrap())
+            .unwrap()
+            .faces;
+        let Some(face) = faces.first() else { continue };
+        frames += 1;
+        let (o, c) = (Rgb::of(orig), Rgb::of(occl));
+        let px = face.landmarks.as_ref().unwrap().to_pixels(&face.bbox);
+        let mean = |idx: &[usize]| {
+            let n = idx.len() as f32;
+            let (x, y) = idx
+                .iter()
+                .fold((0.0, 0.0), |a, &k| (a.0 + px[k][0] / n, a.1 + px[k][1] / n));
+            (x as usize, y as usize)
+        };
+        let styled = |(x, y): (usize, usize)| {
+            // Not filled, and changed from the original around the point.
+            let (mut changed, mut greens) = (0, 0);
+            for dy in 0..3 {
+                for dx in 0..3 {
+                    let (a, b) = (o.at(x + dx - 1, y + dy - 1), c.at(x + dx - 1, y + dy - 1));
+                    greens += usize::from(b == [0, 255, 0]);
+                    changed += usize::from((0..3).any(|k| a[k].abs_diff(b[k]) > 3));
+                }
+            }
+            greens == 0 && changed >= 3
+        };
+        nose_green += usize::from(c.at(px[4][0] as usize, px[4][1] as usize) == [0, 255, 0]);
+        eyes_ok += usize::from(styled(mean(&[33, 133])) && styled(mean(&[263, 362])));
+        mouth_ok += usize::from(styled(mean(&[13, 14])));
+    }
+    assert!(frames >= 115, "{frames}");
+    assert_eq!(nose_green, frames, "the rest of the face is filled");
+    assert!(
+        eyes_ok * 100 >= frames * 95,
+        "eyes pixelated in {eyes_ok}/{frames}"
+    );
+    assert!(
+        mouth_ok * 100 >= frames * 95,
+        "mouth blurred in {mouth_ok}/{frames}"
     );
 }

@@ -215,6 +215,9 @@ fn faces_at_the_edges_run_through_facequality_and_facecrop() {
     for chain in [
         "facedetect ! facequality ! facecrop size=96x96",
         "facedetect ! facecrop size=161x97 ! faceocclude",
+        // Head, ears, neck and stickers standing on the head reach past the frame's edges.
+        "facedetect ! faceocclude style=sticker sticker-set=bunny priority=ears,neck,head",
+        "facedetect ! faceocclude styles=head=pixelate,neck=fill,ears=sticker priority=face,head,ears,neck level=1",
     ] {
         let mut h = gst_check::Harness::new_parse(chain);
         h.set_src_caps(caps.to_caps().unwrap());

@@ -4,6 +4,7 @@ mod common;
 
 use common::plugin_dir;
 
+use gst_video::prelude::*;
 use std::process::Command;
 
 #[test]
@@ -162,5 +163,92 @@ fn anonymise_script_keeps_the_sound_and_covers_the_face() {
         "faces left in the anonymised frames"
     );
     let _ = std::fs::remove_file(input);
+    let _ = std::fs::remove_file(out);
+}
+
+#[test]
+fn sticker_pack_script_puts_the_pack_on_the_head_in_every_frame() {
+    let input = common::sample("carphone_pristine.mp4");
+    let out = std::env::temp_dir().join(format!("facekit-stickers-{}.mp4", std::process::id()));
+    let result = Command::new("bash")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/pipelines/sticker-pack.sh"
+        ))
+        .arg(&input)
+        .arg(&out)
+        .args(["style=sticker", "sticker-set=panda"])
+        .env("GST_PLUGIN_PATH", plugin_dir())
+        .output()
+        .expect("run bash");
+    assert!(
+        result.status.success(),
+        "script failed: {}\n{}",
+        String::from_utf8_lossy(&result.stdout),
+        String::from_utf8_lossy(&result.stderr)
+    );
+    // Original frames with their faces, and the written ones: the panda head covers the
+    // hair above the top of the face mesh (a fifth of the face's height up) in every frame.
+    let original = common::pull_all(&format!(
+        "filesrc location={} ! decodebin ! videoconvert ! video/x-raw,format=RGB ! facedetect ! appsink name=sink",
+        input.display()
+    ));
+    let written = common::pull_all(&format!(
+        "filesrc location={} ! decodebin ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink",
+        out.display()
+    ));
+    assert_eq!(written.len(), 120, "every frame is written");
+    let rgb = |s: &gst::Sample| {
+        let info = gst_video::VideoInfo::from_caps(s.caps().unwrap()).unwrap();
+        let f =
+            gst_video::VideoFrameRef::from_buffer_ref_readable(s.buffer().unwrap(), &info).unwrap();
+        (
+            f.plane_stride()[0] as usize,
+            f.plane_data(0).unwrap().to_vec(),
+        )
+    };
+    let (mut faces, mut covered) = (0, 0);
+    for (o, w) in original.iter().zip(&written) {
+        let Some(face) = gstfacekit::read_frame(o.buffer().unwrap())
+            .unwrap()
+            .faces
+            .first()
+            .cloned()
+        else {
+            continue;
+        };
+        faces += 1;
+        let px = face.landmarks.as_ref().unwrap().to_pixels(&face.bbox);
+        let (top, chin) = (px[10], px[152]);
+        let (x, y) = (
+            top[0] + (top[0] - chin[0]) * 0.2,
+            top[1] + (top[1] - chin[1]) * 0.2,
+        );
+        if y < 2.0 {
+            covered += 1;
+            continue;
+        }
+        let ((so, a), (sw, b)) = (rgb(o), rgb(w));
+        let (x, y) = (x as usize, y as usize);
+        // Mean difference over a 5x5 patch of the hair: the sticker, not the hair.
+        let mut diff = 0u32;
+        for dy in 0..5 {
+            for dx in 0..5 {
+                for c in 0..3 {
+                    let (i, j) = (
+                        (y + dy - 2) * so + (x + dx - 2) * 3 + c,
+                        (y + dy - 2) * sw + (x + dx - 2) * 3 + c,
+                    );
+                    diff += a[i].abs_diff(b[j]) as u32;
+                }
+            }
+        }
+        covered += usize::from(diff / 75 > 40);
+    }
+    assert!(faces >= 110, "{faces}");
+    assert_eq!(
+        covered, faces,
+        "hair above the face not under the panda head"
+    );
     let _ = std::fs::remove_file(out);
 }

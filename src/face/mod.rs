@@ -72,6 +72,26 @@ pub struct HeadPose {
     pub roll: f64,
 }
 
+impl HeadPose {
+    /// The rotation (row-major) taking the frontal reference face (x image right, y down, z
+    /// away from the camera) to this pose: `Rx(-pitch) * Ry(-yaw) * Rz(roll)`, AFLW2000-3D's
+    /// order (see `facedetect`'s pose fit, which this inverts).
+    pub fn rotation(&self) -> [[f64; 3]; 3] {
+        let (sa, ca) = (-self.pitch).to_radians().sin_cos();
+        let (sb, cb) = (-self.yaw).to_radians().sin_cos();
+        let (sg, cg) = self.roll.to_radians().sin_cos();
+        let rx = [[1.0, 0.0, 0.0], [0.0, ca, -sa], [0.0, sa, ca]];
+        let ry = [[cb, 0.0, sb], [0.0, 1.0, 0.0], [-sb, 0.0, cb]];
+        let rz = [[cg, -sg, 0.0], [sg, cg, 0.0], [0.0, 0.0, 1.0]];
+        let mul = |a: [[f64; 3]; 3], b: [[f64; 3]; 3]| {
+            std::array::from_fn(|i| {
+                std::array::from_fn(|j| (0..3).map(|k| a[i][k] * b[k][j]).sum())
+            })
+        };
+        mul(mul(rx, ry), rz)
+    }
+}
+
 /// One face as carried on a buffer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Face {

@@ -67,13 +67,8 @@ pub fn euler_from_rotation(r: &Matrix3<f64>) -> HeadPose {
 
 /// The rotation for a documented pose (inverse of [`euler_from_rotation`]).
 pub fn rotation_from_euler(pose: &HeadPose) -> Matrix3<f64> {
-    let a = (-pose.pitch).to_radians();
-    let b = (-pose.yaw).to_radians();
-    let g = pose.roll.to_radians();
-    let rx = Matrix3::new(1.0, 0.0, 0.0, 0.0, a.cos(), -a.sin(), 0.0, a.sin(), a.cos());
-    let ry = Matrix3::new(b.cos(), 0.0, b.sin(), 0.0, 1.0, 0.0, -b.sin(), 0.0, b.cos());
-    let rz = Matrix3::new(g.cos(), -g.sin(), 0.0, g.sin(), g.cos(), 0.0, 0.0, 0.0, 1.0);
-    rx * ry * rz
+    let r = pose.rotation();
+    Matrix3::from_fn(|i, j| r[i][j])
 }
 
 /// Gauss-Newton steps of the weak-perspective fit; it converges in a handful from Kabsch.

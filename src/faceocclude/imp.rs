@@ -8,11 +8,10 @@ use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 
 use super::{LevelMessage, OccludeOnMissing, StickerSetChoice, Style};
-use crate::face::Face;
-use crate::faceocclude::levels::face_masks;
-use crate::faceocclude::regions::{format_region_list, oriented_box, parse_region_list};
+use crate::faceocclude::regions::{format_region_list, parse_region_list};
 use crate::faceocclude::{
-    Behaviour, Coverage, LevelPlan, Planes, Policy, Region, RegionShapes, StickerSet,
+    Behaviour, Coverage, LevelPlan, Look, Planes, Policy, Region, RegionStyles, StickerSet,
+    occlude_face,
 };
 use crate::frame::image::Layout;
 use crate::gst::element::{BufferTimes, post};
@@ -38,13 +37,8 @@ const DEFAULT_MARGIN: f64 = 0.2;
 const DEFAULT_STICKER_SET: StickerSetChoice = StickerSetChoice::Smiley;
 const DEFAULT_ON_MISSING: OccludeOnMissing = OccludeOnMissing::BlurFrame;
 
-/// Blur radius at full strength, as a fraction of the face box width.
-const BLUR_RADIUS_PER_FACE_WIDTH: f32 = 0.2;
 /// Fail-closed whole-frame obfuscation: cells across the frame's long side.
 const FRAME_CELLS: f32 = 12.0;
-/// Stickers are drawn this much larger than the region they cover.
-const FACE_STICKER_SCALE: f32 = 1.15;
-const REGION_STICKER_SCALE: f32 = 1.3;
 
 #[derive(Debug, Clone)]
 struct Settings {
@@ -53,6 +47,7 @@ struct Settings {
     unlock: Vec<Region>,
     level_step: f64,
     style: Style,
+    styles: RegionStyles,
     blur_strength: f64,
     pixelate_blocks: u32,
     fill_color: u32,
@@ -73,6 +68,7 @@ impl Default for Settings {
             unlock: Vec::new(),
             level_step: DEFAULT_LEVEL_STEP,
             style: DEFAULT_STYLE,
+            styles: RegionStyles::default(),
             blur_strength: DEFAULT_BLUR_STRENGTH,
             pixelate_blocks: DEFAULT_PIXELATE_BLOCKS,
             fill_color: DEFAULT_FILL_COLOR,
@@ -92,10 +88,24 @@ impl Settings {
         let base = match self.sticker_set {
             StickerSetChoice::Smiley => StickerSet::builtin("smiley"),
             StickerSetChoice::Cat => StickerSet::builtin("cat"),
+            StickerSetChoice::Panda => StickerSet::builtin("panda"),
+            StickerSetChoice::Bunny => StickerSet::builtin("bunny"),
             StickerSetChoice::None => None,
         }
         .unwrap_or_default();
         self.stickers = Arc::new(base.overlaid_with(custom));
+    }
+
+    fn look(&self) -> Look {
+        Look {
+            style: self.style,
+            blur_strength: self.blur_strength as f32,
+            pixelate_blocks: self.pixelate_blocks,
+            fill_rgb: fill_rgb(self.fill_color),
+            margin: self.margin as f32,
+            stickers: self.stickers.clone(),
+            styles: self.styles.clone(),
+        }
     }
 }
 
@@ -172,63 +182,6 @@ impl FaceOcclude {
         gst::element_imp_warning!(self, gst::LibraryError::Settings, ("{text}"));
     }
 
-    fn occlude_face(planes: &mut Planes, s: &Settings, coverage: &Coverage, face: &Face) {
-        let b = face.bbox;
-        let (points, scheme) = match &face.landmarks {
-            Some(lm) => (lm.to_pixels(&b), Some(lm.scheme.as_str())),
-            None => (Vec::new(), None),
-        };
-        let roll_hint = face.head_pose.map(|p| (p.roll as f32).to_radians());
-        let bbox = [b.x, b.y, b.width, b.height];
-        let mut shapes = RegionShapes::new(scheme, &points, bbox, roll_hint);
-        shapes.cover_box_at_border(bbox, planes.width, planes.height);
-        let margin = (s.margin as f32) * b.width;
-        let (mask, holes) = face_masks(&shapes, coverage, margin, planes.width, planes.height);
-        if mask.w == 0 {
-            return;
-        }
-        let intensity = coverage.intensity as f32;
-        let full_radius = (BLUR_RADIUS_PER_FACE_WIDTH * b.width).max(1.0);
-        match s.style {
-            Style::Blur => {
-                planes.blur(
-                    &mask,
-                    full_radius * intensity * (s.blur_strength as f32 / 100.0),
-                );
-            }
-            Style::Pixelate => {
-                let cell = b.width / s.pixelate_blocks.max(1) as f32 * intensity;
-                planes.pixelate(&mask, cell.max(1.0));
-            }
-            Style::Fill => planes.fill(&mask, fill_rgb(s.fill_color)),
-            Style::Sticker => {
-                // The backdrop keeps the face hidden where a sticker is transparent.
-                planes.blur(&mask, full_radius);
-                let covers_face = coverage.covered.contains(&Region::Face);
-                if covers_face && let Some(st) = s.stickers.get(Region::Face) {
-                    if let Some((c, size)) = shapes.oriented_box(Region::Face) {
-                        let k = FACE_STICKER_SCALE;
-                        let size = [size[0] * k + 2.0 * margin, size[1] * k + 2.0 * margin];
-                        planes.sticker(st, c, size, shapes.roll, holes.as_ref());
-                    }
-                    return;
-                }
-                for &r in coverage.covered.iter().filter(|r| **r != Region::Face) {
-                    let Some(st) = s.stickers.get(r) else {
-                        continue;
-                    };
-                    for poly in shapes.get(r) {
-                        if let Some((c, size)) = oriented_box(poly, shapes.roll) {
-                            let k = REGION_STICKER_SCALE;
-                            let size = [size[0] * k + 2.0 * margin, size[1] * k + 2.0 * margin];
-                            planes.sticker(st, c, size, shapes.roll, holes.as_ref());
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     fn post_level(&self, applied: &Applied, buf: &gst::BufferRef) {
         let times = BufferTimes::of(&*self.obj(), buf);
         let msg = LevelMessage {
@@ -275,7 +228,7 @@ impl ObjectImpl for FaceOcclude {
                     .build(),
                 glib::ParamSpecString::builder("priority")
                     .nick("Priority")
-                    .blurb("Comma-separated regions in the order levels uncover them (face, eyes, brows, nose, mouth, cheeks, forehead, chin); a covered 'face' is the rest of the face hull. Empty: whole-face mode")
+                    .blurb("Comma-separated regions in the order levels uncover them (face, eyes, brows, nose, mouth, cheeks, forehead, chin, head, ears, neck); a covered 'face' is the rest of the face hull, a covered 'head' the rest of the head (face plus hair). Empty: whole-face mode")
                     .default_value(Some(""))
                     .mutable_playing()
                     .build(),
@@ -295,7 +248,13 @@ impl ObjectImpl for FaceOcclude {
                     .build(),
                 glib::ParamSpecEnum::builder_with_default("style", DEFAULT_STYLE)
                     .nick("Style")
-                    .blurb("How covered regions look")
+                    .blurb("How covered regions look (regions named in 'styles' excepted)")
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecString::builder("styles")
+                    .nick("Styles per region")
+                    .blurb("A style per region, mixed in one rendition: 'eyes=sticker,mouth=blur:40,face=pixelate' (REGION=STYLE[:STRENGTH], strength in percent for blur and pixelate: blur radius or cell size). Regions not named use 'style'. A bad entry is refused with a warning naming it; the previous value stays")
+                    .default_value(Some(""))
                     .mutable_playing()
                     .build(),
                 glib::ParamSpecDouble::builder("blur-strength")
@@ -335,7 +294,7 @@ impl ObjectImpl for FaceOcclude {
                     .build(),
                 glib::ParamSpecString::builder("stickers")
                     .nick("Stickers")
-                    .blurb("PNG stickers with alpha per region: 'face=/path/head.png,eyes=/path/eye.png'. A face sticker covers the whole face; region stickers are drawn per eye, brow, cheek")
+                    .blurb("PNG stickers with alpha: 'KEY=PATH.png [anchor=A] [scale=S] [offset=DX:DY],...'. KEY a region (drawn where it is covered: face / head over the whole face / head, others per eye, brow, cheek, ear) or 'extra' (drawn on every stickered face, e.g. ears: 'extra=/p/ears.png anchor=head-top scale=0.6 offset=0:0.2'). anchor REGION (centred, stretched to it, scale times its box) or REGION-top / REGION-bottom (standing on / hanging from it, aspect kept, scale = width in head widths, narrowed as the head turns); offset in fractions of the sticker's size")
                     .default_value(Some(""))
                     .mutable_playing()
                     .build(),
@@ -412,6 +371,12 @@ impl ObjectImpl for FaceOcclude {
                 },
                 "level-step" => s.level_step = value.get().expect("type checked upstream"),
                 "style" => s.style = value.get().expect("type checked upstream"),
+                "styles" => match RegionStyles::parse(&text()) {
+                    Ok(styles) => s.styles = styles,
+                    Err(e) => {
+                        warning = Some(format!("styles refused, the previous value stays: {e}"))
+                    }
+                },
                 "blur-strength" => s.blur_strength = value.get().expect("type checked upstream"),
                 "pixelate-blocks" => {
                     s.pixelate_blocks = value.get().expect("type checked upstream")
@@ -469,6 +434,7 @@ impl ObjectImpl for FaceOcclude {
             "unlock" => format_region_list(&s.unlock).to_value(),
             "level-step" => s.level_step.to_value(),
             "style" => s.style.to_value(),
+            "styles" => s.styles.format().to_value(),
             "blur-strength" => s.blur_strength.to_value(),
             "pixelate-blocks" => s.pixelate_blocks.to_value(),
             "fill-color" => s.fill_color.to_value(),
@@ -490,7 +456,7 @@ impl ElementImpl for FaceOcclude {
             gst::subclass::ElementMetadata::new(
                 "Face occluder (facekit)",
                 "Filter/Effect/Video",
-                "Covers faces found by facedetect (whole face or eyes, brows, nose, mouth, cheeks, forehead, chin) with blur, pixelation, a colour or stickers; de-occlusion levels, unlocks and a behaviour policy; fail-closed on frames without analysis",
+                "Covers faces found by facedetect (whole face or head, or eyes, brows, nose, mouth, cheeks, forehead, chin, ears, neck) with blur, pixelation, a colour or stickers, a style per region if wanted; de-occlusion levels, unlocks and a behaviour policy; fail-closed on frames without analysis",
                 "facekit developers",
             )
         });
@@ -616,8 +582,9 @@ impl BaseTransformImpl for FaceOcclude {
                     let occluded = self.with_planes(buf, &info, layout, |planes| {
                         let occluded =
                             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                let look = settings.look();
                                 for face in &faces {
-                                    Self::occlude_face(planes, &settings, &coverage, face);
+                                    occlude_face(planes, &look, &coverage, face);
                                 }
                             }))
                             .is_ok();

@@ -100,13 +100,27 @@ pub fn face_masks(
     width: usize,
     height: usize,
 ) -> (Mask, Option<Mask>) {
-    if coverage.nothing() {
+    layer_masks(shapes, coverage, &coverage.covered, margin, width, height)
+}
+
+/// [`face_masks`] for the covered regions of one layer (`layer`, a part of
+/// `coverage.covered` drawn in one style): a covered container (`face`, `head`) of the
+/// layer is "the rest": uncovered regions are cut out of it (holes), and so are the covered
+/// regions of other layers, which those layers draw themselves.
+pub fn layer_masks(
+    shapes: &RegionShapes,
+    coverage: &Coverage,
+    layer: &[Region],
+    margin: f32,
+    width: usize,
+    height: usize,
+) -> (Mask, Option<Mask>) {
+    if coverage.nothing() || layer.is_empty() {
         return (Mask::empty(), None);
     }
     let grown =
         |r: Region| -> Vec<Polygon> { shapes.get(r).iter().map(|p| grow(p, margin)).collect() };
-    let covered: Vec<(Region, Vec<Polygon>)> =
-        coverage.covered.iter().map(|&r| (r, grown(r))).collect();
+    let covered: Vec<(Region, Vec<Polygon>)> = layer.iter().map(|&r| (r, grown(r))).collect();
     let refs: Vec<&[[f32; 2]]> = covered
         .iter()
         .flat_map(|(_, polys)| polys.iter().map(|p| p.as_slice()))
@@ -117,14 +131,21 @@ pub fn face_masks(
             mask.fill_convex(p, 255);
         }
     }
-    // Uncovered regions are cut out of a covered face and out of the margins of covered
-    // regions (a margin never eats into what a viewer was given) ...
+    // Uncovered regions are cut out of a covered face or head and out of the margins of
+    // covered regions (a margin never eats into what a viewer was given) ...
     let mut holes = None;
-    if coverage.covered.contains(&Region::Face) {
+    let head_covered = layer.contains(&Region::Head);
+    if layer.iter().any(|r| r.is_container()) {
+        // An uncovered face is a hole in a covered head; an uncovered head (the bigger
+        // shape) never cuts a covered face open.
         let open: Vec<&Polygon> = coverage
             .uncovered
             .iter()
-            .filter(|r| **r != Region::Face)
+            .filter(|r| match r {
+                Region::Head => false,
+                Region::Face => head_covered,
+                _ => true,
+            })
             .flat_map(|&r| shapes.get(r).iter())
             .collect();
         if !open.is_empty() {
@@ -136,9 +157,19 @@ pub fn face_masks(
             }
             holes = Some(hole);
         }
+        // (The head contains the face: a head drawn by another layer cuts nothing.)
+        for r in coverage
+            .covered
+            .iter()
+            .filter(|r| !layer.contains(r) && **r != Region::Head)
+        {
+            for p in grown(*r) {
+                mask.fill_convex(&p, 0);
+            }
+        }
     }
     // ... but a covered region's own pixels stay covered where regions overlap (fail-closed).
-    for &r in coverage.covered.iter().filter(|r| **r != Region::Face) {
+    for &r in layer.iter().filter(|r| !r.is_container()) {
         for p in shapes.get(r) {
             mask.fill_convex(p, 255);
             if let Some(h) = holes.as_mut() {

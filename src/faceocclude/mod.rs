@@ -16,6 +16,7 @@ mod levels;
 mod policy;
 mod raster;
 mod regions;
+mod render;
 mod stickers;
 
 pub use levels::face_masks;
@@ -24,6 +25,7 @@ pub use policy::{Behaviour, Policy, PolicyError};
 pub use raster::{Mask, Planes};
 pub use regions::{Region, RegionShapes};
 pub use regions::{format_region_list, parse_region_list};
+pub use render::{Look, RegionStyles, face_shapes, occlude_face, sticker_spots};
 #[cfg(test)]
 pub(crate) use stickers::Sticker;
 pub use stickers::StickerSet;
@@ -73,6 +75,16 @@ pub enum StickerSetChoice {
     Cat = 1,
     #[enum_value(name = "None: only the PNGs of the stickers property", nick = "none")]
     None = 2,
+    #[enum_value(
+        name = "Panda head over the whole head (ears past the hair), panda eyes, black nose",
+        nick = "panda"
+    )]
+    Panda = 3,
+    #[enum_value(
+        name = "Bunny face with rabbit ears standing on the head",
+        nick = "bunny"
+    )]
+    Bunny = 4,
 }
 
 glib::wrapper! {

@@ -452,7 +452,7 @@ mod tests {
             ("likes >= 1 -> promote 1", 1, 15, "expected an action"),
             ("likes >= 1 -> level high", 1, 21, "expected a level number"),
             (
-                "likes >= 1 -> level 1; tips > 2 -> unlock ears",
+                "likes >= 1 -> level 1; tips > 2 -> unlock tail",
                 1,
                 43,
                 "expected a region",

@@ -109,6 +109,44 @@ impl Mask {
         }
     }
 
+    /// The pixels covered in `self` or in `other`, over both rectangles.
+    pub fn union(&self, other: &Mask) -> Mask {
+        if other.w == 0 || other.h == 0 {
+            return self.clone();
+        }
+        if self.w == 0 || self.h == 0 {
+            return other.clone();
+        }
+        let (x0, y0) = (self.x0.min(other.x0), self.y0.min(other.y0));
+        let x1 = (self.x0 + self.w).max(other.x0 + other.w);
+        let y1 = (self.y0 + self.h).max(other.y0 + other.h);
+        let (w, h) = (x1 - x0, y1 - y0);
+        let mut data = vec![0; w * h];
+        for m in [self, other] {
+            for y in 0..m.h {
+                let row = (m.y0 + y - y0) * w + m.x0 - x0;
+                for (out, &v) in data[row..row + m.w]
+                    .iter_mut()
+                    .zip(&m.data[y * m.w..(y + 1) * m.w])
+                {
+                    *out = (*out).max(v);
+                }
+            }
+        }
+        Mask { x0, y0, w, h, data }
+    }
+
+    /// Clears the pixels covered in `other`.
+    pub fn subtract(&mut self, other: &Mask) {
+        for y in self.y0..self.y0 + self.h {
+            for x in self.x0..self.x0 + self.w {
+                if other.at(x, y) != 0 {
+                    self.data[(y - self.y0) * self.w + x - self.x0] = 0;
+                }
+            }
+        }
+    }
+
     /// Coverage at frame pixel (x, y); 0 outside the mask's rectangle.
     #[inline]
     pub fn at(&self, x: usize, y: usize) -> u8 {

@@ -4,9 +4,14 @@
 //! mesh indices (the whole face is the hull of all 468 points). Coarser schemes
 //! (`blazeface-6`, `centerface-5`) and faces without landmarks fall back to ellipses placed
 //! from the eye, nose and mouth keypoints (or from typical proportions of the face box).
+//!
+//! `head`, `ears` and `neck` lie (partly) outside the mesh: they come from a small 3D head
+//! model (an ellipsoid skull, two ear blobs, a neck column, in the reference face's units)
+//! turned by the head pose and placed by a weak-perspective fit of the reference face to
+//! the landmarks ([`HeadFrame`]), so they follow position, scale, roll and yaw.
 
-use crate::face::reference::MIRROR_PAIRS;
-use crate::face::{LandmarkScheme, mean_point};
+use crate::face::reference::{FACE_REFERENCE_468, MIRROR_PAIRS};
+use crate::face::{HeadPose, LandmarkScheme, mean_point};
 
 /// A convex polygon in frame pixels.
 pub type Polygon = Vec<[f32; 2]>;
@@ -24,10 +29,17 @@ pub enum Region {
     Cheeks,
     Forehead,
     Chin,
+    /// The face plus the hair / skull above and beside it.
+    Head,
+    /// Each ear beside the face oval at eye-to-mouth height; an ear turned away from the
+    /// camera has no shape.
+    Ears,
+    /// Below the chin.
+    Neck,
 }
 
 impl Region {
-    pub const ALL: [Region; 8] = [
+    pub const ALL: [Region; 11] = [
         Region::Face,
         Region::Eyes,
         Region::Brows,
@@ -36,6 +48,9 @@ impl Region {
         Region::Cheeks,
         Region::Forehead,
         Region::Chin,
+        Region::Head,
+        Region::Ears,
+        Region::Neck,
     ];
 
     pub fn name(self) -> &'static str {
@@ -48,6 +63,9 @@ impl Region {
             Region::Cheeks => "cheeks",
             Region::Forehead => "forehead",
             Region::Chin => "chin",
+            Region::Head => "head",
+            Region::Ears => "ears",
+            Region::Neck => "neck",
         }
     }
 
@@ -57,6 +75,11 @@ impl Region {
 
     fn index(self) -> usize {
         self as usize
+    }
+
+    /// Regions that contain others: covered, they mean "the rest" (minus what is uncovered).
+    pub fn is_container(self) -> bool {
+        matches!(self, Region::Face | Region::Head)
     }
 }
 
@@ -220,23 +243,26 @@ fn ellipse(c: [f32; 2], u: [f32; 2], a: f32, b: f32) -> Polygon {
 /// The regions of one face, in frame pixels.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegionShapes {
-    polygons: [Vec<Polygon>; 8],
+    polygons: [Vec<Polygon>; Region::ALL.len()],
     /// Face roll in radians (clockwise as seen positive), from the eye line.
     pub roll: f32,
     /// True when the regions come from the 468-point mesh, false for keypoint fallbacks.
     pub from_mesh: bool,
+    /// Where the head sits: the reference face's units projected into the frame.
+    pub head: HeadFrame,
 }
 
 impl RegionShapes {
     /// Regions of a face with box `bbox` (`[x, y, width, height]` in pixels) and landmarks
     /// `points` in pixels of scheme `scheme` (`mediapipe-468`, `blazeface-6`,
-    /// `centerface-5`; anything else uses the box alone). `roll_hint` (radians) is used
-    /// when the points give no eye line.
+    /// `centerface-5`; anything else uses the box alone). `pose` (the face's head pose)
+    /// turns the head model; without it the head is taken as facing the camera, rolled as
+    /// the eye line says.
     pub fn new(
         scheme: Option<&str>,
         points: &[[f32; 3]],
         bbox: [f32; 4],
-        roll_hint: Option<f32>,
+        pose: Option<&HeadPose>,
     ) -> Self {
         let xy = |i: usize| [points[i][0], points[i][1]];
         let scheme = scheme
@@ -247,7 +273,7 @@ impl RegionShapes {
             let (x, y) = mean_point(points, idx).unwrap_or_default();
             [x, y]
         };
-        match scheme {
+        let mut shapes = match scheme {
             Some(LandmarkScheme::Mesh468) => {
                 let hull_of =
                     |idx: &[usize]| convex_hull(&idx.iter().map(|&i| xy(i)).collect::<Vec<_>>());
@@ -258,7 +284,7 @@ impl RegionShapes {
                 let all: Vec<[f32; 2]> = points.iter().map(|p| [p[0], p[1]]).collect();
                 let (e0, e1) = (xy(33), xy(263));
                 let roll = (e1[1] - e0[1]).atan2(e1[0] - e0[0]);
-                let mut polygons: [Vec<Polygon>; 8] = Default::default();
+                let mut polygons: [Vec<Polygon>; Region::ALL.len()] = Default::default();
                 polygons[Region::Face.index()] = vec![convex_hull(&all)];
                 polygons[Region::Eyes.index()] = pair(EYE);
                 polygons[Region::Brows.index()] = pair(BROW);
@@ -267,10 +293,22 @@ impl RegionShapes {
                 polygons[Region::Cheeks.index()] = pair(CHEEK);
                 polygons[Region::Forehead.index()] = vec![hull_of(&both_sides(FOREHEAD))];
                 polygons[Region::Chin.index()] = vec![hull_of(&both_sides(CHIN))];
+                let rotation = rotation_of(pose, roll);
+                let head =
+                    HeadFrame::fit(rotation, &FACE_REFERENCE_468, points).unwrap_or_else(|| {
+                        let d = ((e1[0] - e0[0]).powi(2) + (e1[1] - e0[1]).powi(2)).sqrt();
+                        HeadFrame::placed(
+                            rotation,
+                            d.max(1.0),
+                            [0.0, -0.331, 0.134],
+                            [(e0[0] + e1[0]) / 2.0, (e0[1] + e1[1]) / 2.0],
+                        )
+                    });
                 Self {
                     polygons,
                     roll,
                     from_mesh: true,
+                    head,
                 }
             }
             Some(s @ LandmarkScheme::BlazeFace6) => {
@@ -282,6 +320,7 @@ impl RegionShapes {
                     mouth,
                     None,
                     bbox,
+                    pose,
                 )
             }
             Some(s @ LandmarkScheme::CenterFace5) => {
@@ -295,12 +334,13 @@ impl RegionShapes {
                     mouth,
                     Some(width),
                     bbox,
+                    pose,
                 )
             }
             _ => {
                 // Typical proportions of a detector box, turned by the pose's roll if known.
                 let [x, y, w, h] = bbox;
-                let roll = roll_hint.unwrap_or(0.0);
+                let roll = pose.map_or(0.0, |p| (p.roll as f32).to_radians());
                 let c = [x + w / 2.0, y + h / 2.0];
                 let at = |fx: f32, fy: f32| {
                     let (dx, dy) = ((fx - 0.5) * w, (fy - 0.5) * h);
@@ -314,9 +354,30 @@ impl RegionShapes {
                     at(0.5, 0.78),
                     None,
                     bbox,
+                    pose,
                 )
             }
-        }
+        };
+        shapes.add_head_regions();
+        shapes
+    }
+
+    /// `head`, `ears` and `neck` from the head model placed by `self.head`.
+    fn add_head_regions(&mut self) {
+        let head = self.head;
+        let mut outline: Vec<[f32; 2]> = self.get(Region::Face).iter().flatten().copied().collect();
+        outline.extend(head.ellipsoid(SKULL_CENTRE, SKULL_RADII));
+        self.polygons[Region::Head.index()] = vec![convex_hull(&outline)];
+        self.polygons[Region::Ears.index()] = [-1.0f32, 1.0]
+            .into_iter()
+            .filter(|&side| head.faces_camera([side, 0.0, 0.0], EAR_HIDDEN_BEYOND))
+            .map(|side| {
+                let c = [side * EAR_CENTRE[0], EAR_CENTRE[1], EAR_CENTRE[2]];
+                convex_hull(&head.ellipsoid(c, EAR_RADII))
+            })
+            .collect();
+        self.polygons[Region::Neck.index()] =
+            vec![convex_hull(&head.column(NECK_AXIS, NECK_RADII, NECK_SPAN))];
     }
 
     fn from_keypoints(
@@ -326,6 +387,7 @@ impl RegionShapes {
         mouth: [f32; 2],
         mouth_width: Option<f32>,
         bbox: [f32; 4],
+        pose: Option<&HeadPose>,
     ) -> Self {
         let (dx, dy) = (eye_b[0] - eye_a[0], eye_b[1] - eye_a[1]);
         let d = (dx * dx + dy * dy).sqrt().max(1.0);
@@ -340,7 +402,7 @@ impl RegionShapes {
         };
         let mid = [(eye_a[0] + eye_b[0]) / 2.0, (eye_a[1] + eye_b[1]) / 2.0];
         let roll = u[1].atan2(u[0]);
-        let mut polygons: [Vec<Polygon>; 8] = Default::default();
+        let mut polygons: [Vec<Polygon>; Region::ALL.len()] = Default::default();
         let [x, y, w, h] = bbox;
         // The detector box hugs the face; its inscribed ellipse grown by 10% covers it.
         polygons[Region::Face.index()] =
@@ -369,10 +431,17 @@ impl RegionShapes {
         polygons[Region::Forehead.index()] =
             vec![ellipse(at(mid, 0.0, -0.8), u, 0.85 * d, 0.35 * d)];
         polygons[Region::Chin.index()] = vec![ellipse(at(mouth, 0.0, 0.5), u, 0.5 * d, 0.25 * d)];
+        // Keypoint eyes are the eyes' centres, about 0.7 of the reference's outer-corner
+        // distance apart (less as the head turns).
+        let rotation = rotation_of(pose, roll);
+        let across = rotation[0][0].hypot(rotation[1][0]).max(0.3);
+        let scale = d / (EYE_CENTRES_APART * across);
+        let head = HeadFrame::placed(rotation, scale, [0.0, EYE_LINE_Y, EYE_LINE_Z], mid);
         Self {
             polygons,
             roll,
             from_mesh: false,
+            head,
         }
     }
 
@@ -396,6 +465,12 @@ impl RegionShapes {
             [x + w + gx, y + h + gy],
             [x - gx, y + h + gy],
         ]];
+        self.add_head_regions();
+    }
+
+    /// The head model's width in pixels (before the head's turn narrows its outline).
+    pub fn head_width(&self) -> f32 {
+        2.0 * SKULL_RADII[0] * self.head.scale
     }
 
     /// The centre and size (along and across the face's eye line) of a region's polygons
@@ -403,6 +478,153 @@ impl RegionShapes {
     pub fn oriented_box(&self, region: Region) -> Option<([f32; 2], [f32; 2])> {
         let pts: Vec<[f32; 2]> = self.get(region).iter().flatten().copied().collect();
         oriented_box(&pts, self.roll)
+    }
+}
+
+// The head model, in the reference face's units (outer eye corners 1 apart, about 9 cm;
+// x image right, y down, z away from the camera, origin near the nose bridge): a skull
+// ellipsoid ~16 x 20 x 20 cm reaching ~8 cm above the top of the mesh (hair included), two
+// ears ~6 cm tall beside it at eye-to-mouth height ~9 cm behind the eye corners, and a neck
+// column below the jaw.
+const SKULL_CENTRE: [f32; 3] = [0.0, -0.55, 1.0];
+const SKULL_RADII: [f32; 3] = [0.9, 1.12, 1.1];
+const EAR_CENTRE: [f32; 3] = [0.9, -0.05, 1.0];
+const EAR_RADII: [f32; 3] = [0.14, 0.36, 0.22];
+/// An ear whose outward normal points this far (sine) away from the camera is hidden by the
+/// skull (about 35 degrees past side-on to the camera's view).
+const EAR_HIDDEN_BEYOND: f32 = 0.57;
+const NECK_AXIS: [f32; 2] = [0.0, 0.85];
+const NECK_RADII: [f32; 2] = [0.58, 0.45];
+const NECK_SPAN: [f32; 2] = [0.45, 1.75];
+/// Eye line of the reference (outer corners) and the keypoint eyes' distance in its units.
+const EYE_LINE_Y: f32 = -0.331;
+const EYE_LINE_Z: f32 = 0.134;
+const EYE_CENTRES_APART: f32 = 0.7;
+
+/// The rotation of a face: its head pose, or facing the camera with the eye line's roll.
+fn rotation_of(pose: Option<&HeadPose>, roll: f32) -> [[f32; 3]; 3] {
+    let pose = pose.copied().unwrap_or(HeadPose {
+        pitch: 0.0,
+        yaw: 0.0,
+        roll: (roll as f64).to_degrees(),
+    });
+    pose.rotation().map(|row| row.map(|v| v as f32))
+}
+
+/// Where a head sits in the frame: a point `p` of the reference face's space appears at
+/// `scale * (R p)_xy + shift` (a weak-perspective camera, as `facedetect`'s pose fit).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeadFrame {
+    pub rotation: [[f32; 3]; 3],
+    /// Frame pixels per reference unit (outer eye corners 1 apart).
+    pub scale: f32,
+    pub shift: [f32; 2],
+}
+
+impl HeadFrame {
+    /// Scale and shift that best (least squares) lay the reference face, turned by
+    /// `rotation`, over the observed points (same indexing). `None` when degenerate.
+    pub fn fit(
+        rotation: [[f32; 3]; 3],
+        reference: &[[f32; 3]],
+        observed: &[[f32; 3]],
+    ) -> Option<Self> {
+        let n = reference.len().min(observed.len());
+        if n < 3 {
+            return None;
+        }
+        let probe = Self {
+            rotation,
+            scale: 1.0,
+            shift: [0.0; 2],
+        };
+        let q: Vec<[f32; 2]> = reference[..n].iter().map(|&p| probe.project(p)).collect();
+        let mean = |v: &mut dyn Iterator<Item = [f32; 2]>| {
+            v.fold([0.0f32; 2], |a, p| [a[0] + p[0], a[1] + p[1]])
+                .map(|c| c / n as f32)
+        };
+        let qm = mean(&mut q.iter().copied());
+        let om = mean(&mut observed[..n].iter().map(|p| [p[0], p[1]]));
+        let (mut num, mut den) = (0.0f32, 0.0f32);
+        for (a, b) in q.iter().zip(&observed[..n]) {
+            let (ax, ay) = (a[0] - qm[0], a[1] - qm[1]);
+            num += ax * (b[0] - om[0]) + ay * (b[1] - om[1]);
+            den += ax * ax + ay * ay;
+        }
+        let scale = num / den;
+        (scale.is_finite() && scale > 1e-3).then(|| Self {
+            rotation,
+            scale,
+            shift: [om[0] - scale * qm[0], om[1] - scale * qm[1]],
+        })
+    }
+
+    /// The frame where reference point `anchor` appears at pixel `at`.
+    fn placed(rotation: [[f32; 3]; 3], scale: f32, anchor: [f32; 3], at: [f32; 2]) -> Self {
+        let mut frame = Self {
+            rotation,
+            scale,
+            shift: [0.0; 2],
+        };
+        let p = frame.project(anchor);
+        frame.shift = [at[0] - p[0], at[1] - p[1]];
+        frame
+    }
+
+    fn rotate(&self, p: [f32; 3]) -> [f32; 3] {
+        let r = &self.rotation;
+        std::array::from_fn(|i| r[i][0] * p[0] + r[i][1] * p[1] + r[i][2] * p[2])
+    }
+
+    /// Pixel position of reference point `p`.
+    pub fn project(&self, p: [f32; 3]) -> [f32; 2] {
+        let q = self.rotate(p);
+        [
+            self.scale * q[0] + self.shift[0],
+            self.scale * q[1] + self.shift[1],
+        ]
+    }
+
+    /// How much a flat thing facing the camera with the face (a sticker) narrows as the head
+    /// turns: the projected length of the face's x axis (1 facing the camera).
+    pub fn foreshortening(&self) -> f32 {
+        self.rotation[0][0].hypot(self.rotation[1][0])
+    }
+
+    /// True unless the outward `normal` points more than `beyond` (a sine) away from the camera.
+    fn faces_camera(&self, normal: [f32; 3], beyond: f32) -> bool {
+        self.rotate(normal)[2] <= beyond
+    }
+
+    /// Pixel positions of points spread over an ellipsoid's surface.
+    fn ellipsoid(&self, centre: [f32; 3], radii: [f32; 3]) -> Vec<[f32; 2]> {
+        let mut out = Vec::with_capacity(12 * 16);
+        for i in 0..12 {
+            let theta = (i as f32 + 0.5) / 12.0 * std::f32::consts::PI;
+            let (st, ct) = theta.sin_cos();
+            for j in 0..16 {
+                let (sp, cp) = (j as f32 / 16.0 * std::f32::consts::TAU).sin_cos();
+                out.push(self.project([
+                    centre[0] + radii[0] * st * cp,
+                    centre[1] + radii[1] * ct,
+                    centre[2] + radii[2] * st * sp,
+                ]));
+            }
+        }
+        out
+    }
+
+    /// Pixel positions of the two end rings of a vertical elliptic column at `axis` (x, z)
+    /// with `radii` (x, z), from `span[0]` to `span[1]` (y).
+    fn column(&self, axis: [f32; 2], radii: [f32; 2], span: [f32; 2]) -> Vec<[f32; 2]> {
+        let mut out = Vec::with_capacity(32);
+        for y in span {
+            for j in 0..16 {
+                let (sp, cp) = (j as f32 / 16.0 * std::f32::consts::TAU).sin_cos();
+                out.push(self.project([axis[0] + radii[0] * cp, y, axis[1] + radii[1] * sp]));
+            }
+        }
+        out
     }
 }
 
@@ -448,6 +670,7 @@ pub(crate) mod tests_support {
 mod tests {
     use super::tests_support::reference_points;
     use super::*;
+    use crate::face::reference::FACE_REFERENCE_468;
 
     #[test]
     fn a_box_cut_by_the_border_is_covered_whole_without_the_mesh() {
@@ -520,9 +743,12 @@ mod tests {
         let (a, b) = (centroid(&eyes[0]), centroid(&eyes[1]));
         assert!((a[0] + b[0] - 600.0).abs() < 2.0 && (a[1] - b[1]).abs() < 2.0);
         assert!((b[0] - a[0]).abs() > 50.0);
-        // Every region lies inside the face hull.
+        // Every region of the face lies inside the face hull (head, ears, neck around it).
         let hull = &shapes.get(Region::Face)[0];
-        for r in Region::ALL {
+        for r in Region::ALL
+            .into_iter()
+            .filter(|r| r.index() <= Region::Chin.index())
+        {
             for poly in shapes.get(r) {
                 assert!(poly.len() >= 3, "{r:?}");
                 assert!(inside(hull, centroid(poly)), "{r:?}");
@@ -534,6 +760,158 @@ mod tests {
             &shapes.get(Region::Nose)[0],
             [pts[33][0], pts[33][1]]
         ));
+    }
+
+    /// The reference face turned to `pose`, 100 px per unit, centred at (300, 300).
+    fn posed(pose: &HeadPose) -> Vec<[f32; 3]> {
+        let r = pose.rotation();
+        FACE_REFERENCE_468
+            .iter()
+            .map(|p| {
+                let q: [f64; 3] =
+                    std::array::from_fn(|i| (0..3).map(|k| r[i][k] * p[k] as f64).sum::<f64>());
+                [
+                    300.0 + 100.0 * q[0] as f32,
+                    300.0 + 100.0 * q[1] as f32,
+                    100.0 * q[2] as f32,
+                ]
+            })
+            .collect()
+    }
+
+    fn pose(pitch: f64, yaw: f64, roll: f64) -> HeadPose {
+        HeadPose { pitch, yaw, roll }
+    }
+
+    #[test]
+    fn head_ears_and_neck_sit_around_the_face() {
+        let frontal = pose(0.0, 0.0, 0.0);
+        let pts = posed(&frontal);
+        let bbox = [220.0, 200.0, 160.0, 190.0];
+        let shapes = RegionShapes::new(Some("mediapipe-468"), &pts, bbox, Some(&frontal));
+        assert!((shapes.head.scale - 100.0).abs() < 1.0, "{:?}", shapes.head);
+        let head = &shapes.get(Region::Head)[0];
+        // The head holds the whole face and reaches well above the top of the mesh (hair).
+        for p in shapes.get(Region::Face)[0].iter() {
+            assert!(inside(head, *p) || head.contains(p), "{p:?}");
+        }
+        let top = head.iter().map(|p| p[1]).fold(f32::MAX, f32::min);
+        let forehead = pts[10][1];
+        assert!(
+            forehead - top > 60.0,
+            "head top {top} vs forehead {forehead}"
+        );
+        let (lo, hi) = head
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p[0]), b.max(p[0])));
+        assert!(
+            lo < pts[234][0] - 10.0 && hi > pts[454][0] + 10.0,
+            "{lo} {hi}"
+        );
+        // Two ears beside the oval, between eye and mouth height, outside the face hull.
+        let ears = shapes.get(Region::Ears);
+        assert_eq!(ears.len(), 2);
+        let (l, r) = (centroid(&ears[0]), centroid(&ears[1]));
+        assert!(l[0] < pts[234][0] && r[0] > pts[454][0], "{l:?} {r:?}");
+        for e in [l, r] {
+            assert!(e[1] > pts[33][1] - 20.0 && e[1] < pts[13][1], "{e:?}");
+            assert!(!inside(&shapes.get(Region::Face)[0], e));
+        }
+        // The neck below the chin.
+        let neck = centroid(&shapes.get(Region::Neck)[0]);
+        assert!(
+            neck[1] > pts[152][1] && (neck[0] - 300.0).abs() < 5.0,
+            "{neck:?}"
+        );
+    }
+
+    #[test]
+    fn the_ear_turned_away_goes_and_the_skull_follows_the_turn() {
+        // Face turned 50 degrees to the image's right: the image-right ear is behind the
+        // head, the back of the skull shows on the image's left.
+        let turned = pose(0.0, 50.0, 0.0);
+        let pts = posed(&turned);
+        let shapes = RegionShapes::new(
+            Some("mediapipe-468"),
+            &pts,
+            [220.0, 200.0, 160.0, 190.0],
+            Some(&turned),
+        );
+        let ears = shapes.get(Region::Ears);
+        assert_eq!(ears.len(), 1, "one ear left");
+        assert!(
+            centroid(&ears[0])[0] < pts[1][0],
+            "the image-left ear stays"
+        );
+        let head = &shapes.get(Region::Head)[0];
+        let lo = head.iter().map(|p| p[0]).fold(f32::MAX, f32::min);
+        let face_lo = shapes.get(Region::Face)[0]
+            .iter()
+            .map(|p| p[0])
+            .fold(f32::MAX, f32::min);
+        assert!(
+            face_lo - lo > 50.0,
+            "the skull reaches behind the face: {lo} vs {face_lo}"
+        );
+        let both = pose(0.0, -20.0, 0.0);
+        let shapes = RegionShapes::new(Some("mediapipe-468"), &posed(&both), [0.0; 4], Some(&both));
+        assert_eq!(
+            shapes.get(Region::Ears).len(),
+            2,
+            "a small turn keeps both ears"
+        );
+        // Rolled 30 degrees clockwise: the head's top moves to the image right of the chin.
+        let rolled = pose(0.0, 0.0, 30.0);
+        let pts = posed(&rolled);
+        let shapes = RegionShapes::new(Some("mediapipe-468"), &pts, [0.0; 4], Some(&rolled));
+        assert!((shapes.roll - 30f32.to_radians()).abs() < 0.02);
+        let neck = centroid(&shapes.get(Region::Neck)[0]);
+        assert!(
+            neck[0] < pts[152][0] && neck[1] > pts[152][1],
+            "neck follows the roll: {neck:?}"
+        );
+    }
+
+    #[test]
+    fn regions_beyond_the_frame_edge_stay_finite_and_coarse_schemes_get_them_too() {
+        // A face whose head reaches far past the frame's top-left corner.
+        let frontal = pose(0.0, 0.0, 0.0);
+        let pts: Vec<[f32; 3]> = posed(&frontal)
+            .iter()
+            .map(|p| [p[0] - 330.0, p[1] - 340.0, p[2]])
+            .collect();
+        let shapes = RegionShapes::new(Some("mediapipe-468"), &pts, [0.0, 0.0, 60.0, 60.0], None);
+        for r in Region::ALL {
+            for poly in shapes.get(r) {
+                assert!(
+                    poly.iter().all(|p| p[0].is_finite() && p[1].is_finite()),
+                    "{r:?}"
+                );
+            }
+        }
+        assert!(shapes.get(Region::Head)[0].iter().any(|p| p[1] < -100.0));
+        // Without the mesh: the same regions from the eye line or the box.
+        let kp = [
+            [130.0, 150.0, 0.0],
+            [170.0, 150.0, 0.0],
+            [150.0, 175.0, 0.0],
+            [150.0, 195.0, 0.0],
+            [105.0, 160.0, 0.0],
+            [195.0, 160.0, 0.0],
+        ];
+        for (scheme, points) in [(Some("blazeface-6"), &kp[..]), (None, &[][..])] {
+            let shapes = RegionShapes::new(scheme, points, [100.0, 120.0, 100.0, 110.0], None);
+            let head = &shapes.get(Region::Head)[0];
+            assert!(
+                head.iter().map(|p| p[1]).fold(f32::MAX, f32::min) < 100.0,
+                "{scheme:?}"
+            );
+            assert_eq!(shapes.get(Region::Ears).len(), 2, "{scheme:?}");
+            assert!(
+                centroid(&shapes.get(Region::Neck)[0])[1] > 220.0,
+                "{scheme:?}"
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,368 @@
+//! Drawing one face's occlusion: the covered regions grouped into layers by their look (the
+//! `style` property, or a style per region from `styles`), each layer's mask drawn in its
+//! style, then the stickers placed by their anchors.
+//!
+//! Layers of single regions (eyes, mouth, ...) are drawn first, so that their blur or
+//! pixelation reads the face's own pixels; a layer holding `face` or `head` then covers the
+//! rest. Stickers come last: a whole-face / whole-head sticker stays out of the regions other
+//! layers drew in another style, region stickers and extras (e.g. rabbit ears) go on top.
+//! Nothing is ever drawn over an uncovered region.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::Style;
+use super::levels::{Coverage, layer_masks};
+use super::raster::{Mask, Planes};
+use super::regions::{Region, RegionShapes, oriented_box, region_names};
+use super::stickers::{PlacedSticker, StickerSet, StickerSide};
+use crate::face::Face;
+
+/// Blur radius at full strength, as a fraction of the face box width.
+pub const BLUR_RADIUS_PER_FACE_WIDTH: f32 = 0.2;
+/// Stickers centred on a region are drawn this much larger than its box.
+const CONTAINER_STICKER_SCALE: f32 = 1.15;
+const REGION_STICKER_SCALE: f32 = 1.3;
+/// A sticker standing on a region narrows with the head's turn, down to this share.
+const MIN_FORESHORTENING: f32 = 0.25;
+
+const STYLES: [(Style, &str); 4] = [
+    (Style::Blur, "blur"),
+    (Style::Pixelate, "pixelate"),
+    (Style::Fill, "fill"),
+    (Style::Sticker, "sticker"),
+];
+
+pub fn style_name(style: Style) -> &'static str {
+    STYLES
+        .iter()
+        .find(|(s, _)| *s == style)
+        .map_or("blur", |(_, n)| n)
+}
+
+pub fn parse_style(name: &str) -> Option<Style> {
+    STYLES.iter().find(|(_, n)| *n == name).map(|(s, _)| *s)
+}
+
+/// The look of one region: a style and, for blur and pixelate, a strength in percent
+/// (`None`: the element's `blur-strength`, or full pixelation).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RegionStyle {
+    pub style: Style,
+    pub strength: Option<f32>,
+}
+
+/// Styles given per region (`styles="eyes=sticker,mouth=blur:40,face=pixelate"`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RegionStyles(pub BTreeMap<Region, RegionStyle>);
+
+impl RegionStyles {
+    /// Parses `REGION=STYLE[:STRENGTH]` items separated by commas; empty text gives none.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut out = BTreeMap::new();
+        for (i, item) in text.split(',').map(str::trim).enumerate() {
+            if item.is_empty() {
+                if text.trim().is_empty() {
+                    break;
+                }
+                return Err(format!("styles item {} is empty", i + 1));
+            }
+            let err = |e: String| format!("styles item {} '{item}': {e}", i + 1);
+            let (region, look) = item
+                .split_once('=')
+                .ok_or_else(|| err("expected REGION=STYLE[:STRENGTH]".into()))?;
+            let region = Region::parse(region.trim()).ok_or_else(|| {
+                err(format!(
+                    "'{}' is not a region (one of: {})",
+                    region.trim(),
+                    region_names()
+                ))
+            })?;
+            let (style, strength) = match look.split_once(':') {
+                Some((s, v)) => (s.trim(), Some(v.trim())),
+                None => (look.trim(), None),
+            };
+            let style = parse_style(style).ok_or_else(|| {
+                err(format!(
+                    "'{style}' is not a style (one of: {})",
+                    STYLES.map(|(_, n)| n).join(", ")
+                ))
+            })?;
+            let strength = match strength {
+                None => None,
+                Some(_) if matches!(style, Style::Fill | Style::Sticker) => {
+                    return Err(err(
+                        "a strength applies to blur and pixelate only (fill and sticker hide fully)"
+                            .into(),
+                    ));
+                }
+                Some(v) => Some(
+                    v.parse::<f32>()
+                        .ok()
+                        .filter(|s| s.is_finite() && (0.0..=100.0).contains(s))
+                        .ok_or_else(|| {
+                            err(format!("strength '{v}' is not a percentage from 0 to 100"))
+                        })?,
+                ),
+            };
+            if out
+                .insert(region, RegionStyle { style, strength })
+                .is_some()
+            {
+                return Err(err(format!("region '{}' is given twice", region.name())));
+            }
+        }
+        Ok(Self(out))
+    }
+
+    /// The canonical text (`eyes=sticker,mouth=blur:40`), regions in their usual order.
+    pub fn format(&self) -> String {
+        self.0
+            .iter()
+            .map(|(r, s)| match s.strength {
+                Some(v) => format!("{}={}:{v}", r.name(), style_name(s.style)),
+                None => format!("{}={}", r.name(), style_name(s.style)),
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// Everything that decides how covered regions look, copied once per buffer.
+#[derive(Debug, Clone)]
+pub struct Look {
+    pub style: Style,
+    /// Percent.
+    pub blur_strength: f32,
+    pub pixelate_blocks: u32,
+    pub fill_rgb: [u8; 3],
+    /// Growth of covered regions, fraction of the face box width.
+    pub margin: f32,
+    pub stickers: Arc<StickerSet>,
+    pub styles: RegionStyles,
+}
+
+/// The regions of `face`, with a face cut by the frame's border covered up to it.
+pub fn face_shapes(face: &Face, width: usize, height: usize) -> RegionShapes {
+    let b = face.bbox;
+    let (points, scheme) = match &face.landmarks {
+        Some(lm) => (lm.to_pixels(&b), Some(lm.scheme.as_str())),
+        None => (Vec::new(), None),
+    };
+    let bbox = [b.x, b.y, b.width, b.height];
+    let mut shapes = RegionShapes::new(scheme, &points, bbox, face.head_pose.as_ref());
+    shapes.cover_box_at_border(bbox, width, height);
+    shapes
+}
+
+/// Occludes one face as `coverage` and `look` say.
+pub fn occlude_face(planes: &mut Planes, look: &Look, coverage: &Coverage, face: &Face) {
+    if coverage.nothing() {
+        return;
+    }
+    let (w, h) = (planes.width, planes.height);
+    let shapes = face_shapes(face, w, h);
+    let face_width = face.bbox.width;
+    let margin = look.margin * face_width;
+    // Covered regions grouped by look; single regions first, containers last (stable).
+    let mut layers: Vec<(RegionStyle, Vec<Region>)> = Vec::new();
+    for &r in &coverage.covered {
+        let st = look.styles.0.get(&r).copied().unwrap_or(RegionStyle {
+            style: look.style,
+            strength: None,
+        });
+        match layers.iter_mut().find(|(s, _)| *s == st) {
+            Some((_, regions)) => regions.push(r),
+            None => layers.push((st, vec![r])),
+        }
+    }
+    layers.sort_by_key(|(_, regions)| regions.iter().any(|r| r.is_container()));
+    let masks: Vec<(Mask, Option<Mask>)> = layers
+        .iter()
+        .map(|(_, regions)| layer_masks(&shapes, coverage, regions, margin, w, h))
+        .collect();
+
+    let intensity = coverage.intensity as f32;
+    let full_radius = (BLUR_RADIUS_PER_FACE_WIDTH * face_width).max(1.0);
+    let mut holes = Mask::empty();
+    let mut painted = Mask::empty();
+    for ((st, _), (mask, hole)) in layers.iter().zip(&masks) {
+        if let Some(hole) = hole {
+            holes = holes.union(hole);
+        }
+        if mask.w == 0 {
+            continue;
+        }
+        match st.style {
+            Style::Blur => {
+                let strength = st.strength.unwrap_or(look.blur_strength) / 100.0;
+                planes.blur(mask, full_radius * intensity * strength);
+            }
+            Style::Pixelate => {
+                let strength = st.strength.unwrap_or(100.0) / 100.0;
+                let cell = face_width / look.pixelate_blocks.max(1) as f32 * intensity * strength;
+                planes.pixelate(mask, cell.max(1.0));
+            }
+            Style::Fill => planes.fill(mask, look.fill_rgb),
+            // The backdrop keeps the face hidden where a sticker is transparent.
+            Style::Sticker => planes.blur(mask, full_radius),
+        }
+        if st.style != Style::Sticker {
+            painted = painted.union(mask);
+        }
+    }
+
+    // Stickers: containers' first (their layers were sorted last), then regions', extras.
+    let keep_holes = (holes.w > 0).then_some(&holes);
+    let container_keep = holes.union(&painted);
+    let container_keep = (container_keep.w > 0).then_some(&container_keep);
+    let mut stickered = false;
+    for ((st, regions), (mask, _)) in layers.iter().zip(&masks).rev() {
+        if st.style != Style::Sticker || mask.w == 0 {
+            continue;
+        }
+        stickered = true;
+        // The outermost covered container with a sticker covers its whole layer.
+        let container = [Region::Head, Region::Face]
+            .into_iter()
+            .find(|r| regions.contains(r) && look.stickers.get(*r).is_some());
+        if let Some(c) = container.and_then(|c| look.stickers.get(c)) {
+            draw(planes, &shapes, c, margin, container_keep);
+        }
+        // Regions under a container's sticker need none of their own; ears and neck do.
+        let outside = |r: &&Region| match container {
+            Some(_) => matches!(r, Region::Ears | Region::Neck),
+            None => !r.is_container(),
+        };
+        for r in regions.iter().filter(outside) {
+            if let Some(placed) = look.stickers.get(*r) {
+                draw(planes, &shapes, placed, margin, keep_holes);
+            }
+        }
+    }
+    if stickered {
+        for extra in &look.stickers.extras {
+            draw(planes, &shapes, extra, margin, keep_holes);
+        }
+    }
+}
+
+/// Where a placed sticker goes on a face: centre, size (before rotation) and angle, one per
+/// shape of its anchor region (each eye, each visible ear; one for the others).
+pub fn sticker_spots(
+    shapes: &RegionShapes,
+    placed: &PlacedSticker,
+    margin: f32,
+) -> Vec<([f32; 2], [f32; 2], f32)> {
+    let pl = placed.placement;
+    let roll = shapes.roll;
+    let boxes: Vec<([f32; 2], [f32; 2])> = if pl.anchor.is_container() {
+        shapes.oriented_box(pl.anchor).into_iter().collect()
+    } else {
+        shapes
+            .get(pl.anchor)
+            .iter()
+            .filter_map(|p| oriented_box(p, roll))
+            .collect()
+    };
+    let (s, c) = roll.sin_cos();
+    let (across, down) = ([c, s], [-s, c]);
+    let st = &placed.sticker;
+    boxes
+        .into_iter()
+        .map(|(centre, size)| {
+            let (mut at, sz) = match pl.side {
+                StickerSide::Centre => {
+                    let k = if pl.anchor.is_container() {
+                        CONTAINER_STICKER_SCALE
+                    } else {
+                        REGION_STICKER_SCALE
+                    };
+                    (
+                        centre,
+                        [
+                            (size[0] * k + 2.0 * margin) * pl.scale,
+                            (size[1] * k + 2.0 * margin) * pl.scale,
+                        ],
+                    )
+                }
+                StickerSide::Top | StickerSide::Bottom => {
+                    let width = pl.scale * shapes.head_width();
+                    let height = width * st.height as f32 / st.width.max(1) as f32;
+                    let narrowed = width * shapes.head.foreshortening().max(MIN_FORESHORTENING);
+                    let reach = (size[1] + height) / 2.0;
+                    let k = if pl.side == StickerSide::Top {
+                        -reach
+                    } else {
+                        reach
+                    };
+                    (
+                        [centre[0] + down[0] * k, centre[1] + down[1] * k],
+                        [narrowed, height],
+                    )
+                }
+            };
+            let (dx, dy) = (pl.offset[0] * sz[0], pl.offset[1] * sz[1]);
+            at = [
+                at[0] + across[0] * dx + down[0] * dy,
+                at[1] + across[1] * dx + down[1] * dy,
+            ];
+            (at, sz, roll)
+        })
+        .collect()
+}
+
+fn draw(
+    planes: &mut Planes,
+    shapes: &RegionShapes,
+    placed: &PlacedSticker,
+    margin: f32,
+    keep: Option<&Mask>,
+) {
+    for (centre, size, angle) in sticker_spots(shapes, placed, margin) {
+        planes.sticker(&placed.sticker, centre, size, angle, keep);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_styles_parse_and_name_the_bad_entry() {
+        let s = RegionStyles::parse("eyes=sticker, mouth=blur:40,face=pixelate").unwrap();
+        assert_eq!(s.0.len(), 3);
+        assert_eq!(
+            s.0[&Region::Mouth],
+            RegionStyle {
+                style: Style::Blur,
+                strength: Some(40.0)
+            }
+        );
+        assert_eq!(s.format(), "face=pixelate,eyes=sticker,mouth=blur:40");
+        assert_eq!(RegionStyles::parse(&s.format()).unwrap(), s);
+        assert!(RegionStyles::parse(" ").unwrap().0.is_empty());
+        for (text, says) in [
+            (
+                "eyes=sticker,mouth=blurr",
+                "styles item 2 'mouth=blurr': 'blurr' is not a style",
+            ),
+            ("eyes", "styles item 1 'eyes': expected REGION=STYLE"),
+            ("lips=blur", "'lips' is not a region"),
+            ("eyes=blur:140", "strength '140' is not a percentage"),
+            ("eyes=blur:x", "strength 'x'"),
+            (
+                "eyes=fill:50",
+                "a strength applies to blur and pixelate only",
+            ),
+            (
+                "eyes=blur,eyes=fill",
+                "styles item 2 'eyes=fill': region 'eyes' is given twice",
+            ),
+            ("eyes=blur,,mouth=fill", "styles item 2 is empty"),
+        ] {
+            let e = RegionStyles::parse(text).unwrap_err();
+            assert!(e.contains(says), "{text}: {e}");
+        }
+    }
+}
