@@ -490,9 +490,9 @@ const SKULL_CENTRE: [f32; 3] = [0.0, -0.55, 1.0];
 const SKULL_RADII: [f32; 3] = [0.9, 1.12, 1.1];
 const EAR_CENTRE: [f32; 3] = [0.9, -0.05, 1.0];
 const EAR_RADII: [f32; 3] = [0.14, 0.36, 0.22];
-/// An ear whose outward normal points this far (sine) away from the camera is hidden by the
-/// skull (about 35 degrees past side-on to the camera's view).
-const EAR_HIDDEN_BEYOND: f32 = 0.57;
+/// An ear whose outward normal points this far (sine) away from the camera is hidden behind
+/// the cheek and skull: a head turned more than ~25 degrees shows only its near ear.
+const EAR_HIDDEN_BEYOND: f32 = 0.42;
 const NECK_AXIS: [f32; 2] = [0.0, 0.85];
 const NECK_RADII: [f32; 2] = [0.58, 0.45];
 const NECK_SPAN: [f32; 2] = [0.45, 1.75];
