@@ -349,10 +349,16 @@ fn astronaut_crop(props: &str) -> ((u32, u32), gstfacekit::SizeSource) {
         common::astronaut_source()
     ));
     assert_eq!(samples.len(), 1);
-    (
-        caps_size(&samples[0]),
-        crop_messages(&messages)[0].size_source,
-    )
+    let first = &crop_messages(&messages)[0];
+    // A file source is no capture device: the model is the property's or none.
+    let expected = if props.contains("camera-model=") {
+        "property"
+    } else {
+        "none"
+    };
+    assert_eq!(first.camera_model_source, expected, "{props}");
+    assert_eq!(first.camera_device, None);
+    (caps_size(&samples[0]), first.size_source)
 }
 
 fn start_error(props: &str) -> String {

@@ -10,6 +10,7 @@ use gst_base::subclass::prelude::*;
 use gst_video::prelude::*;
 
 use super::camera::{self, CameraTable, ConfigError, Size, SizeSource};
+use super::device;
 use super::placement::{self, CropWindow, Smoother};
 use super::resample;
 use super::{CropOnMissing, FaceCropMessage, Fit, Primary};
@@ -77,8 +78,27 @@ impl Default for Settings {
     }
 }
 
+/// The camera model in effect and where it came from.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct CameraModel {
+    /// None: no model (the table's resolution rules decide).
+    name: Option<String>,
+    /// `property`, a device property key (`device.product.name`, ...) or `none`.
+    source: &'static str,
+    /// The capture device it was read from.
+    device: Option<String>,
+}
+
+impl CameraModel {
+    fn from_device(&self) -> bool {
+        self.device.is_some()
+    }
+}
+
 #[derive(Default)]
 struct State {
+    /// The camera model: `camera-model`, or read from the capture device upstream.
+    camera: CameraModel,
     /// The camera table loaded in start(), when config-location is set and it loaded.
     table: Option<CameraTable>,
     /// Why the table did not load (start() already failed unless fallback-size is set).
@@ -128,7 +148,17 @@ fn resolve_target(
             .transpose()
     };
     let from_table = match (&state.table, &state.table_error) {
-        (Some(table), _) => match (&settings.camera_model, capture) {
+        (Some(table), _) => match (&state.camera.name, capture) {
+            // A model read from the device that the table does not list: the resolution
+            // rules still apply (the user did not ask for that model).
+            (Some(model), Some(capture)) if state.camera.from_device() => table
+                .for_model(model)
+                .map(|s| (s, SizeSource::CameraModel))
+                .or_else(|_| {
+                    table
+                        .for_resolution(capture)
+                        .map(|s| (s, SizeSource::Resolution))
+                }),
             (Some(model), _) => table.for_model(model).map(|s| (s, SizeSource::CameraModel)),
             (None, Some(capture)) => table
                 .for_resolution(capture)
@@ -168,6 +198,56 @@ fn alignment(layout: Layout) -> u32 {
 }
 
 impl FaceCrop {
+    /// `camera-model`, else the model of the capture device upstream (v4l2src).
+    fn camera_model(&self, settings: &Settings) -> CameraModel {
+        if let Some(name) = &settings.camera_model {
+            return CameraModel {
+                name: Some(name.clone()),
+                source: "property",
+                device: None,
+            };
+        }
+        let none = CameraModel {
+            name: None,
+            source: "none",
+            device: None,
+        };
+        let Some(sink) = self.obj().static_pad("sink") else {
+            return none;
+        };
+        match device::lookup(&sink) {
+            Ok(Some(found)) => {
+                gst::info!(
+                    CAT,
+                    imp = self,
+                    "camera model '{}' from {} of {}",
+                    found.model,
+                    found.key,
+                    found.device
+                );
+                CameraModel {
+                    name: Some(found.model),
+                    source: found.key,
+                    device: Some(found.device),
+                }
+            }
+            Ok(None) => none,
+            // The model only matters to a camera table.
+            Err(e) if settings.config_location.is_some() && settings.size.is_none() => {
+                gst::element_imp_warning!(
+                    self,
+                    gst::ResourceError::Settings,
+                    ("{e}; set camera-model to name the camera")
+                );
+                none
+            }
+            Err(e) => {
+                gst::info!(CAT, imp = self, "{e}");
+                none
+            }
+        }
+    }
+
     fn post(&self, msg: &FaceCropMessage) {
         post(&*self.obj(), gst::Structure::from(msg));
     }
@@ -217,7 +297,7 @@ impl ObjectImpl for FaceCrop {
                     .build(),
                 glib::ParamSpecString::builder("camera-model")
                     .nick("Camera model")
-                    .blurb("Camera model looked up in the camera table (its \"type\"), and sent to a config service as ?model=...; unset: the table's capture-resolution rules decide")
+                    .blurb("Camera model looked up in the camera table (its \"type\"), and sent to a config service as ?model=...; unset: read from the capture device upstream (v4l2src: udev product name, else the V4L2 card name; a model the table does not list falls back to its resolution rules), else the table's capture-resolution rules decide. The messages say which (camera-model-source)")
                     .mutable_ready()
                     .build(),
                 glib::ParamSpecString::builder("config-location")
@@ -430,10 +510,22 @@ impl BaseTransformImpl for FaceCrop {
                 ));
             }
         }
-        let mut state = State::default();
+        let mut state = State {
+            camera: self.camera_model(&settings),
+            ..State::default()
+        };
         if let Some(location) = &settings.config_location {
             let timeout = Duration::from_millis(settings.config_timeout_ms as u64);
-            match camera::load_table(location, settings.camera_model.as_deref(), timeout) {
+            let model = state.camera.name.as_deref();
+            let mut loaded = camera::load_table(location, model, timeout);
+            if state.camera.from_device()
+                && matches!(loaded, Err(ConfigError::HttpStatus { status: 404, .. }))
+            {
+                // The service does not know the device's model: its full table (resolution
+                // rules) still applies.
+                loaded = camera::load_table(location, None, timeout);
+            }
+            match loaded {
                 Ok(table) => {
                     gst::info!(
                         CAT,
@@ -743,6 +835,9 @@ impl BaseTransformImpl for FaceCrop {
             target_width: target.width,
             target_height: target.height,
             size_source: source,
+            camera_model: state.camera.name.clone(),
+            camera_model_source: state.camera.source,
+            camera_device: state.camera.device.clone(),
         };
         drop(guard);
 

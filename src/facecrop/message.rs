@@ -29,7 +29,23 @@ pub struct FaceCropMessage {
     pub target_height: u32,
     /// Where the target size came from.
     pub size_source: SizeSource,
+    /// The camera model in effect (`camera-model`, or read from the capture device).
+    pub camera_model: Option<String>,
+    /// Where it came from: `property`, the device property key (`device.product.name`,
+    /// `v4l2.device.card`, `v4l2src.device-name`) or `none`.
+    pub camera_model_source: &'static str,
+    /// The capture device node the model was read from.
+    pub camera_device: Option<String>,
 }
+
+/// The values of `camera-model-source`.
+pub const CAMERA_MODEL_SOURCES: [&str; 5] = [
+    "property",
+    "device.product.name",
+    "v4l2.device.card",
+    "v4l2src.device-name",
+    "none",
+];
 
 impl From<&FaceCropMessage> for gst::Structure {
     fn from(m: &FaceCropMessage) -> Self {
@@ -44,7 +60,12 @@ impl From<&FaceCropMessage> for gst::Structure {
             .field("target-width", m.target_width)
             .field("target-height", m.target_height)
             .field("size-source", m.size_source.as_str())
+            .field("camera-model", m.camera_model.as_deref().unwrap_or(""))
+            .field("camera-model-source", m.camera_model_source)
             .build();
+        if let Some(d) = &m.camera_device {
+            s.set("camera-device", d);
+        }
         if let Some((x, y, w, h)) = m.window {
             s.set("x", x);
             s.set("y", y);
@@ -81,6 +102,16 @@ impl TryFrom<&gst::StructureRef> for FaceCropMessage {
         };
         let source: String = get(s, "size-source")?;
         let face_id: i32 = get(s, "face-id")?;
+        let model: String = get(s, "camera-model")?;
+        let model_source: String = get(s, "camera-model-source")?;
+        let camera_model_source = CAMERA_MODEL_SOURCES
+            .into_iter()
+            .find(|v| *v == model_source)
+            .ok_or_else(|| {
+                MetaError(format!(
+                    "facecrop.camera-model-source: unknown '{model_source}'"
+                ))
+            })?;
         Ok(Self {
             timestamp: get(s, "timestamp")?,
             running_time: get(s, "running-time")?,
@@ -94,6 +125,11 @@ impl TryFrom<&gst::StructureRef> for FaceCropMessage {
             target_height: get(s, "target-height")?,
             size_source: SizeSource::parse(&source)
                 .ok_or_else(|| MetaError(format!("facecrop.size-source: unknown '{source}'")))?,
+            camera_model: (!model.is_empty()).then_some(model),
+            camera_model_source,
+            camera_device: s
+                .get_optional::<String>("camera-device")
+                .map_err(|e| MetaError(format!("facecrop.camera-device: {e}")))?,
         })
     }
 }
@@ -117,6 +153,9 @@ mod tests {
             target_width: 60,
             target_height: 60,
             size_source: SizeSource::CameraModel,
+            camera_model: Some("A100".into()),
+            camera_model_source: "device.product.name",
+            camera_device: Some("/dev/video0".into()),
         };
         let s = gst::Structure::from(&kept);
         assert_eq!(s.get::<u32>("x").unwrap(), 10);
@@ -128,6 +167,9 @@ mod tests {
             window: None,
             timestamp: None,
             running_time: None,
+            camera_model: None,
+            camera_model_source: "none",
+            camera_device: None,
             ..kept
         };
         let s = gst::Structure::from(&dropped);
