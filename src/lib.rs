@@ -22,6 +22,7 @@ mod inference;
 mod attention;
 mod attentionmeter;
 mod attentionoverlay;
+mod faceanswer;
 mod facecrop;
 mod facedetect;
 mod faceidentify;
@@ -40,6 +41,7 @@ pub use crate::gst::meta::read_frame;
 // The elements and their property types.
 pub use attentionmeter::AttentionMeter;
 pub use attentionoverlay::AttentionOverlay;
+pub use faceanswer::FaceAnswer;
 pub use facecrop::{CropOnMissing, FaceCrop, Fit, Primary};
 pub use facedetect::{FaceDetect, Model, Updates};
 pub use faceidentify::{FaceIdentify, Mode};
@@ -48,6 +50,7 @@ pub use facequality::FaceQuality;
 
 // Bus messages and params, typed (`From<&T> for gst::Structure`, `TryFrom<&StructureRef>`).
 pub use attention::{AttentionEvent, StatsReport, Summary, WindowReport};
+pub use faceanswer::{AnswerDoneMessage, AnswerPersonMessage, DONE_MESSAGE, PERSON_MESSAGE};
 pub use facecrop::{FACECROP_MESSAGE, FaceCropMessage};
 pub use facedetect::{FACEDETECT_MESSAGE, FaceDetectMessage, FaceEntry, FaceKeypoints};
 pub use faceidentify::{IDENTIFY_MESSAGE, IdentityMessage, IdentityResult};
@@ -60,9 +63,15 @@ pub use facequality::{
 // The cores' building blocks that applications and tools use on their own.
 pub use attention::cue::ViewerCueLayout;
 pub use attention::document::LessonDocument;
+pub use attention::mqtt::{LinkEvent, MqttLink, MqttUrl};
 pub use attention::paint::Rect;
 pub use attention::panel::OverlayLayout;
 pub use attention::{Threshold, summarize};
+/// The face-first upload's answer channel (JSON records) and the server's person merge.
+pub mod upload {
+    pub use crate::faceanswer::persons::{Person, TrackResult, group_persons};
+    pub use crate::faceanswer::protocol::*;
+}
 pub use facecrop::{CameraEntry, CameraTable, ConfigError, CropWindow, Size, SizeSource};
 pub use facedetect::{head_pose, rigid_head_pose, rotation_error};
 pub use faceocclude::{
@@ -85,6 +94,7 @@ fn plugin_init(plugin: &::gst::Plugin) -> Result<(), glib::BoolError> {
     facecrop::register(plugin)?;
     facequality::register(plugin)?;
     faceidentify::register(plugin)?;
+    faceanswer::register(plugin)?;
     Ok(())
 }
 

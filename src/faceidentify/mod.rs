@@ -18,6 +18,9 @@ mod imp;
 mod message;
 mod schedule;
 
+#[cfg(test)]
+pub use descriptor::DESCRIPTOR_LEN;
+pub use descriptor::{Descriptor, distance};
 pub use message::{IDENTIFY_MESSAGE, IdentityMessage, IdentityResult};
 
 glib::wrapper! {
