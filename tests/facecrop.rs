@@ -625,16 +625,23 @@ fn face_upload_script_sends_crops_over_rtp() {
         "script failed: {stdout}\n{}",
         String::from_utf8_lossy(&result.stderr)
     );
-    // The server finds the face again in what it received (fit=scale keeps the whole face).
-    let found: u32 = stdout
-        .split("facedetect found a face in ")
+    // The server finds the face again in what it received (fit=scale keeps the whole face)
+    // and answers the camera: the capture side prints the answer.
+    let done = stdout
+        .lines()
+        .find(|l| l.starts_with("server: DONE upload 1: "))
+        .unwrap_or_else(|| panic!("no server summary: {stdout}"));
+    let frames: u32 = done
+        .split(" bytes, ")
         .nth(1)
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no server summary: {stdout}"));
+        .unwrap_or_else(|| panic!("no frame count in '{done}'"));
+    assert!(frames >= 100, "the server analysed only {frames} frames");
+    assert!(done.contains(": 1 persons"), "{done}");
     assert!(
-        found >= 100,
-        "the server found a face in only {found} frames"
+        stdout.contains("faceanswer-person, upload=(guint64)1, person=(uint)0"),
+        "no answer printed: {stdout}"
     );
     assert!(
         stdout.contains("facecrop, "),

@@ -10,12 +10,12 @@ use gst_base::subclass::prelude::*;
 use gst_video::prelude::*;
 
 use super::camera::{self, CameraTable, ConfigError, Size, SizeSource};
-use super::device;
 use super::placement::{self, CropWindow, Smoother};
 use super::resample;
 use super::{CropOnMissing, FaceCropMessage, Fit, Primary};
 use crate::face::{Face, FrameMarker, PrimaryFace};
 use crate::frame::image::Layout;
+use crate::gst::device;
 use crate::gst::element::{Analysis, BufferTimes, WarnOnce, not_analysed_hint, post};
 use crate::gst::meta;
 use crate::gst::video::{canvas, image_view, layout_of};
@@ -90,7 +90,7 @@ struct CameraModel {
 }
 
 impl CameraModel {
-    fn from_device(&self) -> bool {
+    fn read_from_device(&self) -> bool {
         self.device.is_some()
     }
 }
@@ -151,7 +151,7 @@ fn resolve_target(
         (Some(table), _) => match (&state.camera.name, capture) {
             // A model read from the device that the table does not list: the resolution
             // rules still apply (the user did not ask for that model).
-            (Some(model), Some(capture)) if state.camera.from_device() => table
+            (Some(model), Some(capture)) if state.camera.read_from_device() => table
                 .for_model(model)
                 .map(|s| (s, SizeSource::CameraModel))
                 .or_else(|_| {
@@ -518,7 +518,7 @@ impl BaseTransformImpl for FaceCrop {
             let timeout = Duration::from_millis(settings.config_timeout_ms as u64);
             let model = state.camera.name.as_deref();
             let mut loaded = camera::load_table(location, model, timeout);
-            if state.camera.from_device()
+            if state.camera.read_from_device()
                 && matches!(loaded, Err(ConfigError::HttpStatus { status: 404, .. }))
             {
                 // The service does not know the device's model: its full table (resolution

@@ -12,7 +12,6 @@ pub use message::{FACECROP_MESSAGE, FaceCropMessage};
 // The GStreamer-free core: target sizes and the camera table, window placement and
 // smoothing, resampling for `fit=scale`.
 mod camera;
-mod device;
 mod placement;
 mod resample;
 

@@ -1,5 +1,7 @@
-//! Shared GStreamer glue: face metadata on buffers, bus messages, caps and video frames.
+//! Shared GStreamer glue: face metadata on buffers, bus messages, caps and video frames,
+//! capture devices.
 
+pub mod device;
 pub mod element;
 pub mod meta;
 pub mod video;
