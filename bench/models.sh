@@ -9,7 +9,7 @@
 # BENCH_RUNS timed runs after 10 untimed ones, and CPU time per run (all threads, user+system).
 # CenterFace is measured at the three input sizes facedetect uses for 640x360/480, 1280x720
 # and 1920x1080 frames (multiples of 32). "face_landmark (as converted)" is FaceMesh before
-# models/rewrite_prelu.py, kept by the set-up in models/.cache.
+# models/rewrite_for_ort.py, kept by the set-up in models/.cache.
 # This is a benchmark, not a test: it exits non-zero only when something cannot run.
 #
 # Environment: BENCH_RUNS (default 300), FACEKIT_MODEL_DIR (default: models/).

@@ -80,8 +80,9 @@ FACE_PHOTOS=(obama obama2 obama3 biden)
 for f in "${FACE_PHOTOS[@]}"; do
   EXTRACT+=("face_recognition-1.3.0.tar.gz $FR_IMAGES/$f.jpg samples/faces/$f.jpg")
 done
-# Converted models whose PRelu nodes are rewritten for ONNX Runtime (docs/models.md, section 8).
-PRELU_MODELS=(face_landmark iris_landmark)
+# Converted models whose PRelu and channel Pad nodes are rewritten for ONNX Runtime
+# (models/rewrite_for_ort.py, docs/models.md section 8).
+ORT_REWRITE_MODELS=(face_landmark iris_landmark)
 
 # Every generated output; the stamp holds their sha256 plus a hash of the recipe.
 OUTPUTS=(models/runtime/libonnxruntime.so.1.31.1 models/runtime/libonnxruntime.so.1
@@ -110,7 +111,7 @@ wheel_ok() { [ -f "$WHEELS/$1" ] && echo "$2  $WHEELS/$1" | sha256sum --status -
 recipe_hash() {
   { printf '%s\n' "${PINS[@]}" "${SDIST_PINS[@]}" "${EXTRACT[@]}" "${OUTPUTS[@]}";
     cat "$MODELS/requirements-convert.txt" "$MODELS/convert_centerface.py" \
-      "$MODELS/convert_dlib_resnet.py" "$MODELS/rewrite_prelu.py"; } | sha256sum | cut -d' ' -f1
+      "$MODELS/convert_dlib_resnet.py" "$MODELS/rewrite_for_ort.py"; } | sha256sum | cut -d' ' -f1
 }
 outputs_ok() {
   [ -f "$STAMP" ] && [ "$(head -n1 "$STAMP")" = "# recipe $(recipe_hash)" ] &&
@@ -238,11 +239,11 @@ for line in sys.stdin:
     "$VENV/bin/tflite2onnx" "$MODELS/$m.tflite" "$MODELS/$m.onnx" >>"$MODELS/.cache/convert.log" 2>&1 ||
       die "tflite2onnx failed for $m (see models/.cache/convert.log)"
   done
-  for m in "${PRELU_MODELS[@]}"; do
-    step convert "models/$m.onnx: PRelu -> Relu + depthwise 1x1 Conv (models/rewrite_prelu.py)"
+  for m in "${ORT_REWRITE_MODELS[@]}"; do
+    step convert "models/$m.onnx: PRelu, channel Pad -> 1x1 Convs (models/rewrite_for_ort.py)"
     mv "$MODELS/$m.onnx" "$MODELS/.cache/$m.tflite2onnx.onnx"
-    "$VPY" "$MODELS/rewrite_prelu.py" "$MODELS/.cache/$m.tflite2onnx.onnx" "$MODELS/$m.onnx" >>"$MODELS/.cache/convert.log" 2>&1 ||
-      die "rewrite_prelu.py failed for $m (see models/.cache/convert.log)"
+    "$VPY" "$MODELS/rewrite_for_ort.py" "$MODELS/.cache/$m.tflite2onnx.onnx" "$MODELS/$m.onnx" >>"$MODELS/.cache/convert.log" 2>&1 ||
+      die "rewrite_for_ort.py failed for $m (see models/.cache/convert.log)"
   done
   step convert "models/dlib_face_recognition_resnet_model_v1.onnx (dlib serialisation reader)"
   "$VPY" "$MODELS/convert_dlib_resnet.py" "$MODELS/.cache/dlib_face_recognition_resnet_model_v1.dat" \
