@@ -175,8 +175,8 @@ impl Pixels for PackedPixels<'_> {
         }
         let (bpp, stride) = (self.bpp, self.stride);
         for (corners, &o) in rows.corners[..n].iter_mut().zip(&rows.offsets) {
-            let top = &self.data[o..o + bpp + 3];
-            let bottom = &self.data[o + stride..o + stride + bpp + 3];
+            let top = &self.data[o..o + 2 * bpp];
+            let bottom = &self.data[o + stride..o + stride + 2 * bpp];
             for (k, &c) in self.offsets.iter().enumerate() {
                 corners[k] = [
                     top[c] as f32,
@@ -464,8 +464,11 @@ mod tests {
                 data.extend_from_slice(&[(x * 6) as u8, (y * 8) as u8, ((x * y) % 251) as u8, 9]);
             }
         }
-        let img = ImageView::new(Layout::BGRA, w, h, [&data, &[], &[]], [w * 4, 0, 0]).unwrap();
-        for (cx, cy, side) in [(20.0, 15.0, 18.0), (6.0, 15.0, 24.0)] {
+        for (layout, (cx, cy, side)) in [Layout::BGRA, Layout::ARGB]
+            .into_iter()
+            .flat_map(|l| [(l, (20.0, 15.0, 18.0)), (l, (6.0, 15.0, 24.0))])
+        {
+            let img = ImageView::new(layout, w, h, [&data, &[], &[]], [w * 4, 0, 0]).unwrap();
             let map = Affine::rotated_square(cx, cy, side, 0.3, 16);
             let mut out = vec![0.0; 3 * 256];
             sample_nchw(&img, &map, 16, 16, 1.0, 0.0, -7.0, &mut out);
