@@ -429,14 +429,27 @@ impl FaceAnalyzer {
         Ok(first)
     }
 
-    /// Whether FaceMesh sees a face in a detection the detector is unsure of.
+    /// Whether FaceMesh sees a face in a detection the detector is unsure of: on the
+    /// detection's crop, and again on the crop around the landmarks it found there, which is
+    /// the crop that follows the face on the next frame. Patterned clothing or a badge can fool
+    /// the mesh once (presence 0.54 on a mission patch), not twice (0.06 around its own fit);
+    /// such a face would be lost on the next frame and re-detected on every one.
     fn mesh_confirms(&mut self, image: &ImageView, d: &Detection) -> Result<bool, InferenceError> {
         if d.keypoints.len() < 2 {
             return Ok(false);
         }
         let crop = Crop::from_detection(&d.bbox, d.keypoints[0], d.keypoints[1]);
+        let Some((points, presence)) = self.landmarks_recropped(image, &crop)? else {
+            return Ok(false);
+        };
+        if presence < PRESENCE_THRESHOLD {
+            return Ok(false);
+        }
+        let Some(follow) = Crop::from_landmarks(&points) else {
+            return Ok(false);
+        };
         Ok(self
-            .landmarks_recropped(image, &crop)?
+            .landmarks(image, &follow)?
             .is_some_and(|(_, presence)| presence >= PRESENCE_THRESHOLD))
     }
 
