@@ -187,11 +187,12 @@ impl Pixels for PackedPixels<'_> {
             }
         }
         for (k, out) in rows.rgb.iter_mut().enumerate() {
-            for i in 0..n {
-                let [p00, p10, p01, p11] = rows.corners[i][k];
-                let top = p00 + (p10 - p00) * rows.fx[i];
-                let bottom = p01 + (p11 - p01) * rows.fx[i];
-                out[i] = top + (bottom - top) * rows.fy[i];
+            let samples = rows.corners[..n].iter().zip(&rows.fx).zip(&rows.fy);
+            for (o, ((corners, &fx), &fy)) in out.iter_mut().zip(samples) {
+                let [p00, p10, p01, p11] = corners[k];
+                let top = p00 + (p10 - p00) * fx;
+                let bottom = p01 + (p11 - p01) * fx;
+                *o = top + (bottom - top) * fy;
             }
         }
     }
