@@ -9,6 +9,8 @@
 //!       [--start-nginx] [--port 19350] [--start-janus | --janus URL --janus-admin-key KEY]
 //!       [--http 127.0.0.1:8089] [--source carphone|astronaut|rtmp://...]
 //!       [--policy "likes >= 1 -> level 1; ..."] [--priority eyes,mouth,...]
+//!       [--prices eyes=4.99,mouth=2.99] [--currency EUR] [--payment-secret-file PATH]
+//!       [--used-receipts PATH]
 //!
 //! Commands, one per line on stdin (the server stops when stdin closes) or as HTTP GETs on
 //! the --http address:
@@ -24,8 +26,21 @@
 //! through POST /webrtc/offer?viewer=V (Janus' offer) and POST /webrtc/answer?viewer=V
 //! (the page's answer), and shows GET /state?viewer=V (level, regions). Viewers never talk
 //! to Janus' API, so a viewer cannot pick a mountpoint; media flows browser <-> Janus.
+//!
+//! Paid unlocks (payment.rs): POST /viewers/V/unlock?region=R with the payment provider's
+//! receipt as the body and its `Payment-Signature: sha256=<hex HMAC-SHA256>` header
+//! uncovers region R for V on top of their level, or answers "payment unsuccessful" and
+//! why; GET /payments counts the outcomes. The webhook secret comes from the environment
+//! (FACEKIT_PAYMENT_SECRET) or --payment-secret-file, never the command line (other users
+//! see it); prices from --prices or FACEKIT_PRICES, in --currency (default EUR).
+//! --used-receipts PATH keeps used receipt ids across restarts.
+//!
+//! Watching time: every second the server records each watching viewer's `watch-seconds`
+//! (from their play or WebRTC offer until they leave or hang up), so policy rules such as
+//! `watch-seconds >= 600 -> level 1` apply while they watch.
 
 mod janus;
+mod payment;
 mod server;
 
 use std::collections::BTreeMap;
@@ -41,7 +56,8 @@ use server::{Egress, Server};
 
 const DEFAULT_POLICY: &str = "interactions >= 1 -> level 1; likes >= 1 -> level 2; \
     comments >= 1 -> level 3; shares >= 1 -> level 4; reading >= 50 -> level 5; \
-    tips >= 5 -> level 6; payment >= 5 -> unlock eyes; payment >= 20 -> level max";
+    tips >= 5 -> level 6; payment >= 5 -> unlock eyes; payment >= 20 -> level max; \
+    watch-seconds >= 600 -> level 1";
 const DEFAULT_PRIORITY: &str = "eyes,mouth,nose,brows,cheeks,forehead,chin,face";
 const VIEWER_PAGE: &str = include_str!("viewer.html");
 
@@ -174,6 +190,26 @@ fn handle_http(server: &Mutex<Server>, mut request: tiny_http::Request) {
             (200, ("text/html; charset=utf-8", VIEWER_PAGE.to_string()))
         }
         (tiny_http::Method::Get, "/state") => json(server.lock().unwrap().state(&viewer)),
+        (tiny_http::Method::Get, "/payments") => json(Ok(server.lock().unwrap().payments())),
+        (tiny_http::Method::Post, path)
+            if path.starts_with("/viewers/") && path.ends_with("/unlock") =>
+        {
+            let viewer = &path["/viewers/".len()..path.len() - "/unlock".len()];
+            let signature = request
+                .headers()
+                .iter()
+                .find(|h| h.field.equiv("Payment-Signature"))
+                .map(|h| h.value.to_string())
+                .unwrap_or_default();
+            let mut receipt = Vec::new();
+            let _ = request.as_reader().take(64 << 10).read_to_end(&mut receipt);
+            let region = params.get("region").map(String::as_str).unwrap_or("");
+            let (status, reply) = server
+                .lock()
+                .unwrap()
+                .unlock(viewer, region, &receipt, &signature);
+            (status, ("application/json", reply.to_string()))
+        }
         (tiny_http::Method::Post, "/webrtc/offer") => {
             json(server.lock().unwrap().webrtc_offer(&viewer))
         }
@@ -200,7 +236,11 @@ fn handle_http(server: &Mutex<Server>, mut request: tiny_http::Request) {
             }
             None => (
                 404,
-                text("try /viewer, /play, /event, /reset, /leave, /list, /stats, /state\n".into()),
+                text(
+                    "try /viewer, /play, /event, /reset, /leave, /list, /stats, /state, \
+                     /payments, POST /viewers/V/unlock?region=R\n"
+                        .into(),
+                ),
             ),
         },
     };
@@ -210,6 +250,42 @@ fn handle_http(server: &Mutex<Server>, mut request: tiny_http::Request) {
             .with_status_code(status)
             .with_header(header),
     );
+}
+
+/// The shop from the environment and the command line (see the module doc). Without a
+/// secret, paid unlocks answer "not configured".
+fn shop(opt: &dyn Fn(&str) -> Option<String>) -> Result<payment::Shop, String> {
+    let secret = match (
+        std::env::var("FACEKIT_PAYMENT_SECRET").ok(),
+        opt("--payment-secret-file"),
+    ) {
+        (_, Some(path)) => Some(
+            std::fs::read_to_string(&path)
+                .map_err(|e| format!("--payment-secret-file {path}: {e}"))?
+                .trim()
+                .to_string(),
+        ),
+        (Some(secret), None) => Some(secret),
+        (None, None) => None,
+    };
+    let verifier = secret
+        .map(|s| payment::HmacReceipts::new(s.as_bytes()))
+        .transpose()?
+        .map(|v| Box::new(v) as Box<dyn payment::PaymentVerifier>);
+    let prices = opt("--prices")
+        .or_else(|| std::env::var("FACEKIT_PRICES").ok())
+        .unwrap_or_default();
+    let prices = payment::parse_prices(&prices).map_err(|e| format!("--prices: {e}"))?;
+    let currency = opt("--currency").unwrap_or_else(|| "EUR".into());
+    if verifier.is_some() && prices.is_empty() {
+        eprintln!("payments: a secret but no --prices: nothing is for sale");
+    }
+    payment::Shop::new(
+        verifier,
+        prices,
+        &currency,
+        opt("--used-receipts").map(Into::into),
+    )
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -228,6 +304,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let priority =
         parse_region_list(&opt("--priority").unwrap_or_else(|| DEFAULT_PRIORITY.into()))?;
     let source = opt("--source").unwrap_or_else(|| "astronaut".into());
+    let shop = shop(&opt)?;
     let egress_names = opt("--egress").unwrap_or_else(|| "rtmp".into());
     let (mut rtmp, mut webrtc) = (false, false);
     for e in egress_names.split(',') {
@@ -291,8 +368,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         egress,
         priority,
         policy,
+        shop,
     )));
     pipeline.set_state(gst::State::Playing)?;
+    {
+        let server = server.clone();
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+                server.lock().unwrap().tick_watch_time();
+            }
+        });
+    }
 
     {
         let server = server.clone();

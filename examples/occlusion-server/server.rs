@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use gst::prelude::*;
 use gstfacekit::format_region_list;
@@ -14,6 +14,7 @@ use gstfacekit::{Behaviour, LevelPlan, Policy, Region};
 use serde_json::{Value, json};
 
 use crate::janus::{Janus, VIDEO_PT};
+use crate::payment::{Refusal, Shop, format_amount};
 
 /// Where renditions go.
 pub struct Egress {
@@ -39,6 +40,16 @@ struct Viewer {
     rendition: String,
     /// Janus handle of the viewer's PeerConnection (WebRTC egress).
     handle: Option<u64>,
+    /// Watching time: the current connection since, and earlier connections.
+    watching_since: Option<Instant>,
+    watched: Duration,
+}
+
+impl Viewer {
+    fn watch_seconds(&self) -> f64 {
+        let now = self.watching_since.map_or(Duration::ZERO, |t| t.elapsed());
+        (self.watched + now).as_secs() as f64
+    }
 }
 
 pub struct Server {
@@ -49,9 +60,15 @@ pub struct Server {
     policy: Policy,
     viewers: BTreeMap<String, Viewer>,
     renditions: BTreeMap<String, Rendition>,
-    teardowns: Vec<std::thread::JoinHandle<()>>,
+    /// Renditions being torn down, by name.
+    teardowns: Vec<(String, std::thread::JoinHandle<()>)>,
     /// Frames the ingest delivered to the renditions' tee (for `stats`).
     frames: Arc<AtomicU64>,
+    shop: Shop,
+    /// Regions each viewer bought; kept when the viewer leaves (a reload keeps them).
+    purchases: BTreeMap<String, Vec<Region>>,
+    /// Each viewer's last payment outcome, for their page.
+    last_payment: BTreeMap<String, Value>,
 }
 
 /// Viewer names travel in URLs and stream names: keep them plain.
@@ -109,6 +126,7 @@ impl Server {
         egress: Egress,
         priority: Vec<Region>,
         policy: Policy,
+        shop: Shop,
     ) -> Server {
         let frames = Arc::new(AtomicU64::new(0));
         let counter = frames.clone();
@@ -128,6 +146,9 @@ impl Server {
             renditions: BTreeMap::new(),
             teardowns: Vec::new(),
             frames,
+            shop,
+            purchases: BTreeMap::new(),
+            last_payment: BTreeMap::new(),
         }
     }
 
@@ -140,17 +161,19 @@ impl Server {
         }
     }
 
-    /// The rendition (stream name) a viewer's behaviour maps to.
-    fn rendition_for(&self, behaviour: &Behaviour) -> (String, u32, Vec<Region>) {
+    /// The rendition (stream name) a viewer's behaviour and bought regions map to.
+    fn rendition_for(&self, behaviour: &Behaviour, paid: &[Region]) -> (String, u32, Vec<Region>) {
         let max_level = self.plan(0, &[]).max_level();
         let decision = self.policy.evaluate(behaviour);
         let level = decision.level.unwrap_or(0).min(max_level);
         let mut unlock: Vec<Region> = decision
             .unlock
             .into_iter()
+            .chain(paid.iter().copied())
             .filter(|r| !self.priority[..level as usize].contains(r))
             .collect();
         unlock.sort();
+        unlock.dedup();
         let name = if unlock.is_empty() || level == max_level {
             format!("level-{level}")
         } else {
@@ -163,6 +186,16 @@ impl Server {
     }
 
     fn add_rendition(&mut self, name: &str, level: u32, unlock: &[Region]) -> Result<(), String> {
+        // The same rendition wanted again while its old bin is still being torn down (a
+        // viewer left and came back): its bin name, RTMP stream and mountpoint are still
+        // taken, so wait for the teardown (bounded: it gives up after 5 s).
+        let (pending, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.teardowns)
+            .into_iter()
+            .partition(|(n, _)| n == name);
+        self.teardowns = rest;
+        for (_, teardown) in pending {
+            let _ = teardown.join();
+        }
         let make = |factory: &str| {
             gst::ElementFactory::make(factory)
                 .build()
@@ -299,16 +332,20 @@ impl Server {
         let (pipeline, bin, name) = (self.pipeline.clone(), r.bin, name.to_string());
         let janus = self.egress.janus.clone();
         let mountpoint = r.mountpoint;
-        self.teardowns.retain(|t| !t.is_finished());
-        self.teardowns.push(std::thread::spawn(move || {
-            let _ = done_rx.recv_timeout(std::time::Duration::from_secs(5));
-            let _ = bin.set_state(gst::State::Null);
-            let _ = pipeline.remove(&bin);
-            if let (Some(janus), Some(id)) = (janus, mountpoint) {
-                janus.destroy_mountpoint(id);
-            }
-            eprintln!("rendition {name} torn down");
-        }));
+        self.teardowns.retain(|(_, t)| !t.is_finished());
+        let label = name.clone();
+        self.teardowns.push((
+            label,
+            std::thread::spawn(move || {
+                let _ = done_rx.recv_timeout(std::time::Duration::from_secs(5));
+                let _ = bin.set_state(gst::State::Null);
+                let _ = pipeline.remove(&bin);
+                if let (Some(janus), Some(id)) = (janus, mountpoint) {
+                    janus.destroy_mountpoint(id);
+                }
+                eprintln!("rendition {name} torn down");
+            }),
+        ));
     }
 
     /// Puts `viewer` on the rendition its behaviour maps to; a WebRTC viewer's handle is
@@ -321,8 +358,12 @@ impl Server {
             .get(viewer)
             .map(|v| v.behaviour)
             .unwrap_or_default();
-        let (name, level, unlock) = self.rendition_for(&behaviour);
+        let paid = self.purchases.get(viewer).cloned().unwrap_or_default();
+        let (name, level, unlock) = self.rendition_for(&behaviour, &paid);
         let entry = self.viewers.entry(viewer.to_string()).or_default();
+        if entry.watching_since.is_none() {
+            entry.watching_since = Some(received);
+        }
         let (old, handle) = (entry.rendition.clone(), entry.handle);
         if old != name {
             let created = !self.renditions.contains_key(&name);
@@ -389,6 +430,9 @@ impl Server {
             .get_mut(viewer)
             .ok_or_else(|| format!("unknown viewer '{viewer}'"))?;
         let rendition = std::mem::take(&mut entry.rendition);
+        if let Some(since) = entry.watching_since.take() {
+            entry.watched += since.elapsed();
+        }
         if let (Some(handle), Some(janus)) = (entry.handle.take(), &self.egress.janus) {
             janus.detach(handle);
         }
@@ -468,13 +512,15 @@ impl Server {
         }
     }
 
-    /// What the viewer page shows: level, regions unlocked and still covered.
+    /// What the viewer page shows: level, regions unlocked and still covered, bought
+    /// regions, the last payment's outcome, watching time.
     pub fn state(&self, viewer: &str) -> Result<Value, String> {
         let v = self
             .viewers
             .get(viewer)
             .ok_or_else(|| format!("unknown viewer '{viewer}'"))?;
-        let (name, level, unlock) = self.rendition_for(&v.behaviour);
+        let paid = self.purchases.get(viewer).cloned().unwrap_or_default();
+        let (name, level, unlock) = self.rendition_for(&v.behaviour, &paid);
         let plan = self.plan(level, &unlock);
         let coverage = plan.coverage();
         let names = |rs: &[Region]| rs.iter().map(|r| r.name()).collect::<Vec<_>>();
@@ -486,7 +532,117 @@ impl Server {
             "uncovered": names(&coverage.uncovered),
             "covered": names(&coverage.covered),
             "connected": v.handle.is_some(),
+            "paid": names(&paid),
+            "last_payment": self.last_payment.get(viewer),
+            "watch_seconds": v.watch_seconds(),
         }))
+    }
+
+    /// `POST /viewers/{viewer}/unlock?region=R`: the viewer buys region R with `receipt`
+    /// (the payment provider's receipt, as sent) and its `signature`. Success uncovers R for
+    /// this viewer on top of their level (another rendition; a WebRTC viewer is switched);
+    /// a refusal changes nothing. Answers the HTTP status and the JSON reply.
+    pub fn unlock(
+        &mut self,
+        viewer: &str,
+        region: &str,
+        receipt: &[u8],
+        signature: &str,
+    ) -> (u16, Value) {
+        if let Err(e) = check_name(viewer) {
+            return (
+                400,
+                json!({"result": "payment unsuccessful", "code": "bad-viewer", "reason": e}),
+            );
+        }
+        let before = self.viewers.get(viewer).map(|v| v.rendition.clone());
+        let (status, reply) = match self.shop.check(viewer, region, receipt, signature) {
+            Err(refusal) => {
+                eprintln!(
+                    "payment unsuccessful: viewer {viewer} region {region}: {} ({})",
+                    refusal.reason(),
+                    refusal.code()
+                );
+                let status = match refusal {
+                    Refusal::NotConfigured => 503,
+                    Refusal::UnknownRegion(_) | Refusal::NotForSale(_) => 400,
+                    _ => 402,
+                };
+                (
+                    status,
+                    json!({"result": "payment unsuccessful", "code": refusal.code(),
+                           "reason": refusal.reason(), "viewer": viewer, "region": region,
+                           "rendition": before}),
+                )
+            }
+            Ok((bought, receipt)) => {
+                let paid = self.purchases.entry(viewer.to_string()).or_default();
+                if !paid.contains(&bought) {
+                    paid.push(bought);
+                }
+                eprintln!(
+                    "payment: viewer {viewer} bought {region} with receipt {} ({} {})",
+                    receipt.id,
+                    format_amount(receipt.amount),
+                    receipt.currency
+                );
+                // The viewer's stream changes now if they watch; otherwise on their next
+                // play or offer.
+                let watching = before.as_ref().is_some_and(|r| !r.is_empty());
+                let switched = if watching {
+                    Some(self.assign(viewer))
+                } else {
+                    None
+                };
+                let state = self.state(viewer).ok();
+                let mut reply = json!({"result": "unlocked", "viewer": viewer, "region": region,
+                    "receipt": receipt.id, "amount": format_amount(receipt.amount),
+                    "currency": receipt.currency, "state": state});
+                match switched {
+                    Some(Ok(stream)) => {
+                        reply["stream"] = stream.into();
+                        (200, reply)
+                    }
+                    // Paid and recorded: the next play or offer gets it.
+                    Some(Err(e)) => {
+                        reply["error"] = format!("the stream could not be switched: {e}").into();
+                        (500, reply)
+                    }
+                    None => (200, reply),
+                }
+            }
+        };
+        self.last_payment.insert(viewer.to_string(), reply.clone());
+        (status, reply)
+    }
+
+    /// Feeds every watching viewer's `watch-seconds` (whole seconds of watching time) and
+    /// moves them when the policy now gives them another rendition. Called every second.
+    pub fn tick_watch_time(&mut self) {
+        let watching: Vec<String> = self
+            .viewers
+            .iter()
+            .filter(|(_, v)| !v.rendition.is_empty())
+            .map(|(name, _)| name.clone())
+            .collect();
+        for viewer in watching {
+            let v = self.viewers.get_mut(&viewer).unwrap();
+            let seconds = v.watch_seconds();
+            let _ = v.behaviour.record("watch-seconds", seconds);
+            let (behaviour, current) = (v.behaviour, v.rendition.clone());
+            let paid = self.purchases.get(&viewer).cloned().unwrap_or_default();
+            if self.rendition_for(&behaviour, &paid).0 != current {
+                match self.assign(&viewer) {
+                    Ok(stream) => eprintln!("viewer {viewer}: {seconds} s watched -> {stream}"),
+                    Err(e) => eprintln!("viewer {viewer}: {seconds} s watched, move failed: {e}"),
+                }
+            }
+        }
+    }
+
+    /// Payment outcomes, prices and currency (`GET /payments`).
+    pub fn payments(&self) -> Value {
+        self.shop.stats()
     }
 
     pub fn command(&mut self, line: &str) -> String {
@@ -512,17 +668,27 @@ impl Server {
                 // gives no behaviour, i.e. level 0 in the usual policies.
                 Some(v) => {
                     v.behaviour = Behaviour::default();
+                    // Watching time starts again too; bought regions stay (a purchase).
+                    v.watched = Duration::ZERO;
+                    if v.watching_since.is_some() {
+                        v.watching_since = Some(Instant::now());
+                    }
                     self.assign(viewer)
                 }
                 None => Err(format!("unknown viewer '{viewer}'")),
             },
             ["leave", viewer] => self.stop_watching(viewer, true).map(|_| "bye".into()),
-            ["stats"] => Ok(format!(
-                "frames {} renditions {} viewers {}",
-                self.frames.load(Ordering::Relaxed),
-                self.renditions.len(),
-                self.viewers.len()
-            )),
+            ["stats"] => {
+                let payments = self.shop.stats();
+                Ok(format!(
+                    "frames {} renditions {} viewers {} unlocked {} refused {}",
+                    self.frames.load(Ordering::Relaxed),
+                    self.renditions.len(),
+                    self.viewers.len(),
+                    payments["unlocked"],
+                    payments["refused"]
+                ))
+            }
             ["list"] => Ok(self
                 .renditions
                 .iter()
@@ -542,5 +708,8 @@ impl Server {
     /// Waits for the renditions being torn down (at exit).
     pub fn finish_teardowns(&mut self) -> Vec<std::thread::JoinHandle<()>> {
         std::mem::take(&mut self.teardowns)
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect()
     }
 }

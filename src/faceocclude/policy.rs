@@ -6,6 +6,7 @@
 //! rule      := condition { 'and' condition } '->' action
 //! condition := counter op number
 //! counter   := interactions | likes | comments | shares | tips | reading | payment
+//!            | watch-seconds
 //! op        := '>=' | '>' | '<=' | '<' | '=='
 //! number    := decimal, e.g. 3, 0.5, 12.50
 //! action    := 'level' (integer | 'max') | 'unlock' region { ',' region }
@@ -29,10 +30,13 @@ pub enum Counter {
     /// Reading progress in percent; the highest reported value counts.
     Reading,
     Payment,
+    /// Watching time in seconds, a total fed by the application from the viewer's
+    /// connection time; like `reading`, the highest reported value counts.
+    WatchSeconds,
 }
 
 impl Counter {
-    pub const ALL: [Counter; 7] = [
+    pub const ALL: [Counter; 8] = [
         Counter::Interactions,
         Counter::Likes,
         Counter::Comments,
@@ -40,6 +44,7 @@ impl Counter {
         Counter::Tips,
         Counter::Reading,
         Counter::Payment,
+        Counter::WatchSeconds,
     ];
 
     pub fn name(self) -> &'static str {
@@ -51,6 +56,7 @@ impl Counter {
             Counter::Tips => "tips",
             Counter::Reading => "reading",
             Counter::Payment => "payment",
+            Counter::WatchSeconds => "watch-seconds",
         }
     }
 
@@ -66,12 +72,13 @@ impl Counter {
 /// The counters of one viewer (or of the one audience a rendition serves).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Behaviour {
-    values: [f64; 7],
+    values: [f64; Counter::ALL.len()],
 }
 
 impl Behaviour {
-    /// Records an event: `amount` is added to the counter, except `reading` which keeps the
-    /// highest progress reported. Unknown kinds and negative or non-finite amounts are refused.
+    /// Records an event: `amount` is added to the counter, except `reading` and
+    /// `watch-seconds` (totals) which keep the highest value reported. Unknown kinds and
+    /// negative or non-finite amounts are refused.
     pub fn record(&mut self, kind: &str, amount: f64) -> Result<(), String> {
         let counter = Counter::parse(kind.trim())
             .ok_or_else(|| format!("unknown behaviour '{kind}' (one of: {})", Counter::names()))?;
@@ -81,7 +88,7 @@ impl Behaviour {
             ));
         }
         let v = &mut self.values[counter as usize];
-        if counter == Counter::Reading {
+        if matches!(counter, Counter::Reading | Counter::WatchSeconds) {
             *v = v.max(amount);
         } else {
             *v += amount;
@@ -196,9 +203,16 @@ fn tokens(line: &str) -> Vec<Token<'_>> {
             });
         } else {
             let start = i;
+            // A '-' between letters belongs to the word (`watch-seconds`); elsewhere it
+            // starts an operator (`->`).
+            let in_word = |i: usize| {
+                bytes[i] == b'-'
+                    && bytes[i - 1].is_ascii_alphabetic()
+                    && bytes.get(i + 1).is_some_and(u8::is_ascii_alphabetic)
+            };
             while i < bytes.len()
                 && !bytes[i].is_ascii_whitespace()
-                && !b"<>=-!,".contains(&bytes[i])
+                && (!b"<>=-!,".contains(&bytes[i]) || in_word(i))
             {
                 i += 1;
             }
@@ -427,6 +441,28 @@ mod tests {
         assert_eq!(p.evaluate(&b).level, Some(3));
         b.record("payment", 15.0).unwrap();
         assert_eq!(p.evaluate(&b).level, Some(u32::MAX));
+    }
+
+    #[test]
+    fn watch_seconds_is_a_total_usable_in_rules() {
+        let p = Policy::parse(
+            "watch-seconds >= 600 -> level 2;watch-seconds>=60->unlock mouth; likes >= 1 -> level 1",
+        )
+        .unwrap();
+        let mut b = Behaviour::default();
+        b.record("watch-seconds", 59.0).unwrap();
+        assert_eq!(p.evaluate(&b), Decision::default());
+        b.record("watch-seconds", 61.0).unwrap();
+        // A late report of an older total does not lower it.
+        b.record("watch-seconds", 30.0).unwrap();
+        assert_eq!(b.get(Counter::WatchSeconds), 61.0);
+        assert_eq!(p.evaluate(&b).unlock, vec![Region::Mouth]);
+        assert_eq!(p.evaluate(&b).level, None);
+        b.record("watch-seconds", 600.0).unwrap();
+        assert_eq!(p.evaluate(&b).level, Some(2));
+        let e = Policy::parse("watch-minutes >= 1 -> level 1").unwrap_err();
+        assert!(e.message.contains("found 'watch-minutes'"), "{e}");
+        assert!(e.message.contains("watch-seconds"), "{e}");
     }
 
     #[test]
