@@ -51,7 +51,7 @@ pub use facequality::FaceQuality;
 // Bus messages and params, typed (`From<&T> for gst::Structure`, `TryFrom<&StructureRef>`).
 pub use attention::{AttentionEvent, StatsReport, Summary, WindowReport};
 pub use faceanswer::{AnswerDoneMessage, AnswerPersonMessage, DONE_MESSAGE, PERSON_MESSAGE};
-pub use facecrop::{FACECROP_MESSAGE, FaceCropMessage};
+pub use facecrop::{CROP_PARAM, FACECROP_MESSAGE, FaceCropMessage, source_scale};
 pub use facedetect::{FACEDETECT_MESSAGE, FaceDetectMessage, FaceEntry, FaceKeypoints};
 pub use faceidentify::{IDENTIFY_MESSAGE, IdentityMessage, IdentityResult};
 pub use faceocclude::{LEVEL_MESSAGE, LevelMessage};
@@ -78,7 +78,9 @@ pub use faceocclude::{
     Behaviour, LevelPlan, Mask, Policy, PolicyError, Region, RegionShapes, RegionStyles,
     StickerSet, face_masks, face_shapes, format_region_list, parse_region_list, sticker_spots,
 };
-pub use facequality::{FaceRegion, MaskKind, QualityScore, Status, Weights, score_face};
+pub use facequality::{
+    Expression, FaceRegion, MaskKind, QualityScore, Status, Weights, neutrality, score_face,
+};
 pub use frame::view::{Frame, FrameBuf, FrameError, FrameMut, FrameRef, Layout};
 pub use gst::video::{image_view, layout_of};
 pub use inference::{MODEL_DIR_ENV, RUNTIME_ENV, THREADS_ENV, model_dir, session_loads};

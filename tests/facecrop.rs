@@ -104,7 +104,7 @@ fn window_path(
 fn carphone_crops_are_target_sized_centred_and_smooth() {
     let run = |smoothing: f64| {
         common::run_collect(&format!(
-            "{} ! facedetect landmarks=false ! facecrop size=160x160 max-lag=0.5 smoothing={smoothing} ! appsink name=sink",
+            "{} ! facedetect landmarks=false ! facecrop size=160x160 fit=crop max-lag=0.5 smoothing={smoothing} ! appsink name=sink",
             carphone(640, 480, "I420")
         ))
     };
@@ -467,7 +467,7 @@ fn bad_settings_and_missing_metadata_are_clear_errors() {
     let e = start_error("size=60x60");
     assert!(e.contains("facedetect never analysed it"), "{e}");
     let e = common::first_error(&format!(
-        "{} ! videoconvert ! facedetect landmarks=false ! facecrop size=600x600 ! fakesink",
+        "{} ! videoconvert ! facedetect landmarks=false ! facecrop size=600x600 fit=crop ! fakesink",
         common::astronaut_source()
     ))
     .unwrap();
@@ -524,14 +524,19 @@ fn output_metadata_matches_the_face_in_the_crop() {
         assert!(mean < 4.0, "landmarks {mean} px from the re-detected mesh");
     }
 
-    // fit=scale on the larger frame: the whole face, with the default margin of half its size
-    // on each side, is scaled into 60x60.
-    let (scaled, _) = common::run_collect(&format!(
-        "{} ! facedetect landmarks=false ! facecrop size=60x60 fit=scale ! appsink name=sink",
+    // The default, fit=scale, on the larger frame: the whole face, with the default margin of
+    // half its size on each side, is scaled into 60x60 (a 220 px face: nothing is cut), and
+    // each face says by how much (the `crop` param: source pixels per crop pixel).
+    let (scaled, messages) = common::run_collect(&format!(
+        "{} ! facedetect landmarks=false ! facecrop size=60x60 ! appsink name=sink",
         carphone(640, 480, "I420")
     ));
     assert_eq!(scaled.len(), 120);
-    for s in &scaled {
+    let windows: Vec<_> = crop_messages(&messages)
+        .iter()
+        .map(|m| m.window.unwrap())
+        .collect();
+    for (s, window) in scaled.iter().zip(&windows) {
         assert_eq!(caps_size(s), (60, 60));
         let face = gstfacekit::read_frame(s.buffer().unwrap())
             .unwrap()
@@ -541,6 +546,15 @@ fn output_metadata_matches_the_face_in_the_crop() {
         // Face box = region / (1 + 2 * 0.5) wide, centred; the smoothed scale may be larger.
         assert!(b.width >= 24.0 && b.width <= 31.0, "{b:?}");
         assert!(b.x >= 10.0 && b.x + b.width <= 50.0, "{b:?}");
+        assert!(
+            b.y >= 0.0 && b.y + b.height <= 60.0,
+            "forehead or chin cut: {b:?}"
+        );
+        let scale = gstfacekit::source_scale(&face).expect("crop param");
+        assert!(
+            (scale - window.2 as f64 / 60.0).abs() < 1e-9,
+            "{scale} vs {window:?}"
+        );
     }
 }
 
@@ -707,7 +721,7 @@ fn crops_are_pixel_exact_against_videocrop() {
         // smoothing=1 with an unbounded lag freezes the window at the first face position,
         // so videocrop can cut the same window from every frame.
         let (crops, messages) = common::run_collect(&format!(
-            "{} ! facedetect landmarks=false ! facecrop size=150x130 smoothing=1 max-lag=10000 ! appsink name=sink",
+            "{} ! facedetect landmarks=false ! facecrop size=150x130 fit=crop smoothing=1 max-lag=10000 ! appsink name=sink",
             carphone(640, 480, format)
         ));
         let (x, y, w, h) = crop_messages(&messages)[0].window.unwrap();

@@ -354,6 +354,9 @@ fn downscaling_lowers_resolution_monotonically() {
 
 #[test]
 fn mirrored_face_keeps_its_symmetry_score() {
+    // The image part of symmetry (the score without its expression/pose neutrality factor,
+    // which the mesh alone decides).
+    let appearance = |q: &QualityScore| q.components.symmetry / q.neutrality;
     for (frame, faces) in test_faces() {
         let mirrored = (frame.0, frame.1, mirror_rgb(frame.0, frame.1, &frame.2));
         // The same landmarks mirrored (left/right points swapped): the measure itself.
@@ -370,18 +373,10 @@ fn mirrored_face_keeps_its_symmetry_score() {
         }
         // What facedetect finds on the mirrored image: the whole chain.
         let redetected = detect_rgb(std::slice::from_ref(&mirrored), &[]).remove(0);
-        let a = score(&[(&frame, Some(&faces))], &[])
-            .quality(0)
-            .components
-            .symmetry;
-        let b = score(&[(&mirrored, Some(&exact))], &[])
-            .quality(0)
-            .components
-            .symmetry;
-        let r = score(&[(&mirrored, Some(&redetected))], &[])
-            .quality(0)
-            .components
-            .symmetry;
+        let a = score(&[(&frame, Some(&faces))], &[]).quality(0);
+        let a = appearance(&a);
+        let b = appearance(&score(&[(&mirrored, Some(&exact))], &[]).quality(0));
+        let r = appearance(&score(&[(&mirrored, Some(&redetected))], &[]).quality(0));
         // Control: darkening one half of the face (beyond its midline) makes it less symmetric.
         let face = &faces.faces[0];
         let m = FaceRegion::new(&face.bbox, face.landmarks.as_ref(), frame.0, frame.1).midline;
@@ -401,10 +396,7 @@ fn mirrored_face_keeps_its_symmetry_score() {
             }
             f
         };
-        let c = score(&[(&half, Some(&faces))], &[])
-            .quality(0)
-            .components
-            .symmetry;
+        let c = appearance(&score(&[(&half, Some(&faces))], &[]).quality(0));
         eprintln!(
             "{}x{} symmetry {a:.3}, mirrored {b:.3}, mirrored and re-detected {r:.3}, half darkened {c:.3}",
             frame.0, frame.1
@@ -844,4 +836,74 @@ fn face_quality_script_runs() {
         assert_eq!(found.faces.len(), 1, "no face in {name}");
     }
     let _ = std::fs::remove_dir_all(out);
+}
+
+/// The mouth gap (over mouth width) of a face, from its mesh.
+fn mouth_open(face: &Face) -> f64 {
+    let lm = face.landmarks.as_ref().expect("mesh landmarks");
+    gstfacekit::Expression::from_mesh(&lm.to_pixels(&face.bbox))
+        .expect("mesh expression")
+        .mouth_open
+}
+
+#[test]
+fn the_keyframe_of_the_talking_head_is_a_calm_face_not_a_grimace() {
+    // The whole clip, one track, the key frame when the track ends (EOS). The speaker opens
+    // his mouth wide in the second half; a person picks a face with the mouth calm.
+    let faces = detected(carphone_frames(&(0..120).collect::<Vec<_>>()));
+    let input: Vec<(&Frame, Option<&FrameFaces>)> =
+        faces.iter().map(|(f, d)| (f, Some(d))).collect();
+    let scored = score(&input, &[("keyframe-window", "0")]);
+    let kfs = scored.keyframes();
+    assert_eq!(kfs.len(), 1, "{kfs:?}");
+    let key = gstfacekit::read_frame(kfs[0].sample.buffer().unwrap()).unwrap();
+    let key_mouth = mouth_open(&key.faces[0]);
+    assert!(key_mouth < 0.3, "key frame mouth gap {key_mouth:.2}");
+    let wide: Vec<usize> = (0..120)
+        .filter(|&i| mouth_open(&faces[i].1.faces[0]) > 0.5)
+        .collect();
+    assert!(wide.len() >= 5, "the clip has wide-open mouths: {wide:?}");
+    for &i in &wide {
+        let q = scored.quality(i);
+        // The mouth factor alone is 0.37 at a gap of 0.5.
+        assert!(q.neutrality < 0.4, "frame {i}: {q:?}");
+        assert!(
+            q.overall < kfs[0].quality.overall - 0.05,
+            "frame {i} with the mouth wide open scores {:.3}, key frame {:.3}",
+            q.overall,
+            kfs[0].quality.overall
+        );
+    }
+    // The spread over the clip is wide enough to rank (it was 0.61..0.69 before neutrality).
+    let overall: Vec<f64> = (0..120).map(|i| scored.quality(i).overall).collect();
+    let (lo, hi) = overall
+        .iter()
+        .fold((1.0f64, 0.0f64), |(l, h), &v| (l.min(v), h.max(v)));
+    assert!(hi - lo > 0.12, "overall {lo:.3}..{hi:.3}");
+}
+
+#[test]
+fn resolution_counts_the_source_pixels_of_a_facecrop_crop() {
+    // facecrop scales carphone's ~220 px face (640x480) into 60x60: ~27 px in the crop.
+    // facequality counts it in source pixels through the crop's `crop` param.
+    let (samples, _) = run_collect(&format!(
+        "{} ! videoconvert ! videoscale ! video/x-raw,width=640,height=480 \
+         ! facedetect ! facecrop size=60x60 ! facequality keyframes=false ! appsink name=sink",
+        carphone_source()
+    ));
+    assert_eq!(samples.len(), 120);
+    for s in samples.iter().step_by(10) {
+        let frame = gstfacekit::read_frame(s.buffer().unwrap()).unwrap();
+        let face = &frame.faces[0];
+        let q = quality_of(face).unwrap().unwrap();
+        let scale = gstfacekit::source_scale(face).expect("crop param");
+        let here = face.bbox.area().sqrt() as f64;
+        assert!(scale > 3.0 && here < 35.0, "{scale} {here}");
+        assert!(
+            q.components.resolution > 2.0 * here / 112.0,
+            "resolution {:.3} for a {here:.0} px face that had {:.0} px in the source",
+            q.components.resolution,
+            here * scale
+        );
+    }
 }

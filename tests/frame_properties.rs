@@ -289,11 +289,11 @@ proptest! {
             prop_assert!(out.is_ok(), "{} failed on {:?}: {:?}", chain, c, out);
         }
         // fit=crop refuses frames smaller than the target, with the fix in the message.
-        let out = run("facecrop size=16x16", &c);
+        let out = run("facecrop size=16x16 fit=crop", &c);
         let small = c.width < 16 || c.height < 16;
         prop_assert!(
             out.as_ref().err().is_none_or(|e| small && e.contains("choose a smaller size")),
-            "facecrop size=16x16 on {:?}: {:?}", c, out
+            "facecrop size=16x16 fit=crop on {:?}: {:?}", c, out
         );
     }
 }

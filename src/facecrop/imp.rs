@@ -29,7 +29,7 @@ static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
 });
 
 const DEFAULT_CONFIG_TIMEOUT_MS: u32 = 5000;
-const DEFAULT_FIT: Fit = Fit::Crop;
+const DEFAULT_FIT: Fit = Fit::Scale;
 const DEFAULT_PRIMARY: Primary = Primary::Largest;
 const DEFAULT_TRACK_ID: i32 = -1;
 const DEFAULT_SMOOTHING: f64 = 0.7;
@@ -320,7 +320,7 @@ impl ObjectImpl for FaceCrop {
                     .build(),
                 glib::ParamSpecEnum::builder_with_default("fit", DEFAULT_FIT)
                     .nick("Fit")
-                    .blurb("A face larger than the target: crop cuts the target size around its centre; scale takes the whole face and scales it down to the target size")
+                    .blurb("A face larger than the target: scale (default) takes the whole face with its margin and scales it down to the target size; crop cuts the target size around its centre, so a large face loses forehead and chin")
                     .mutable_playing()
                     .build(),
                 glib::ParamSpecEnum::builder_with_default("primary", DEFAULT_PRIMARY)
@@ -852,8 +852,12 @@ impl BaseTransformImpl for FaceCrop {
                     .faces
                     .iter()
                     .filter_map(|f| {
-                        placement::box_to_crop(&f.bbox, region, target)
-                            .map(|bbox| Face { bbox, ..f.clone() })
+                        placement::box_to_crop(&f.bbox, region, target).map(|bbox| {
+                            let mut face = Face { bbox, ..f.clone() };
+                            let scale = region.width as f64 / target.width as f64;
+                            meta::set_param(&mut face, &super::message::crop_param(f, scale));
+                            face
+                        })
                     })
                     .collect();
                 meta::rewrite_faces(outbuf, &faces, (target.width, target.height));

@@ -134,6 +134,29 @@ impl TryFrom<&gst::StructureRef> for FaceCropMessage {
     }
 }
 
+/// Param `crop` that `facecrop` adds to every face it passes on: `scale` (double), pixels
+/// of the source frame per pixel of the crop (above 1: the face was scaled down; below 1:
+/// scaled up; products over chained crops). `facequality` counts resolution in source pixels.
+pub const CROP_PARAM: &str = "crop";
+
+/// The `crop` param for a face cropped at `scale` source pixels per output pixel, on top
+/// of the scale of an earlier crop it already carries.
+pub fn crop_param(face: &crate::face::Face, scale: f64) -> gst::Structure {
+    let earlier = source_scale(face).unwrap_or(1.0);
+    gst::Structure::builder(CROP_PARAM)
+        .field("scale", scale * earlier)
+        .build()
+}
+
+/// Source frame pixels per pixel of this buffer, when a `facecrop` scaled the face.
+pub fn source_scale(face: &crate::face::Face) -> Option<f64> {
+    let p = face.param(CROP_PARAM)?;
+    let s = crate::gst::meta::param_structure(p)?;
+    s.get::<f64>("scale")
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use gst::prelude::*;
 mod imp;
 mod message;
 
-pub use message::{FACECROP_MESSAGE, FaceCropMessage};
+pub use message::{CROP_PARAM, FACECROP_MESSAGE, FaceCropMessage, source_scale};
 
 // The GStreamer-free core: target sizes and the camera table, window placement and
 // smoothing, resampling for `fit=scale`.

@@ -552,7 +552,9 @@ impl BaseTransformImpl for FaceQuality {
                 return Err(gst::FlowError::Error);
             };
             for face in faces.iter_mut() {
-                let region = FaceRegion::new(&face.bbox, face.landmarks.as_ref(), width, height);
+                let region = FaceRegion::new(&face.bbox, face.landmarks.as_ref(), width, height)
+                    .with_pose(face.head_pose)
+                    .with_source_scale(crate::facecrop::source_scale(face).unwrap_or(1.0));
                 let q =
                     super::score_face(&image, &region, settings.reference_size as f32, &weights);
                 if q.mask == MaskKind::Ellipse && state.warned.first("ellipse") {

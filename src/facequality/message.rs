@@ -21,6 +21,7 @@ fn set_quality_fields(s: &mut gst::StructureRef, q: &QualityScore) {
     s.set("sharpness", q.components.sharpness);
     s.set("illumination", q.components.illumination);
     s.set("resolution", q.components.resolution);
+    s.set("neutrality", q.neutrality);
     s.set("overall", q.overall);
     s.set("visible", q.visible);
     s.set("mask", q.mask.as_str());
@@ -45,6 +46,8 @@ fn read_quality_fields(s: &gst::StructureRef) -> Result<QualityScore, MetaError>
             illumination: f("illumination")?,
             resolution: f("resolution")?,
         },
+        // Absent from params written before neutrality was measured: unknown = neutral.
+        neutrality: s.get::<f64>("neutrality").unwrap_or(1.0),
         overall: f("overall")?,
         visible: f("visible")?,
         mask: MaskKind::parse(&mask).ok_or_else(|| err("quality.mask", mask))?,
@@ -300,6 +303,7 @@ mod tests {
                 illumination: 0.8,
                 resolution: 0.5,
             },
+            neutrality: 0.9,
             overall: 0.62,
             visible: 0.9,
             mask: MaskKind::Landmarks,

@@ -16,6 +16,7 @@ mod imp;
 mod message;
 
 mod crop;
+mod expression;
 mod file;
 #[cfg(test)]
 mod fixtures;
@@ -25,6 +26,7 @@ mod score;
 mod weights;
 
 pub use crop::{RegionCopy, RgbCrop, copy_region};
+pub use expression::{Expression, neutrality};
 pub use file::{FileFormat, check_location, keyframe_path, write_crop};
 pub use keyframe::{Keyframe, KeyframeSelector, WindowLimits};
 pub use message::{

@@ -1,8 +1,9 @@
 //! The face mask and midline: the face oval of the 468-point mesh (or an ellipse in the
 //! box), clipped to the frame and rasterised to pixel spans, and the symmetry line.
 
+use super::expression::Expression;
 use crate::face::{
-    BoundingBox, LandmarkScheme, Landmarks, MESH_FACE_OVAL, MESH_MIDLINE, mean_point,
+    BoundingBox, HeadPose, LandmarkScheme, Landmarks, MESH_FACE_OVAL, MESH_MIDLINE, mean_point,
 };
 
 /// How the face mask was built.
@@ -60,6 +61,13 @@ pub struct FaceRegion {
     /// Square root of the box area, pixels.
     pub size: f32,
     pub visible: f32,
+    /// Mouth and eye openness (468-point mesh only).
+    pub expression: Option<Expression>,
+    /// Head pose from `facedetect`, when known ([`FaceRegion::with_pose`]).
+    pub pose: Option<HeadPose>,
+    /// Pixels of the source frame per pixel of this frame (1 unless an element such as
+    /// `facecrop` scaled the face; [`FaceRegion::with_source_scale`]).
+    pub source_scale: f32,
     /// First frame row with spans, and per row the `[x0, x1)` spans of pixels whose centre
     /// lies inside the polygon, clipped to the frame.
     row0: usize,
@@ -117,6 +125,10 @@ impl FaceRegion {
             0.0
         };
         let (row0, rows) = rasterise(&polygon, width, height);
+        let expression = match &pixels {
+            Some((Some(LandmarkScheme::Mesh468), px)) => Expression::from_mesh(px),
+            _ => None,
+        };
         Self {
             polygon,
             mask,
@@ -124,9 +136,26 @@ impl FaceRegion {
             midline_source,
             size,
             visible,
+            expression,
+            pose: None,
+            source_scale: 1.0,
             row0,
             rows,
         }
+    }
+
+    /// The face's head pose (for the neutrality part of symmetry).
+    pub fn with_pose(mut self, pose: Option<HeadPose>) -> Self {
+        self.pose = pose;
+        self
+    }
+
+    /// Source frame pixels per pixel of this frame (ignored unless finite and positive).
+    pub fn with_source_scale(mut self, scale: f64) -> Self {
+        if scale.is_finite() && scale > 0.0 {
+            self.source_scale = scale as f32;
+        }
+        self
     }
 
     /// True when pixel (`x`, `y`) is inside the mask (and the frame).

@@ -4,13 +4,19 @@
 //!
 //! All scores are in 0..1, higher is better:
 //! * **symmetry**: gradient-orientation histograms of the face's two halves, mirrored about
-//!   the landmark midline, compared cell by cell (histogram intersection);
+//!   the landmark midline, compared cell by cell (histogram intersection), times the
+//!   expression and pose neutrality ([`super::expression`]);
 //! * **sharpness**: mean |Laplacian| over mean |gradient| inside the mask, at a common scale
-//!   (faces wider than [`ANALYSIS_SIZE`] are area-averaged down to it), mapped to 0..1;
+//!   (faces wider than [`ANALYSIS_SIZE`] are area-averaged down to it), mapped to 0..1 and
+//!   lowered by the face's blockiness (the codec block grid, measured at the frame's
+//!   resolution, where block borders are perfect steps that an edge-width measure takes
+//!   for sharp detail);
 //! * **illumination**: 2nd..98th percentile grey spread inside the mask, mapped to 0..1 and
 //!   penalised by the share of clipped (near black or near white) pixels;
-//! * **resolution**: face size (square root of the box area) over a reference size, capped at 1.
+//! * **resolution**: the face size that carries detail, in source-frame pixels, over a
+//!   reference size, capped at 1 ([`effective_size`]).
 
+use super::expression::neutrality;
 use super::region::{FaceRegion, MaskKind, Midline};
 use super::weights::Weights;
 use crate::frame::image::ImageView;
@@ -26,6 +32,12 @@ const MIN_MASK_PIXELS: usize = 100;
 
 /// |Laplacian| / |gradient| ratio giving sharpness 1 - 1/e (see [`sharpness_score`]).
 const SHARPNESS_SCALE: f64 = 1.0;
+/// Blockiness up to which a face counts as unblocked: chance peaks of the 8-phase test
+/// (1.05..1.2 on uncompressed faces) and light compression (camera JPEGs).
+const BLOCK_TOLERANCE: f64 = 1.25;
+/// Edge ratio from which a face counts as carrying full detail for its size (sharpness 0.7;
+/// sharp faces measure 1.3..1.8).
+const DETAIL_RATIO: f64 = 1.2;
 /// Added to the mean |gradient| (grey levels) so flat, noise-only faces do not look sharp.
 const GRADIENT_FLOOR: f64 = 1.0;
 /// Grey spread (fraction of 0..255) giving illumination 1 - 1/e before the clipping penalty.
@@ -96,6 +108,9 @@ impl Components {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct QualityScore {
     pub components: Components,
+    /// Expression and pose neutrality (0..1, 1 = calm, eyes open, frontal), already
+    /// multiplied into `components.symmetry`; 1 when unknown.
+    pub neutrality: f64,
     /// `visible` x the weighted sum of the components.
     pub overall: f64,
     /// Share of the face mask's area inside the frame (1 for an ellipse mask: the box is
@@ -174,18 +189,9 @@ fn analysis_patch(image: &ImageView, region: &FaceRegion) -> Option<Patch> {
     })
 }
 
-/// Sharpness from the mean |Laplacian| / mean |gradient| ratio (an inverse edge width:
-/// ~0.8/sigma for an edge blurred by a Gaussian of sigma pixels, 2 for a perfect step),
-/// mapped by `1 - exp(-ratio)`. Only pixels whose 4 neighbours are in the mask count.
-pub fn sharpness_score(lap_sum: f64, grad_sum: f64, count: usize) -> f64 {
-    if count == 0 {
-        return 0.0;
-    }
-    let ratio = lap_sum / (grad_sum + GRADIENT_FLOOR * count as f64);
-    1.0 - (-ratio / SHARPNESS_SCALE).exp()
-}
-
-fn sharpness(p: &Patch) -> f64 {
+/// `(sum |L|, sum |G|, n)` over the `n` patch pixels whose 4 neighbours are in the mask:
+/// `L` the 4-neighbour Laplacian, `|G|` the central-difference gradient magnitude.
+fn edge_sums(p: &Patch) -> (f64, f64, f64) {
     let (w, h) = (p.width, p.height);
     let (mut lap, mut grad, mut n) = (0.0f64, 0.0f64, 0usize);
     for y in 1..h.saturating_sub(1) {
@@ -202,7 +208,114 @@ fn sharpness(p: &Patch) -> f64 {
             n += 1;
         }
     }
-    sharpness_score(lap, grad, n)
+    (lap, grad, n as f64)
+}
+
+/// Period of the block grid of block-transform codecs: JPEG and MPEG-2 code 8x8 blocks,
+/// H.264 4x4 and 8x8 (16x16 macroblocks), so every block border lies on a multiple of 4 and
+/// most on a multiple of 8.
+const BLOCK_PERIOD: usize = 8;
+
+/// Blockiness of the face at the frame's own resolution: for each axis, the mean |step|
+/// between neighbouring mask pixels is taken per grid phase (position mod 8); a coded block
+/// grid makes one phase stand out. Returns `max phase / mean of the other phases`, averaged
+/// over both axes: about 1 for an uncompressed face (1.05..1.2 from chance), 1.5..3 for a
+/// hard-compressed one. The phase is found, not assumed, so a crop at any offset still shows it.
+pub fn blockiness(image: &ImageView, region: &FaceRegion) -> f64 {
+    let Some((x0, y0, x1, y1)) = region.bounds() else {
+        return 1.0;
+    };
+    let (mut col, mut row_d) = ([0.0f64; BLOCK_PERIOD], [0.0f64; BLOCK_PERIOD]);
+    let (mut col_n, mut row_n) = ([0usize; BLOCK_PERIOD], [0usize; BLOCK_PERIOD]);
+    let mut prev: Vec<f32> = Vec::new();
+    let mut cur = Vec::with_capacity(x1 - x0);
+    for y in y0..y1 {
+        cur.clear();
+        image.luma_row(y, x0, x1, &mut cur);
+        for x in x0 + 1..x1 {
+            if region.covers(y, x - 1, x + 1) {
+                let p = x % BLOCK_PERIOD;
+                col[p] += (cur[x - x0] - cur[x - 1 - x0]).abs() as f64;
+                col_n[p] += 1;
+            }
+            if y > y0 && region.covers(y - 1, x, x + 1) && region.covers(y, x, x + 1) {
+                let p = y % BLOCK_PERIOD;
+                row_d[p] += (cur[x - x0] - prev[x - x0]).abs() as f64;
+                row_n[p] += 1;
+            }
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let axis = |sum: &[f64; BLOCK_PERIOD], n: &[usize; BLOCK_PERIOD]| {
+        if n.iter().any(|&c| c < 16) {
+            return 1.0;
+        }
+        let mean: Vec<f64> = sum.iter().zip(n).map(|(s, &c)| s / c as f64).collect();
+        let (peak, at) =
+            mean.iter().enumerate().fold(
+                (0.0f64, 0),
+                |(m, a), (i, &v)| if v > m { (v, i) } else { (m, a) },
+            );
+        let rest: f64 = mean
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != at)
+            .map(|(_, v)| v)
+            .sum::<f64>()
+            / (BLOCK_PERIOD - 1) as f64;
+        // Grey-level floor: a flat face has no grid to show.
+        (peak + 0.5) / (rest + 0.5)
+    };
+    (axis(&col, &col_n) + axis(&row_d, &row_n)) / 2.0
+}
+
+/// The edge ratio `r` of the patch: an inverse edge width, ~0.8/sigma for an edge blurred
+/// by a Gaussian of sigma patch pixels, 2 for a perfect step; 1.3..1.8 for sharp faces.
+fn edge_ratio(p: &Patch) -> f64 {
+    let (lap, grad, weight) = edge_sums(p);
+    if weight <= 0.0 {
+        return 0.0;
+    }
+    lap / (grad + GRADIENT_FLOOR * weight)
+}
+
+/// Sharpness from the edge ratio and the blockiness: `(1 - exp(-r)) * min(1, sqrt(1.25 /
+/// blockiness))`. The block factor is 1 up to the chance level and light compression, 0.5 at
+/// blockiness 5 (JPEG quality ~5 on a photo).
+pub fn sharpness_score(ratio: f64, blockiness: f64) -> f64 {
+    let edges = 1.0 - (-ratio.max(0.0) / SHARPNESS_SCALE).exp();
+    let blocks = if blockiness > BLOCK_TOLERANCE {
+        (BLOCK_TOLERANCE / blockiness).sqrt()
+    } else {
+        1.0
+    };
+    edges * blocks
+}
+
+/// Resolution from the face size in this frame, the edge ratio of its analysis patch and
+/// the source scale: the face counts with the pixels that carry detail, in source pixels.
+///
+/// * Detail: `ratio` is the edge ratio the sharpness stands for (`-ln(1 - sharpness)`: the
+///   patch's edge ratio, lowered when the face is blocky). Below [`DETAIL_RATIO`] the edges
+///   are wider than a sharp face's, as they are when a face was scaled up before it got
+///   here (or is blurred or hard-compressed): its detail spans
+///   `min(size, 112) * ratio / DETAIL_RATIO` pixels (measured on three photos: a face whose detail was
+///   cut by k analysis-patch pixels, scaled down and back up, gives r / DETAIL_RATIO of
+///   0.8..1.5 x 1/k for k = 2..8).
+/// * Source scale: a face `facecrop` scaled down by s had s times more pixels in the
+///   source frame; one it scaled up had fewer, whatever this frame's box says.
+pub fn effective_size(size: f32, ratio: f64, source_scale: f32) -> f32 {
+    let detail = (ratio / DETAIL_RATIO).clamp(0.0, 1.0) as f32;
+    let here = if detail >= 1.0 {
+        size
+    } else {
+        size.min(ANALYSIS_SIZE) * detail
+    };
+    if source_scale >= 1.0 {
+        here * source_scale
+    } else {
+        here.min(size * source_scale)
+    }
 }
 
 /// Illumination from a grey-level histogram (256 bins): `(1 - exp(-spread / 0.25)) *
@@ -372,7 +485,12 @@ pub fn score_face(
     reference_size: f32,
     weights: &Weights,
 ) -> QualityScore {
-    let resolution = resolution_score(region.size, reference_size);
+    // Until the patch is measured (too small, outside), the box in source pixels.
+    let resolution = resolution_score(
+        effective_size(region.size, 2.0, region.source_scale),
+        reference_size,
+    );
+    let neutral = neutrality(region.expression, region.pose);
     let pixels = region.pixel_count();
     let (components, status) = if pixels == 0 {
         (
@@ -392,15 +510,22 @@ pub fn score_face(
         )
     } else {
         match analysis_patch(image, region) {
-            Some(patch) => (
-                Components {
-                    symmetry: symmetry(&patch, region),
-                    sharpness: sharpness(&patch),
-                    illumination: illumination(&patch),
-                    resolution,
-                },
-                Status::Ok,
-            ),
+            Some(patch) => {
+                let sharpness = sharpness_score(edge_ratio(&patch), blockiness(image, region));
+                // The detail estimate uses the edge ratio the sharpness stands for, so that
+                // block steps do not count as detail there either.
+                let detail_ratio = -(1.0 - sharpness.min(0.999)).ln();
+                let size = effective_size(region.size, detail_ratio, region.source_scale);
+                (
+                    Components {
+                        symmetry: symmetry(&patch, region) * neutral,
+                        sharpness,
+                        illumination: illumination(&patch),
+                        resolution: resolution_score(size, reference_size),
+                    },
+                    Status::Ok,
+                )
+            }
             None => (
                 Components {
                     resolution,
@@ -416,6 +541,7 @@ pub fn score_face(
     };
     QualityScore {
         components,
+        neutrality: if status == Status::Ok { neutral } else { 1.0 },
         overall: visible * weights.combine(&components),
         visible,
         mask: region.mask,
@@ -449,6 +575,102 @@ mod tests {
         let a = score_face(&view(&sharp, w, h), &region, 112.0, &weights);
         let b = score_face(&view(&low, w, h), &region, 112.0, &weights);
         assert!((a.components.sharpness - b.components.sharpness).abs() < 0.05);
+    }
+
+    /// Rings around the centre: edges at every angle, as on a face.
+    fn rings(w: usize, h: usize, period: f32) -> Vec<u8> {
+        let mut img = vec![0u8; w * h * 3];
+        for y in 0..h {
+            for x in 0..w {
+                let (dx, dy) = (x as f32 - 47.3, y as f32 - 45.1);
+                // Hard-edged rings: steps at every angle.
+                let g = if ((dx * dx + dy * dy).sqrt() / period).sin() > 0.0 {
+                    200
+                } else {
+                    60
+                };
+                img[(y * w + x) * 3..][..3].copy_from_slice(&[g, g, g]);
+            }
+        }
+        img
+    }
+
+    #[test]
+    fn coded_blocks_lower_sharpness_though_their_borders_are_steps() {
+        let (w, h) = (96, 96);
+        let region = FaceRegion::new(&square_box(8.0, 8.0, 80.0), Some(&mesh_on_box()), w, h);
+        let sharp = rings(w, h, 2.0);
+        // What a hard-compressing block codec leaves: each 8x8 block its mean (DC only).
+        let mut blocks = sharp.clone();
+        for by in (0..h).step_by(8) {
+            for bx in (0..w).step_by(8) {
+                let mut sum = 0u32;
+                for y in by..by + 8 {
+                    for x in bx..bx + 8 {
+                        sum += sharp[(y * w + x) * 3] as u32;
+                    }
+                }
+                let m = (sum / 64) as u8;
+                for y in by..by + 8 {
+                    for x in bx..bx + 8 {
+                        blocks[(y * w + x) * 3..][..3].copy_from_slice(&[m, m, m]);
+                    }
+                }
+            }
+        }
+        let weights = Weights::default();
+        let (a, b) = (view(&sharp, w, h), view(&blocks, w, h));
+        assert!(blockiness(&a, &region) < BLOCK_TOLERANCE);
+        assert!(blockiness(&b, &region) > 2.0);
+        let qa = score_face(&a, &region, 112.0, &weights);
+        let qb = score_face(&b, &region, 112.0, &weights);
+        assert!(
+            qb.components.sharpness < 0.8 * qa.components.sharpness,
+            "{qa:?} {qb:?}"
+        );
+        // The same grid shifted by 3 pixels (a crop at another offset) is found as well.
+        let mut shifted = vec![0u8; w * h * 3];
+        for y in 0..h {
+            for x in 0..w {
+                let (sx, sy) = ((x + 3).min(w - 1), (y + 3).min(h - 1));
+                shifted[(y * w + x) * 3..][..3].copy_from_slice(&blocks[(sy * w + sx) * 3..][..3]);
+            }
+        }
+        assert!(blockiness(&view(&shifted, w, h), &region) > 2.0);
+    }
+
+    #[test]
+    fn scaled_up_faces_count_with_the_pixels_their_detail_came_from() {
+        // Sharp: the box; detail cut: min(box, 112) x ratio / DETAIL_RATIO.
+        assert_eq!(effective_size(80.0, 1.5, 1.0), 80.0);
+        assert_eq!(effective_size(300.0, 1.5, 1.0), 300.0);
+        assert!((effective_size(300.0, 0.6, 1.0) - 56.0).abs() < 1e-3);
+        // facecrop scaled the face down by 2: the source had twice the pixels; scaled up by
+        // 2: half, whatever the box here says.
+        assert_eq!(effective_size(50.0, 1.5, 2.0), 100.0);
+        assert!((effective_size(100.0, 1.5, 0.5) - 50.0).abs() < 1e-3);
+        // End to end: the same face blurred the way an upscale blurs it loses resolution.
+        let (w, h) = (96, 96);
+        let region = FaceRegion::new(&square_box(8.0, 8.0, 80.0), Some(&mesh_on_box()), w, h);
+        let sharp = stripes(w, h, 10, 60.0);
+        let soft = (0..6).fold(sharp.clone(), |img, _| box_blur(w, h, &img, 1));
+        let weights = Weights::default();
+        let qa = score_face(&view(&sharp, w, h), &region, 112.0, &weights);
+        let qb = score_face(&view(&soft, w, h), &region, 112.0, &weights);
+        assert!(
+            (qa.components.resolution - 80.0 / 112.0).abs() < 1e-6,
+            "{qa:?}"
+        );
+        assert!(
+            qb.components.resolution < 0.6 * qa.components.resolution,
+            "{qb:?}"
+        );
+        let half = region.clone().with_source_scale(0.5);
+        let qc = score_face(&view(&sharp, w, h), &half, 112.0, &weights);
+        assert!(
+            (qc.components.resolution - 40.0 / 112.0).abs() < 1e-6,
+            "{qc:?}"
+        );
     }
 
     #[test]
