@@ -90,9 +90,9 @@ impl LevelPlan {
     }
 }
 
-/// The masks of one face: what to occlude, and the uncovered holes cut out of a covered
-/// face (stickers leave those alone too). Covered regions grow by `margin` pixels, except
-/// into uncovered regions; where two regions' own polygons overlap, covered wins.
+/// The masks of one face: what to occlude, and the uncovered holes cut out of it (stickers
+/// leave those alone too). Covered regions grow by `margin` pixels, except into uncovered
+/// regions that do not hold them; where two regions' own polygons overlap, covered wins.
 pub fn face_masks(
     shapes: &RegionShapes,
     coverage: &Coverage,
@@ -100,17 +100,26 @@ pub fn face_masks(
     width: usize,
     height: usize,
 ) -> (Mask, Option<Mask>) {
-    layer_masks(shapes, coverage, &coverage.covered, margin, width, height)
+    layer_masks(
+        shapes,
+        coverage,
+        &coverage.covered,
+        &[],
+        margin,
+        width,
+        height,
+    )
 }
 
 /// [`face_masks`] for the covered regions of one layer (`layer`, a part of
-/// `coverage.covered` drawn in one style): a covered container (`face`, `head`) of the
-/// layer is "the rest": uncovered regions are cut out of it (holes), and so are the covered
-/// regions of other layers, which those layers draw themselves.
+/// `coverage.covered` drawn in one look), after the layers holding `below` were drawn: a
+/// covered container (`face`, `head`) is "the rest" (uncovered regions inside it are holes),
+/// and what the layers below cover (their regions grown by the margin) is left to them.
 pub fn layer_masks(
     shapes: &RegionShapes,
     coverage: &Coverage,
     layer: &[Region],
+    below: &[Region],
     margin: f32,
     width: usize,
     height: usize,
@@ -126,58 +135,51 @@ pub fn layer_masks(
         .flat_map(|(_, polys)| polys.iter().map(|p| p.as_slice()))
         .collect();
     let mut mask = Mask::covering(width, height, &refs);
-    for (_, polys) in &covered {
-        for p in polys {
-            mask.fill_convex(p, 255);
-        }
-    }
-    // Uncovered regions are cut out of a covered face or head and out of the margins of
-    // covered regions (a margin never eats into what a viewer was given) ...
-    let mut holes = None;
-    let head_covered = layer.contains(&Region::Head);
-    if layer.iter().any(|r| r.is_container()) {
-        // An uncovered face is a hole in a covered head; an uncovered head (the bigger
-        // shape) never cuts a covered face open.
+    let mut hole = Mask {
+        data: vec![0; mask.data.len()],
+        ..mask.clone()
+    };
+    let mut any_hole = false;
+    for (r, polys) in &covered {
+        // A region grows into anything but what a viewer was given: uncovered regions are cut
+        // out of a covered face or head, and out of the margins of covered regions (an
+        // uncovered region holding this one, e.g. the face around covered eyes, excepted).
         let open: Vec<&Polygon> = coverage
             .uncovered
             .iter()
-            .filter(|r| match r {
-                Region::Head => false,
-                Region::Face => head_covered,
-                _ => true,
-            })
-            .flat_map(|&r| shapes.get(r).iter())
+            .filter(|u| **u != *r && !u.contains(*r))
+            .flat_map(|&u| shapes.get(u).iter())
             .collect();
-        if !open.is_empty() {
-            let mut hole = mask.clone();
-            hole.data.fill(0);
-            for p in &open {
-                hole.fill_convex(p, 255);
-                mask.fill_convex(p, 0);
-            }
-            holes = Some(hole);
+        let mut part = Mask {
+            data: vec![0; mask.data.len()],
+            ..mask.clone()
+        };
+        for p in polys {
+            part.fill_convex(p, 255);
         }
-        // (The head contains the face: a head drawn by another layer cuts nothing.)
-        for r in coverage
-            .covered
-            .iter()
-            .filter(|r| !layer.contains(r) && **r != Region::Head)
-        {
-            for p in grown(*r) {
-                mask.fill_convex(&p, 0);
-            }
+        for p in &open {
+            part.fill_convex(p, 0);
+            hole.fill_convex(p, 255);
+            any_hole = true;
+        }
+        for (m, v) in mask.data.iter_mut().zip(&part.data) {
+            *m = (*m).max(*v);
         }
     }
     // ... but a covered region's own pixels stay covered where regions overlap (fail-closed).
     for &r in layer.iter().filter(|r| !r.is_container()) {
         for p in shapes.get(r) {
             mask.fill_convex(p, 255);
-            if let Some(h) = holes.as_mut() {
-                h.fill_convex(p, 0);
-            }
+            hole.fill_convex(p, 0);
         }
     }
-    (mask, holes)
+    // What the layers below drew (their grown regions, whole) stays theirs.
+    for &r in below {
+        for p in grown(r) {
+            mask.fill_convex(&p, 0);
+        }
+    }
+    (mask, any_hole.then_some(hole))
 }
 
 #[cfg(test)]
@@ -271,5 +273,90 @@ mod tests {
         let (loose, _) = face_masks(&shapes, &plan(&[Eyes], &[], 0).coverage(), 6.0, 600, 600);
         let count = |m: &Mask| m.data.iter().filter(|&&v| v != 0).count();
         assert!(count(&loose) > count(&tight) + 100);
+    }
+
+    fn reference_shapes() -> (Vec<[f32; 3]>, RegionShapes) {
+        let pts = crate::faceocclude::regions::tests_support::reference_points();
+        let shapes = RegionShapes::new(
+            Some("mediapipe-468"),
+            &pts,
+            [200.0, 150.0, 200.0, 300.0],
+            None,
+        );
+        (pts, shapes)
+    }
+
+    #[test]
+    fn head_and_face_hold_each_other_the_right_way_round() {
+        let (pts, shapes) = reference_shapes();
+        let at = |m: &Mask, i: usize| m.at(pts[i][0] as usize, pts[i][1] as usize);
+        let hair = |m: &Mask| m.at(300, (pts[10][1] - 40.0) as usize);
+        // Head covered, face uncovered: the face shows, hair stays covered.
+        let (mask, holes) = face_masks(
+            &shapes,
+            &plan(&[Face, Head], &[], 1).coverage(),
+            8.0,
+            600,
+            600,
+        );
+        assert_eq!((at(&mask, 1), hair(&mask)), (0, 255));
+        assert_eq!(at(&holes.unwrap(), 1), 255);
+        // Face covered, head uncovered: the face stays covered (it lies inside the head).
+        let (mask, _) = face_masks(
+            &shapes,
+            &plan(&[Head, Face], &[], 1).coverage(),
+            8.0,
+            600,
+            600,
+        );
+        assert_eq!((at(&mask, 1), hair(&mask)), (255, 0));
+        // The neck's margin never eats into an uncovered face; its sticker keeps out of it.
+        let (mask, holes) = face_masks(
+            &shapes,
+            &plan(&[Face, Neck], &[], 1).coverage(),
+            50.0,
+            600,
+            600,
+        );
+        assert_eq!(at(&mask, 14), 0, "lower lip under the neck's margin");
+        assert_eq!(at(&holes.unwrap(), 14), 255);
+        let below_chin = mask.at(300, (pts[152][1] + 40.0) as usize);
+        assert_eq!(below_chin, 255);
+    }
+
+    #[test]
+    fn layers_drawn_inside_out_leave_no_pixel_uncovered() {
+        let (_, shapes) = reference_shapes();
+        for unlock in [&[][..], &[Nose][..]] {
+            let coverage = plan(&[Eyes, Mouth, Neck, Face, Head, Nose], unlock, 0).coverage();
+            let (whole, _) = face_masks(&shapes, &coverage, 12.0, 600, 600);
+            // Inside out, as `render` orders them.
+            let layers: [&[Region]; 4] = [&[Eyes], &[Mouth, Neck], &[Face], &[Head]];
+            let mut below = Vec::new();
+            let mut masks = Vec::new();
+            for layer in layers {
+                let layer: Vec<Region> = layer
+                    .iter()
+                    .copied()
+                    .filter(|r| coverage.covered.contains(r))
+                    .collect();
+                masks.push(layer_masks(&shapes, &coverage, &layer, &below, 12.0, 600, 600).0);
+                below.extend(layer);
+            }
+            let (mut gaps, mut twice) = (0, 0);
+            for y in 0..600 {
+                for x in 0..600 {
+                    let n = masks.iter().filter(|m| m.at(x, y) != 0).count();
+                    gaps += usize::from(whole.at(x, y) != 0 && n == 0);
+                    twice += usize::from(n > 1);
+                }
+            }
+            assert_eq!(gaps, 0, "{unlock:?}: pixels no layer covers");
+            assert!(twice < 50, "{unlock:?}: {twice} pixels drawn twice");
+            // The eyes' layer keeps its whole grown shape; the face's leaves it out.
+            let eye = shapes.get(Eyes)[0][0];
+            assert_eq!(masks[0].at(eye[0] as usize, eye[1] as usize), 255);
+            assert_eq!(masks[2].at(eye[0] as usize, eye[1] as usize), 0);
+        }
     }
 }

@@ -81,6 +81,29 @@ impl Region {
     pub fn is_container(self) -> bool {
         matches!(self, Region::Face | Region::Head)
     }
+
+    /// True when `other` lies inside this region: the face holds eyes .. chin, the head the
+    /// face and what it holds (ears and neck lie beside / below them).
+    pub fn contains(self, other: Region) -> bool {
+        let in_face =
+            |r: Region| (Region::Eyes.index()..=Region::Chin.index()).contains(&r.index());
+        match self {
+            Region::Face => in_face(other),
+            Region::Head => other == Region::Face || in_face(other),
+            _ => false,
+        }
+    }
+
+    /// Drawing order when regions have different looks: the regions inside the face, then
+    /// the face, then ears and neck, then the head. Earlier ones win where they overlap.
+    pub fn layer_rank(self) -> u8 {
+        match self {
+            Region::Face => 1,
+            Region::Ears | Region::Neck => 2,
+            Region::Head => 3,
+            _ => 0,
+        }
+    }
 }
 
 /// Parses a comma-separated region list (`"eyes, mouth"`); empty input gives an empty list.
@@ -495,7 +518,7 @@ const EAR_RADII: [f32; 3] = [0.14, 0.36, 0.22];
 const EAR_HIDDEN_BEYOND: f32 = 0.42;
 const NECK_AXIS: [f32; 2] = [0.0, 0.85];
 const NECK_RADII: [f32; 2] = [0.58, 0.45];
-const NECK_SPAN: [f32; 2] = [0.45, 1.75];
+const NECK_SPAN: [f32; 2] = [0.75, 1.8];
 /// Eye line of the reference (outer corners) and the keypoint eyes' distance in its units.
 const EYE_LINE_Y: f32 = -0.331;
 const EYE_LINE_Z: f32 = 0.134;

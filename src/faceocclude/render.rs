@@ -2,9 +2,9 @@
 //! `style` property, or a style per region from `styles`), each layer's mask drawn in its
 //! style, then the stickers placed by their anchors.
 //!
-//! Layers of single regions (eyes, mouth, ...) are drawn first, so that their blur or
-//! pixelation reads the face's own pixels; a layer holding `face` or `head` then covers the
-//! rest. Stickers come last: a whole-face / whole-head sticker stays out of the regions other
+//! Layers are drawn inside out (regions inside the face, the face, ears and neck, the head;
+//! [`Region::layer_rank`]), so that the eyes' blur or pixelation reads the face's own pixels;
+//! each later layer covers what the earlier ones left (never a pixel left out between them). Stickers come last: a whole-face / whole-head sticker stays out of the regions other
 //! layers drew in another style, region stickers and extras (e.g. rabbit ears) go on top.
 //! Nothing is ever drawn over an uncovered region.
 
@@ -176,10 +176,15 @@ pub fn occlude_face(planes: &mut Planes, look: &Look, coverage: &Coverage, face:
             None => layers.push((st, vec![r])),
         }
     }
-    layers.sort_by_key(|(_, regions)| regions.iter().any(|r| r.is_container()));
+    layers.sort_by_key(|(_, regions)| regions.iter().map(|r| r.layer_rank()).max());
+    let mut below: Vec<Region> = Vec::new();
     let masks: Vec<(Mask, Option<Mask>)> = layers
         .iter()
-        .map(|(_, regions)| layer_masks(&shapes, coverage, regions, margin, w, h))
+        .map(|(_, regions)| {
+            let m = layer_masks(&shapes, coverage, regions, &below, margin, w, h);
+            below.extend(regions);
+            m
+        })
         .collect();
 
     let intensity = coverage.intensity as f32;
