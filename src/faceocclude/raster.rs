@@ -6,6 +6,7 @@
 //! (alpha / padding bytes are left alone).
 
 use super::stickers::Sticker;
+use crate::frame::polygon::{FillRule, scan_polygon};
 #[cfg(test)]
 use crate::frame::view::Layout;
 use crate::frame::view::{FrameMut, PlaneShape};
@@ -74,39 +75,14 @@ impl Mask {
 
     /// Sets every pixel whose centre lies inside the convex polygon `poly` to `value`.
     pub fn fill_convex(&mut self, poly: &[[f32; 2]], value: u8) {
-        if poly.len() < 3 || self.w == 0 {
-            return;
-        }
-        let (ymin, ymax) = poly
-            .iter()
-            .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p[1]), b.max(p[1])));
-        let row0 = (ymin - 0.5).ceil().max(self.y0 as f32) as usize;
-        let row1 = ((ymax - 0.5).floor() + 1.0)
-            .min((self.y0 + self.h) as f32)
-            .max(0.0) as usize;
-        for y in row0..row1 {
-            let yc = y as f32 + 0.5;
-            let (mut xl, mut xr) = (f32::MAX, f32::MIN);
-            for i in 0..poly.len() {
-                let (a, b) = (poly[i], poly[(i + 1) % poly.len()]);
-                if (a[1] <= yc && yc < b[1]) || (b[1] <= yc && yc < a[1]) {
-                    let x = a[0] + (yc - a[1]) * (b[0] - a[0]) / (b[1] - a[1]);
-                    xl = xl.min(x);
-                    xr = xr.max(x);
-                }
-            }
-            if xl > xr {
-                continue;
-            }
-            let c0 = (xl - 0.5).ceil().max(self.x0 as f32) as usize;
-            let c1 = ((xr - 0.5).floor() + 1.0)
-                .min((self.x0 + self.w) as f32)
-                .max(0.0) as usize;
-            let row = (y - self.y0) * self.w;
-            for x in c0..c1 {
-                self.data[row + x - self.x0] = value;
-            }
-        }
+        let (x0, y0, w) = (self.x0, self.y0, self.w);
+        scan_polygon(
+            poly,
+            x0..x0 + w,
+            y0..y0 + self.h,
+            FillRule::Convex,
+            |y, a, b| self.data[(y - y0) * w + a - x0..(y - y0) * w + b - x0].fill(value),
+        );
     }
 
     /// The pixels covered in `self` or in `other`, over both rectangles.

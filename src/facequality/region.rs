@@ -5,6 +5,7 @@ use super::expression::Expression;
 use crate::face::{
     BoundingBox, HeadPose, LandmarkScheme, Landmarks, MESH_FACE_OVAL, MESH_MIDLINE, mean_point,
 };
+use crate::frame::polygon::{FillRule, polygon_rows, scan_polygon};
 
 /// How the face mask was built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -311,46 +312,19 @@ fn clip_to_frame(p: &[(f32, f32)], w: f32, h: f32) -> Vec<(f32, f32)> {
     out
 }
 
-/// Even-odd scanline fill at pixel centres, clipped to the frame.
+/// Even-odd scanline fill at pixel centres, clipped to the frame: per row from the first
+/// one, the spans `[x0, x1)`.
 fn rasterise(poly: &[(f32, f32)], w: usize, h: usize) -> (usize, Vec<Vec<(usize, usize)>>) {
-    if poly.len() < 3 || w == 0 || h == 0 {
+    let poly: Vec<[f32; 2]> = poly.iter().map(|&p| p.into()).collect();
+    let range = polygon_rows(&poly, 0..h);
+    if w == 0 || range.is_empty() {
         return (0, Vec::new());
     }
-    let finite = poly.iter().all(|p| p.0.is_finite() && p.1.is_finite());
-    if !finite {
-        return (0, Vec::new());
-    }
-    let min_y = poly.iter().map(|p| p.1).fold(f32::INFINITY, f32::min);
-    let max_y = poly.iter().map(|p| p.1).fold(f32::NEG_INFINITY, f32::max);
-    let y0 = (min_y - 0.5).ceil().max(0.0) as usize;
-    let y1 = ((max_y - 0.5).floor() + 1.0).clamp(0.0, h as f32) as usize;
-    if y0 >= y1 {
-        return (0, Vec::new());
-    }
-    let mut rows = Vec::with_capacity(y1 - y0);
-    let mut xs = Vec::with_capacity(8);
-    for y in y0..y1 {
-        let yc = y as f32 + 0.5;
-        xs.clear();
-        for i in 0..poly.len() {
-            let (a, b) = (poly[i], poly[(i + 1) % poly.len()]);
-            if (a.1 <= yc && yc < b.1) || (b.1 <= yc && yc < a.1) {
-                xs.push(a.0 + (yc - a.1) * (b.0 - a.0) / (b.1 - a.1));
-            }
-        }
-        xs.sort_by(|a, b| a.total_cmp(b));
-        let mut spans = Vec::new();
-        for pair in xs.chunks_exact(2) {
-            // Pixels whose centre x + 0.5 lies in [pair[0], pair[1]).
-            let a = (pair[0] - 0.5).ceil().clamp(0.0, w as f32) as usize;
-            let b = (pair[1] - 0.5).ceil().clamp(0.0, w as f32) as usize;
-            if a < b {
-                spans.push((a, b));
-            }
-        }
-        rows.push(spans);
-    }
-    (y0, rows)
+    let mut rows = vec![Vec::new(); range.len()];
+    scan_polygon(&poly, 0..w, range.clone(), FillRule::EvenOdd, |y, a, b| {
+        rows[y - range.start].push((a, b))
+    });
+    (range.start, rows)
 }
 
 #[cfg(test)]
