@@ -3,5 +3,6 @@
 
 pub mod device;
 pub mod element;
+pub mod landmarks_meta;
 pub mod meta;
 pub mod video;
