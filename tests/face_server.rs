@@ -418,6 +418,21 @@ fn faceanswer_without_a_server_warns_and_lets_eos_through() {
     assert!(done.done.is_none());
     assert_eq!(done.packets_sent, 5);
 
+    // Stopping while EOS waits for an answer does not wait for the timeout.
+    let pipeline = gst::parse::launch(&format!(
+        "videotestsrc num-buffers=5 ! faceanswer location={location} timeout=600000 ! fakesink"
+    ))
+    .unwrap();
+    pipeline.set_state(gst::State::Playing).unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    let started = std::time::Instant::now();
+    pipeline.set_state(gst::State::Null).unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "stopping took {:?}",
+        started.elapsed()
+    );
+
     for (props, expected) in [
         ("", "needs location=mqtt://"),
         ("location=http://x/y", "not an mqtt:// URL"),

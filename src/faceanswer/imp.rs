@@ -44,6 +44,8 @@ impl Default for Settings {
 struct Answers {
     done: Option<UploadDone>,
     persons: u32,
+    /// Stopping or flushing: EOS must not wait any longer.
+    cancelled: bool,
 }
 
 type Shared = Arc<(Mutex<Answers>, Condvar)>;
@@ -111,6 +113,15 @@ fn on_event(element: &super::FaceAnswer, shared: &Shared, event: LinkEvent) {
 }
 
 impl FaceAnswer {
+    /// Ends a wait for the answer (the element stops or flushes).
+    fn cancel_wait(&self) {
+        if let Some(state) = self.state.lock().unwrap().as_ref() {
+            let (lock, cvar) = &*state.shared;
+            lock.lock().unwrap().cancelled = true;
+            cvar.notify_all();
+        }
+    }
+
     /// The upload ended: tell the server, wait for its answer, post the summary.
     fn finish_upload(&self) {
         let timeout = Duration::from_millis(self.settings.lock().unwrap().timeout_ms as u64);
@@ -140,15 +151,19 @@ impl FaceAnswer {
         let (lock, cvar) = &*shared;
         let deadline = Instant::now() + timeout;
         let mut answers = lock.lock().unwrap();
-        while answers.done.is_none() {
+        while answers.done.is_none() && !answers.cancelled {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
             }
             answers = cvar.wait_timeout(answers, left).unwrap().0;
         }
-        let done = answers.done.clone();
+        let (done, cancelled) = (answers.done.clone(), answers.cancelled);
         drop(answers);
+        if cancelled {
+            gst::debug!(CAT, imp = self, "stopped while waiting for the answer");
+            return;
+        }
         if done.is_none() {
             gst::element_imp_warning!(
                 self,
@@ -268,6 +283,17 @@ impl ElementImpl for FaceAnswer {
         });
         TEMPLATES.as_ref()
     }
+
+    fn change_state(
+        &self,
+        transition: gst::StateChange,
+    ) -> Result<gst::StateChangeSuccess, gst::StateChangeError> {
+        // A stop while EOS waits for the server must not wait for the timeout.
+        if transition == gst::StateChange::PausedToReady {
+            self.cancel_wait();
+        }
+        self.parent_change_state(transition)
+    }
 }
 
 impl BaseTransformImpl for FaceAnswer {
@@ -336,8 +362,10 @@ impl BaseTransformImpl for FaceAnswer {
     }
 
     fn sink_event(&self, event: gst::Event) -> bool {
-        if let gst::EventView::Eos(_) = event.view() {
-            self.finish_upload();
+        match event.view() {
+            gst::EventView::Eos(_) => self.finish_upload(),
+            gst::EventView::FlushStart(_) => self.cancel_wait(),
+            _ => {}
         }
         self.parent_sink_event(event)
     }
