@@ -171,7 +171,21 @@ impl UploadServer {
             let _ = pipeline.set_state(gst::State::Null);
             match outcome {
                 Ok(outcome) => self.answer(upload, outcome),
-                Err(e) => eprintln!("face-server: upload {upload} failed: {e}"),
+                Err(e) => {
+                    // The camera still gets its done (with the reason) instead of a timeout.
+                    eprintln!("face-server: upload {upload} failed: {e}");
+                    let done = Answer::Done(UploadDone {
+                        upload,
+                        persons: 0,
+                        packets: counters.packets.load(Ordering::Relaxed),
+                        bytes: counters.bytes.load(Ordering::Relaxed),
+                        frames: counters.frames.load(Ordering::Relaxed),
+                        reason: format!("error: {e}"),
+                    });
+                    if let Err(e) = self.answers.publish(done.to_json()) {
+                        eprintln!("face-server: answer not sent: {e}");
+                    }
+                }
             }
         }
     }

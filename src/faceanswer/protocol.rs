@@ -80,8 +80,8 @@ pub struct UploadDone {
     pub bytes: u64,
     /// Frames the server decoded and analysed.
     pub frames: u64,
-    /// Why the upload closed: `end` (the camera said so) or `idle` (no packets for the
-    /// server's idle timeout).
+    /// Why the upload closed: `end` (the camera said so), `idle` (no packets for the
+    /// server's idle timeout) or `error: ...` (the server's pipeline failed; no persons).
     pub reason: String,
 }
 
