@@ -68,20 +68,25 @@ fn frames_with_a_face(file: &std::path::Path, model: &str) -> (usize, usize) {
     (with_face, samples.len())
 }
 
-#[test]
-fn anonymise_script_covers_the_face_in_every_frame() {
-    let input = common::sample("carphone_pristine.mp4");
-    let out = std::env::temp_dir().join(format!("facekit-anonymise-{}.mp4", std::process::id()));
-    let result = Command::new("bash")
+/// Runs pipelines/anonymise.sh INPUT OUTPUT with this tree's plugin.
+fn run_anonymise(input: &std::path::Path, out: &std::path::Path) -> std::process::Output {
+    Command::new("bash")
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/pipelines/anonymise.sh"
         ))
-        .arg(&input)
-        .arg(&out)
+        .arg(input)
+        .arg(out)
         .env("GST_PLUGIN_PATH", plugin_dir())
         .output()
-        .expect("run bash");
+        .expect("run bash")
+}
+
+#[test]
+fn anonymise_script_covers_the_face_in_every_frame() {
+    let input = common::sample("carphone_pristine.mp4");
+    let out = std::env::temp_dir().join(format!("facekit-anonymise-{}.mp4", std::process::id()));
+    let result = run_anonymise(&input, &out);
     assert!(
         result.status.success(),
         "script failed: {}\n{}",
@@ -128,16 +133,7 @@ fn anonymise_script_keeps_the_sound_and_covers_the_face() {
         input.display()
     ));
     assert_eq!(made, None, "cannot build the test clip");
-    let result = Command::new("bash")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/pipelines/anonymise.sh"
-        ))
-        .arg(&input)
-        .arg(&out)
-        .env("GST_PLUGIN_PATH", plugin_dir())
-        .output()
-        .expect("run bash");
+    let result = run_anonymise(&input, &out);
     assert!(
         result.status.success(),
         "script failed: {}",
