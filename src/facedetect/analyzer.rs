@@ -29,6 +29,18 @@ pub const AUTO_INTERVAL: u32 = 10;
 /// even when the mesh is unsure.
 const MESH_CONFIRMED_FRACTION: f32 = 0.5;
 
+/// What FaceMesh makes of a low-score detection (see [`FaceAnalyzer::mesh_check`]); a sure
+/// detection counts as `Twice`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MeshCheck {
+    /// No face on the detection's crop.
+    No,
+    /// A face on the detection's crop, lost on the crop around its own landmarks.
+    Once,
+    /// A face on both crops.
+    Twice,
+}
+
 /// FaceMesh output for one crop: landmarks in frame pixels and the face presence score.
 pub type MeshResult = (Vec<[f32; 3]>, f32);
 
@@ -391,11 +403,15 @@ impl FaceAnalyzer {
             self.config.confidence
         };
         let mut dets = self.detect(image, threshold)?;
-        let mut confirmed = Vec::with_capacity(dets.len());
+        let mut seen = Vec::with_capacity(dets.len());
         for d in &dets {
-            confirmed.push(d.score >= self.config.confidence || self.mesh_confirms(image, d)?);
+            seen.push(if d.score >= self.config.confidence {
+                MeshCheck::Twice
+            } else {
+                self.mesh_check(image, d)?
+            });
         }
-        let mut keep = confirmed.into_iter();
+        let mut keep = kept_detections(&seen).into_iter();
         dets.retain(|_| keep.next().unwrap_or(false));
         let obs: Vec<TrackerInput> = dets
             .into_iter()
@@ -433,24 +449,33 @@ impl FaceAnalyzer {
     /// detection's crop, and again on the crop around the landmarks it found there, which is
     /// the crop that follows the face on the next frame. Patterned clothing or a badge can fool
     /// the mesh once (presence 0.54 on a mission patch), not twice (0.06 around its own fit);
-    /// such a face would be lost on the next frame and re-detected on every one.
-    fn mesh_confirms(&mut self, image: &ImageView, d: &Detection) -> Result<bool, InferenceError> {
+    /// a strongly turned head can also be seen only once (0.82, then 0.17).
+    fn mesh_check(
+        &mut self,
+        image: &ImageView,
+        d: &Detection,
+    ) -> Result<MeshCheck, InferenceError> {
         if d.keypoints.len() < 2 {
-            return Ok(false);
+            return Ok(MeshCheck::No);
         }
         let crop = Crop::from_detection(&d.bbox, d.keypoints[0], d.keypoints[1]);
         let Some((points, presence)) = self.landmarks_recropped(image, &crop)? else {
-            return Ok(false);
+            return Ok(MeshCheck::No);
         };
         if presence < PRESENCE_THRESHOLD {
-            return Ok(false);
+            return Ok(MeshCheck::No);
         }
         let Some(follow) = Crop::from_landmarks(&points) else {
-            return Ok(false);
+            return Ok(MeshCheck::Once);
         };
-        Ok(self
+        let again = self
             .landmarks(image, &follow)?
-            .is_some_and(|(_, presence)| presence >= PRESENCE_THRESHOLD))
+            .is_some_and(|(_, presence)| presence >= PRESENCE_THRESHOLD);
+        Ok(if again {
+            MeshCheck::Twice
+        } else {
+            MeshCheck::Once
+        })
     }
 
     /// Analyses one frame: detect (every `interval` frames, when no face is followed, or when
@@ -589,11 +614,41 @@ impl FaceAnalyzer {
     }
 }
 
+/// Which of one detector run's detections become faces: sure and twice-confirmed ones, and
+/// those the mesh sees only on their own crop when nothing else in the frame is a face (a
+/// strongly turned head alone in the frame). Next to a face, such a candidate is more likely
+/// something on that person (a badge), and following it would re-run the detector on every
+/// frame; alone, the detector runs on every frame anyway until a face is followed.
+fn kept_detections(checks: &[MeshCheck]) -> Vec<bool> {
+    let alone = !checks.contains(&MeshCheck::Twice);
+    checks
+        .iter()
+        .map(|&c| c == MeshCheck::Twice || (alone && c == MeshCheck::Once))
+        .collect()
+}
+
 fn round_pose(p: HeadPose) -> HeadPose {
     let r = |v: f64| (v * 100.0).round() / 100.0;
     HeadPose {
         pitch: r(p.pitch),
         yaw: r(p.yaw),
         roll: r(p.roll),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_candidate_seen_once_is_a_face_only_when_alone() {
+        use MeshCheck::*;
+        assert_eq!(kept_detections(&[Once]), [true]);
+        assert_eq!(kept_detections(&[Once, Once]), [true, true]);
+        assert_eq!(kept_detections(&[Once, No]), [true, false]);
+        // Next to a confirmed or sure face (the astronaut and her mission patch).
+        assert_eq!(kept_detections(&[Twice, Once]), [true, false]);
+        assert_eq!(kept_detections(&[Once, Twice, No]), [false, true, false]);
+        assert_eq!(kept_detections(&[No]), [false]);
     }
 }
