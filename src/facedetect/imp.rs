@@ -214,7 +214,7 @@ impl ObjectImpl for FaceDetect {
                     .build(),
                 glib::ParamSpecDouble::builder("confidence-threshold")
                     .nick("Confidence threshold")
-                    .blurb("Minimum detector score for a face. With landmarks on, a face scoring down to half of it is kept when FaceMesh confirms it (turned heads score low with the detector)")
+                    .blurb("Minimum detector score for a face. With landmarks on, a face scoring down to half of it is kept when FaceMesh confirms it (turned heads score low with the detector); one the mesh sees only on its own crop only when nothing else in the frame is a face")
                     .minimum(0.0)
                     .maximum(1.0)
                     .default_value(DEFAULT_CONFIDENCE)
