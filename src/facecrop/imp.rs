@@ -9,9 +9,11 @@ use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 use gst_video::prelude::*;
 
-use super::camera::{self, CameraTable, ConfigError, Size, SizeSource};
+use super::camera::{ConfigError, Size, SizeSource};
 use super::placement::{self, CropWindow, Smoother};
 use super::resample;
+use super::settings::*;
+use super::target::{CameraModel, Targets};
 use super::{CropOnMissing, FaceCropMessage, Fit, Primary};
 use crate::face::{Face, FrameMarker, PrimaryFace};
 use crate::frame::image::Layout;
@@ -28,81 +30,10 @@ static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     )
 });
 
-const DEFAULT_CONFIG_TIMEOUT_MS: u32 = 5000;
-const DEFAULT_FIT: Fit = Fit::Scale;
-const DEFAULT_PRIMARY: Primary = Primary::Largest;
-const DEFAULT_TRACK_ID: i32 = -1;
-const DEFAULT_SMOOTHING: f64 = 0.7;
-const DEFAULT_MAX_LAG: f64 = 2.0;
-const DEFAULT_MARGIN: f64 = 0.5;
-const DEFAULT_KEEP_NO_FACE: bool = false;
-const DEFAULT_ON_MISSING: CropOnMissing = CropOnMissing::Error;
-const DEFAULT_POST_MESSAGES: bool = true;
-
-#[derive(Debug, Clone)]
-struct Settings {
-    size: Option<String>,
-    camera_model: Option<String>,
-    config_location: Option<String>,
-    config_timeout_ms: u32,
-    fallback_size: Option<String>,
-    fit: Fit,
-    primary: Primary,
-    track_id: i32,
-    smoothing: f64,
-    max_lag: f64,
-    margin: f64,
-    keep_no_face: bool,
-    on_missing: CropOnMissing,
-    post_messages: bool,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            size: None,
-            camera_model: None,
-            config_location: None,
-            config_timeout_ms: DEFAULT_CONFIG_TIMEOUT_MS,
-            fallback_size: None,
-            fit: DEFAULT_FIT,
-            primary: DEFAULT_PRIMARY,
-            track_id: DEFAULT_TRACK_ID,
-            smoothing: DEFAULT_SMOOTHING,
-            max_lag: DEFAULT_MAX_LAG,
-            margin: DEFAULT_MARGIN,
-            keep_no_face: DEFAULT_KEEP_NO_FACE,
-            on_missing: DEFAULT_ON_MISSING,
-            post_messages: DEFAULT_POST_MESSAGES,
-        }
-    }
-}
-
-/// The camera model in effect and where it came from.
-#[derive(Debug, Clone, Default, PartialEq)]
-struct CameraModel {
-    /// None: no model (the table's resolution rules decide).
-    name: Option<String>,
-    /// `property`, a device property key (`device.product.name`, ...) or `none`.
-    source: &'static str,
-    /// The capture device it was read from.
-    device: Option<String>,
-}
-
-impl CameraModel {
-    fn read_from_device(&self) -> bool {
-        self.device.is_some()
-    }
-}
-
 #[derive(Default)]
 struct State {
-    /// The camera model: `camera-model`, or read from the capture device upstream.
-    camera: CameraModel,
-    /// The camera table loaded in start(), when config-location is set and it loaded.
-    table: Option<CameraTable>,
-    /// Why the table did not load (start() already failed unless fallback-size is set).
-    table_error: Option<ConfigError>,
+    /// The camera model and table the target size is chosen from.
+    targets: Targets,
     in_info: Option<gst_video::VideoInfo>,
     out_info: Option<gst_video::VideoInfo>,
     source: Option<SizeSource>,
@@ -126,64 +57,6 @@ impl ObjectSubclass for FaceCrop {
     const NAME: &'static str = "GstFacekitFaceCrop";
     type Type = super::FaceCrop;
     type ParentType = gst_base::BaseTransform;
-}
-
-/// The target size and where it came from, or the user-facing reason there is none.
-/// `capture` is the input size when known (needed by resolution rules).
-fn resolve_target(
-    settings: &Settings,
-    state: &State,
-    capture: Option<Size>,
-) -> Result<Option<(Size, SizeSource)>, String> {
-    if let Some(size) = &settings.size {
-        return Size::parse(size)
-            .map(|s| Some((s, SizeSource::Property)))
-            .map_err(|e| format!("property size: {e}"));
-    }
-    let fallback = || -> Result<Option<Size>, String> {
-        settings
-            .fallback_size
-            .as_deref()
-            .map(|f| Size::parse(f).map_err(|e| format!("property fallback-size: {e}")))
-            .transpose()
-    };
-    let from_table = match (&state.table, &state.table_error) {
-        (Some(table), _) => match (&state.camera.name, capture) {
-            // A model read from the device that the table does not list: the resolution
-            // rules still apply (the user did not ask for that model).
-            (Some(model), Some(capture)) if state.camera.read_from_device() => table
-                .for_model(model)
-                .map(|s| (s, SizeSource::CameraModel))
-                .or_else(|_| {
-                    table
-                        .for_resolution(capture)
-                        .map(|s| (s, SizeSource::Resolution))
-                }),
-            (Some(model), _) => table.for_model(model).map(|s| (s, SizeSource::CameraModel)),
-            (None, Some(capture)) => table
-                .for_resolution(capture)
-                .map(|s| (s, SizeSource::Resolution)),
-            // Resolution rules need the capture size; not known yet.
-            (None, None) => return Ok(None),
-        },
-        (None, Some(e)) => Err(e.clone()),
-        (None, None) => {
-            return match fallback()? {
-                Some(s) => Ok(Some((s, SizeSource::Fallback))),
-                None => Err(
-                    "no target size: set size=WxH, or config-location (a camera table file or http:// URL) with camera-model, or fallback-size"
-                        .into(),
-                ),
-            };
-        }
-    };
-    match from_table {
-        Ok(found) => Ok(Some(found)),
-        Err(e) => match fallback()? {
-            Some(s) => Ok(Some((s, SizeSource::Fallback))),
-            None => Err(e.to_string()),
-        },
-    }
 }
 
 fn size_of(s: &gst::StructureRef) -> Option<Size> {
@@ -510,37 +383,33 @@ impl BaseTransformImpl for FaceCrop {
                 ));
             }
         }
-        let mut state = State {
-            camera: self.camera_model(&settings),
-            ..State::default()
-        };
-        if let Some(location) = &settings.config_location {
-            let timeout = Duration::from_millis(settings.config_timeout_ms as u64);
-            let model = state.camera.name.as_deref();
-            let mut loaded = camera::load_table(location, model, timeout);
-            if state.camera.read_from_device()
-                && matches!(loaded, Err(ConfigError::HttpStatus { status: 404, .. }))
-            {
-                // The service does not know the device's model: its full table (resolution
-                // rules) still applies.
-                loaded = camera::load_table(location, None, timeout);
+        let camera = self.camera_model(&settings);
+        let targets = match &settings.config_location {
+            None => Targets {
+                camera,
+                ..Targets::default()
+            },
+            Some(location) => {
+                let timeout = Duration::from_millis(settings.config_timeout_ms as u64);
+                Targets::load(camera, location, timeout)
             }
-            match loaded {
-                Ok(table) => {
-                    gst::info!(
-                        CAT,
-                        imp = self,
-                        "camera table from {location}: {} entries",
-                        table.entries.len()
-                    );
-                    state.table = Some(table);
-                }
-                Err(e) if settings.fallback_size.is_some() || settings.size.is_some() => {
-                    // Not fatal: size wins anyway, or fallback-size stands in (warned below).
+        };
+        if let Some(table) = &targets.table {
+            let location = settings.config_location.as_deref().unwrap_or_default();
+            let entries = table.entries.len();
+            gst::info!(
+                CAT,
+                imp = self,
+                "camera table from {location}: {entries} entries"
+            );
+        }
+        if let Some(e) = &targets.table_error {
+            match e {
+                // Not fatal: size wins anyway, or fallback-size stands in (warned in set_caps).
+                e if settings.fallback_size.is_some() || settings.size.is_some() => {
                     gst::warning!(CAT, imp = self, "{e}");
-                    state.table_error = Some(e);
                 }
-                Err(e) => {
+                e => {
                     let kind = match e {
                         ConfigError::File { .. } => gst::ResourceError::NotFound,
                         ConfigError::Malformed { .. } => gst::ResourceError::Settings,
@@ -551,10 +420,13 @@ impl BaseTransformImpl for FaceCrop {
             }
         }
         // Errors that do not depend on the capture size are reported now, not at the first buffer.
-        if let Err(e) = resolve_target(&settings, &state, None) {
+        if let Err(e) = targets.resolve(&settings, None) {
             return Err(gst::error_msg!(gst::LibraryError::Settings, ("{e}")));
         }
-        *self.state.lock().unwrap() = Some(state);
+        *self.state.lock().unwrap() = Some(State {
+            targets,
+            ..State::default()
+        });
         Ok(())
     }
 
@@ -584,7 +456,7 @@ impl BaseTransformImpl for FaceCrop {
                     s.set("height", any);
                 } else {
                     let resolved = match state_guard.as_ref() {
-                        Some(state) => resolve_target(&settings, state, size_of(&s)),
+                        Some(state) => state.targets.resolve(&settings, size_of(&s)),
                         None => Ok(None),
                     };
                     match resolved {
@@ -641,7 +513,9 @@ impl BaseTransformImpl for FaceCrop {
         };
         let capture = Size::new(in_info.width(), in_info.height());
         let target = Size::new(out_info.width(), out_info.height());
-        let resolved = resolve_target(&settings, state, Some(capture))
+        let resolved = state
+            .targets
+            .resolve(&settings, Some(capture))
             .ok()
             .flatten();
         let Some((expected, source)) = resolved else {
@@ -665,7 +539,7 @@ impl BaseTransformImpl for FaceCrop {
             state.smoother.reset();
         }
         let fallback_warning = source == SizeSource::Fallback && state.warned.first("fallback");
-        let why = state.table_error.as_ref().map(|e| e.to_string());
+        let why = state.targets.table_error.as_ref().map(|e| e.to_string());
         state.in_info = Some(in_info);
         state.out_info = Some(out_info);
         state.source = Some(source);
@@ -741,39 +615,29 @@ impl BaseTransformImpl for FaceCrop {
         let target = Size::new(out_info.width(), out_info.height());
         state.frames_in += 1;
 
-        let mut warning = None;
         let marker: Option<&FrameMarker> = frame.marker.as_ref();
-        let face = match Analysis::of(&frame) {
-            Analysis::NotAnalysed => match settings.on_missing {
-                CropOnMissing::Error => {
-                    drop(guard);
-                    gst::element_imp_error!(
-                        self,
-                        gst::StreamError::Failed,
-                        ("{} (or set on-missing=drop)", not_analysed_hint("facecrop"))
-                    );
-                    return Err(gst::FlowError::Error);
-                }
-                CropOnMissing::Drop => {
-                    if state.warned.first("missing") {
-                        warning = Some("buffers without face metadata (facedetect never analysed them) are dropped; put facedetect before facecrop".to_string());
-                    }
-                    None
-                }
-            },
-            Analysis::Failed(reason) => {
-                if state.warned.first("failed") {
-                    warning = Some(format!(
-                        "face analysis failed upstream ({reason}); such frames count as frames without a face"
-                    ));
-                }
-                None
-            }
+        let analysis = Analysis::of(&frame);
+        if analysis == Analysis::NotAnalysed && settings.on_missing == CropOnMissing::Error {
+            drop(guard);
+            gst::element_imp_error!(
+                self,
+                gst::StreamError::Failed,
+                ("{} (or set on-missing=drop)", not_analysed_hint("facecrop"))
+            );
+            return Err(gst::FlowError::Error);
+        }
+        let consequence = match analysis {
+            Analysis::NotAnalysed => "such buffers are dropped",
+            _ => "such frames count as frames without a face",
+        };
+        let warning = analysis.warning("facecrop", consequence, &mut state.warned);
+        let face = match analysis {
             Analysis::Analysed => frame.primary(match settings.primary {
                 Primary::Largest => PrimaryFace::Largest,
                 Primary::MostConfident => PrimaryFace::MostConfident,
                 Primary::Track => PrimaryFace::Track(settings.track_id),
             }),
+            _ => None,
         };
         let keep = face.is_some() || (settings.keep_no_face && marker.is_some());
         if face.is_none() {
@@ -795,30 +659,12 @@ impl BaseTransformImpl for FaceCrop {
                 );
                 return Err(gst::FlowError::NotNegotiated);
             }
-            let smoothing = settings.smoothing as f32;
-            let (centre, scale) = match face {
-                Some(f) => (
-                    state.smoother.update(
-                        f.bbox.center(),
-                        f.track_id,
-                        smoothing,
-                        settings.max_lag as f32,
-                    ),
-                    state.smoother.update_scale(
-                        placement::needed_scale(&f.bbox, target, fit, settings.margin as f32),
-                        smoothing,
-                    ),
-                ),
-                None => (
-                    state.smoother.centre().unwrap_or((
-                        frame_size.width as f32 / 2.0,
-                        frame_size.height as f32 / 2.0,
-                    )),
-                    1.0,
-                ),
-            };
-            let size = placement::region_size(target, scale, frame_size);
-            placement::place_window(centre, size, frame_size, alignment(layout))
+            let face = face.map(|f| (&f.bbox, f.track_id));
+            let follow = settings.follow();
+            let align = alignment(layout);
+            state
+                .smoother
+                .window(face, target, frame_size, follow, align)
         };
         if region.is_some() {
             state.frames_out += 1;
@@ -835,9 +681,9 @@ impl BaseTransformImpl for FaceCrop {
             target_width: target.width,
             target_height: target.height,
             size_source: source,
-            camera_model: state.camera.name.clone(),
-            camera_model_source: state.camera.source,
-            camera_device: state.camera.device.clone(),
+            camera_model: state.targets.camera.name.clone(),
+            camera_model_source: state.targets.camera.source,
+            camera_device: state.targets.camera.device.clone(),
         };
         drop(guard);
 

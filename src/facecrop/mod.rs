@@ -9,11 +9,14 @@ mod message;
 
 pub use message::{CROP_PARAM, FACECROP_MESSAGE, FaceCropMessage, source_scale};
 
-// The GStreamer-free core: target sizes and the camera table, window placement and
-// smoothing, resampling for `fit=scale`.
+// The GStreamer-free core: sizes and the camera table (camera), choosing the target size
+// (target), window placement and smoothing (placement), resampling for `fit=scale`
+// (resample), the property values (settings).
 mod camera;
 mod placement;
 mod resample;
+mod settings;
+mod target;
 
 pub use camera::{CameraEntry, CameraTable, ConfigError, Size, SizeSource};
 pub use placement::CropWindow;

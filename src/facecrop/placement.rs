@@ -138,6 +138,47 @@ impl Smoother {
     }
 }
 
+/// How the crop window follows the face (the `fit`, `smoothing`, `max-lag` and `margin`
+/// properties).
+#[derive(Debug, Clone, Copy)]
+pub struct Follow {
+    pub fit: Fit,
+    pub smoothing: f32,
+    pub max_lag: f32,
+    pub margin: f32,
+}
+
+impl Smoother {
+    /// This frame's crop window for a `target`-sized output from a `frame`: around the
+    /// smoothed centre of `face` (`(box, track id)`), or, for a frame kept without a face,
+    /// at the last centre (else the frame centre) at scale 1. Offsets are multiples of
+    /// `align`.
+    pub fn window(
+        &mut self,
+        face: Option<(&BoundingBox, i32)>,
+        target: Size,
+        frame: Size,
+        follow: Follow,
+        align: u32,
+    ) -> Option<CropWindow> {
+        let (centre, scale) = match face {
+            Some((bbox, track)) => (
+                self.update(bbox.center(), track, follow.smoothing, follow.max_lag),
+                self.update_scale(
+                    needed_scale(bbox, target, follow.fit, follow.margin),
+                    follow.smoothing,
+                ),
+            ),
+            None => (
+                self.centre()
+                    .unwrap_or((frame.width as f32 / 2.0, frame.height as f32 / 2.0)),
+                1.0,
+            ),
+        };
+        place_window(centre, region_size(target, scale, frame), frame, align)
+    }
+}
+
 /// A face box moved into the coordinates of a crop of `region` scaled to `target`; `None`
 /// when the box lies wholly outside the crop. Landmarks are normalised to the box, so they
 /// follow it without change.

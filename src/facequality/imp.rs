@@ -13,7 +13,7 @@ use super::{
 };
 use super::{FaceQualityMessage, KeyframeMessage, QualityEntry, quality_param};
 use crate::face::{BoundingBox, Face, FrameMarker};
-use crate::gst::element::{self, BufferTimes, WarnOnce};
+use crate::gst::element::{self, Analysis, BufferTimes, WarnOnce};
 use crate::gst::meta;
 use crate::gst::video::{image_view, layout_of};
 
@@ -511,21 +511,17 @@ impl BaseTransformImpl for FaceQuality {
                 return Ok(gst::FlowSuccess::Ok);
             }
         };
-        let Some(marker) = frame.marker.clone() else {
-            if state.warned.first("missing") {
-                drop(state_guard);
-                self.warn(
-                    "buffer was never analysed by facedetect: put facedetect upstream of \
-                     facequality (elements in between must keep its metadata); such frames \
-                     pass unscored",
-                );
-            }
-            return Ok(gst::FlowSuccess::Ok);
-        };
-        if !marker.analysed() {
-            // Faces unknown on this frame: neither score nor end any track.
+        let analysis = Analysis::of(&frame);
+        let consequence = "such frames pass unscored";
+        if let Some(w) = analysis.warning("facequality", consequence, &mut state.warned) {
+            drop(state_guard);
+            self.warn(&w);
             return Ok(gst::FlowSuccess::Ok);
         }
+        // Not analysed: faces unknown on this frame, neither score nor end any track.
+        let (Analysis::Analysed, Some(marker)) = (analysis, frame.marker.clone()) else {
+            return Ok(gst::FlowSuccess::Ok);
+        };
 
         let limits = WindowLimits {
             time_ns: (settings.keyframe_window > 0).then_some(settings.keyframe_window),

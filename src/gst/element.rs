@@ -85,10 +85,33 @@ impl<'a> Analysis<'a> {
     }
 }
 
+impl Analysis<'_> {
+    /// The warning an element gives once per stream (keys in `warned`) for a frame that was
+    /// not analysed; `consequence` says what it does with such frames. None when analysed,
+    /// or already said.
+    pub fn warning(
+        &self,
+        element: &str,
+        consequence: &str,
+        warned: &mut WarnOnce,
+    ) -> Option<String> {
+        match self {
+            Self::Analysed => None,
+            Self::NotAnalysed => warned
+                .first("not-analysed")
+                .then(|| format!("{}; {consequence}", not_analysed_hint(element))),
+            Self::Failed(reason) => warned
+                .first("analysis-failed")
+                .then(|| format!("face analysis failed upstream ({reason}); {consequence}")),
+        }
+    }
+}
+
 /// The message for a buffer `facedetect` never analysed, naming the fix.
 pub fn not_analysed_hint(element: &str) -> String {
     format!(
-        "buffer without face metadata: facedetect never analysed it; put facedetect before {element}"
+        "buffer never analysed by facedetect: it has no face metadata (facedetect never analysed it, \
+         or an element in between dropped that metadata); put facedetect before {element}"
     )
 }
 
@@ -124,5 +147,26 @@ mod tests {
         let tracked = frame(Some(marker(AnalysisStatus::Tracked, None)));
         assert_eq!(Analysis::of(&tracked), Analysis::Analysed);
         assert!(not_analysed_hint("facecrop").ends_with("put facedetect before facecrop"));
+
+        let mut warned = WarnOnce::default();
+        let never = Analysis::NotAnalysed.warning("facequality", "they pass", &mut warned);
+        assert!(
+            never
+                .unwrap()
+                .ends_with("put facedetect before facequality; they pass")
+        );
+        assert_eq!(
+            Analysis::NotAnalysed.warning("facequality", "x", &mut warned),
+            None
+        );
+        let failed = Analysis::Failed("model error").warning("facecrop", "none", &mut warned);
+        assert_eq!(
+            failed.unwrap(),
+            "face analysis failed upstream (model error); none"
+        );
+        assert_eq!(
+            Analysis::Analysed.warning("facecrop", "x", &mut warned),
+            None
+        );
     }
 }
