@@ -3,23 +3,25 @@
 # to look at what a viewer would see (stickers, regions, styles) frame by frame.
 #
 #   bench/occlusion-sheet.sh CLIP OUT.png [--frames N] [--every K] [--size WxH] \
-#       [--detect "facedetect props"] -- "faceocclude props" ["faceocclude props" ...]
+#       [--detect "facedetect props"] [--format I420] -- "faceocclude props" ["faceocclude props" ...]
 #
 # e.g. bench/occlusion-sheet.sh samples/carphone_pristine.mp4 /tmp/sheet.png --every 20 -- \
 #        "style=sticker sticker-set=panda" "style=fill priority=head,ears,neck level=0"
 # Each row starts at the clip's first frame; the rows' property sets are printed in order.
+# --format: the raw format faceocclude works on (default RGB; I420 shows chroma effects).
 # Needs the plugin built (cargo build --release) and python3 (standard library only).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-[ $# -ge 2 ] || { sed -n '2,11p' "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n '2,12p' "$0" >&2; exit 2; }
 CLIP="$1" OUT="$2"; shift 2
-FRAMES=6 EVERY=15 SIZE=352x288 DETECT="facedetect"
+FRAMES=6 EVERY=15 SIZE=352x288 DETECT="facedetect" FORMAT=RGB
 while [ $# -gt 0 ]; do
   case "$1" in
     --frames) FRAMES="$2"; shift 2 ;;
     --every) EVERY="$2"; shift 2 ;;
     --size) SIZE="$2"; shift 2 ;;
     --detect) DETECT="$2"; shift 2 ;;
+    --format) FORMAT="$2"; shift 2 ;;
     --) shift; break ;;
     *) echo "occlusion-sheet.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
@@ -32,8 +34,8 @@ i=0
 for props in "$@"; do
   echo "row $((i + 1)): faceocclude ${props:-(defaults)}"
   gst-launch-1.0 -q filesrc location="$CLIP" ! decodebin ! videoconvert ! videoscale \
-    ! "video/x-raw,format=RGB,width=$W,height=$H" ! $DETECT ! faceocclude $props \
-    ! filesink location="$TMP/row$i.rgb" >/dev/null
+    ! "video/x-raw,format=$FORMAT,width=$W,height=$H" ! $DETECT ! faceocclude $props \
+    ! videoconvert ! video/x-raw,format=RGB ! filesink location="$TMP/row$i.rgb" >/dev/null
   i=$((i + 1))
 done
 python3 - "$TMP" "$i" "$W" "$H" "$FRAMES" "$EVERY" "$OUT" <<'EOF'

@@ -157,6 +157,29 @@ impl Mask {
     }
 }
 
+impl Mask {
+    /// The mask at a plane's resolution, the other way round: a sample is covered only when
+    /// every pixel under it is. Kept areas (`keep` of [`Planes::sticker`]) use it, so that
+    /// a sticker pixel next to a cut-out gets the sticker's chroma, not the frame's (no grey
+    /// outline around cut-outs).
+    fn subsampled_all(&self, sub: usize) -> Mask {
+        if sub == 1 {
+            return self.clone();
+        }
+        let mut out = self.subsampled(sub);
+        for py in 0..out.h {
+            for px in 0..out.w {
+                let (x, y) = ((out.x0 + px) * sub, (out.y0 + py) * sub);
+                let all = (y..y + sub).all(|yy| (x..x + sub).all(|xx| self.at(xx, yy) != 0));
+                if !all {
+                    out.data[py * out.w + px] = 0;
+                }
+            }
+        }
+        out
+    }
+}
+
 /// A frame's planes, writable: the checked frame view plus its plane geometry.
 pub struct Planes<'a> {
     pub width: usize,
@@ -347,7 +370,7 @@ impl<'a> Planes<'a> {
         let reach = 0.5 * (size[0] * size[0] + size[1] * size[1]).sqrt();
         for (p, plane) in self.shapes.iter().enumerate() {
             let sub = plane.sub as f32;
-            let keep_plane = keep.map(|k| k.subsampled(plane.sub));
+            let keep_plane = keep.map(|k| k.subsampled_all(plane.sub));
             let px0 = ((centre[0] - reach) / sub).floor().max(0.0) as usize;
             let py0 = ((centre[1] - reach) / sub).floor().max(0.0) as usize;
             let px1 = (((centre[0] + reach) / sub).ceil().max(0.0) as usize).min(plane.width);

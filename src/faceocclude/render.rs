@@ -14,8 +14,8 @@ use std::sync::Arc;
 use super::Style;
 use super::levels::{Coverage, layer_masks};
 use super::raster::{Mask, Planes};
-use super::regions::{Region, RegionShapes, oriented_box, region_names};
-use super::stickers::{PlacedSticker, StickerSet, StickerSide};
+use super::regions::{Polygon, Region, RegionShapes, grow, oriented_box, region_names};
+use super::stickers::{PlacedSticker, Sticker, StickerSet, StickerSide};
 use crate::face::Face;
 
 /// Blur radius at full strength, as a fraction of the face box width.
@@ -227,12 +227,28 @@ pub fn occlude_face(planes: &mut Planes, look: &Look, coverage: &Coverage, face:
             continue;
         }
         stickered = true;
-        // The outermost covered container with a sticker covers its whole layer.
+        // The outermost covered container with a sticker covers its whole layer (grown to
+        // cover it), then the organ layers go where the organs are, unless uncovered.
         let container = [Region::Head, Region::Face]
             .into_iter()
             .find(|r| regions.contains(r) && look.stickers.get(*r).is_some());
-        if let Some(c) = container.and_then(|c| look.stickers.get(c)) {
-            draw(planes, &shapes, c, margin, container_keep);
+        if let Some(c) = container {
+            let claimed: Vec<Polygon> = regions
+                .iter()
+                .filter(|r| **r == c || c.contains(**r))
+                .flat_map(|r| shapes.get(*r).iter().map(|p| grow(p, margin)))
+                .collect();
+            let placed = &look.stickers.stickers[&c];
+            draw_covering(planes, &shapes, placed, margin, container_keep, &claimed);
+            for (organ, placed) in &look.stickers.organ_layers {
+                let own_look = coverage.covered.contains(organ)
+                    && look.styles.0.get(organ).map_or(look.style, |s| s.style) != Style::Sticker;
+                if coverage.uncovered.contains(organ) || own_look || !c.contains(*organ) {
+                    continue;
+                }
+                // On the base, an organ is drawn at its own size (no margin to cover).
+                draw(planes, &shapes, placed, 0.0, container_keep);
+            }
         }
         // Regions under a container's sticker need none of their own; ears and neck do.
         let outside = |r: &&Region| match container {
@@ -241,7 +257,15 @@ pub fn occlude_face(planes: &mut Planes, look: &Look, coverage: &Coverage, face:
         };
         for r in regions.iter().filter(outside) {
             if let Some(placed) = look.stickers.get(*r) {
-                draw(planes, &shapes, placed, margin, keep_holes);
+                // A sticker on an organ covers the organ (margin included); ears and neck
+                // stickers are decorations over the blurred backdrop.
+                if Region::Face.contains(*r) && placed.placement.anchor == *r {
+                    let claimed: Vec<Polygon> =
+                        shapes.get(*r).iter().map(|p| grow(p, margin)).collect();
+                    draw_covering(planes, &shapes, placed, margin, keep_holes, &claimed);
+                } else {
+                    draw(planes, &shapes, placed, margin, keep_holes);
+                }
             }
         }
     }
@@ -327,6 +351,75 @@ fn draw(
     for (centre, size, angle) in sticker_spots(shapes, placed, margin) {
         planes.sticker(&placed.sticker, centre, size, angle, keep);
     }
+}
+
+/// Stickers grow by at most this much to cover what they claim.
+const MAX_COVER_GROWTH: f32 = 1.6;
+
+/// [`draw`] for a sticker that claims to cover `claimed` (one polygon per spot for organ
+/// pairs, or polygons all under one spot): each spot is enlarged (about its centre, by
+/// at most [`MAX_COVER_GROWTH`]) until the outline of what it claims falls on opaque
+/// sticker pixels, so the blurred backdrop does not show around it (a sticker's round
+/// outline inside a face's less round one). Beyond that growth the backdrop stays.
+fn draw_covering(
+    planes: &mut Planes,
+    shapes: &RegionShapes,
+    placed: &PlacedSticker,
+    margin: f32,
+    keep: Option<&Mask>,
+    claimed: &[Polygon],
+) {
+    let spots = sticker_spots(shapes, placed, margin);
+    let per_spot = spots.len() == claimed.len() && spots.len() > 1;
+    for (i, (centre, size, angle)) in spots.iter().copied().enumerate() {
+        let polys = if per_spot {
+            &claimed[i..=i]
+        } else {
+            claimed
+        };
+        let k = cover_growth(&placed.sticker, centre, size, angle, polys);
+        planes.sticker(
+            &placed.sticker,
+            centre,
+            [size[0] * k, size[1] * k],
+            angle,
+            keep,
+        );
+    }
+}
+
+/// The growth (1 ..= [`MAX_COVER_GROWTH`]) at which the sticker placed at `centre` with
+/// `size`, turned by `angle`, is opaque all along the outlines of `polys` (sampled every
+/// pixel or so).
+pub fn cover_growth(
+    sticker: &Sticker,
+    centre: [f32; 2],
+    size: [f32; 2],
+    angle: f32,
+    polys: &[Polygon],
+) -> f32 {
+    let (s, c) = angle.sin_cos();
+    let opaque_at = |p: [f32; 2], k: f32| {
+        let (dx, dy) = (p[0] - centre[0], p[1] - centre[1]);
+        let u = (dx * c + dy * s) / (size[0] * k) + 0.5;
+        let v = (-dx * s + dy * c) / (size[1] * k) + 0.5;
+        (0.0..1.0).contains(&u) && (0.0..1.0).contains(&v) && sticker.sample(u, v)[3] >= 250.0
+    };
+    let mut k = 1.0f32;
+    for poly in polys {
+        for (i, &a) in poly.iter().enumerate() {
+            let b = poly[(i + 1) % poly.len()];
+            let steps = (((b[0] - a[0]).hypot(b[1] - a[1])).ceil() as usize).clamp(1, 4096);
+            for j in 0..steps {
+                let t = j as f32 / steps as f32;
+                let p = [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
+                while !opaque_at(p, k) && k < MAX_COVER_GROWTH {
+                    k = (k + 0.01).min(MAX_COVER_GROWTH);
+                }
+            }
+        }
+    }
+    k
 }
 
 #[cfg(test)]

@@ -147,6 +147,7 @@ impl StickerSet {
             }
             _ => return None,
         }
+        set.organ_layers = organ_layers(name);
         if name == "panda" {
             // Covering the face, the panda still covers the whole head.
             if let Some(face) = set.stickers.get_mut(&Region::Face) {
@@ -154,6 +155,91 @@ impl StickerSet {
             }
         }
         Some(set)
+    }
+}
+
+/// The organs drawn over a set's face / head base (which has none) where the face's own
+/// are, in drawing order: mouth, nose, eyes.
+fn organ_layers(name: &str) -> Vec<(Region, PlacedSticker)> {
+    let layer = |r: Region, st: Sticker, scale: f32, offset: [f32; 2]| {
+        let mut placement = StickerPlacement::on(r);
+        placement.scale = scale;
+        placement.offset = offset;
+        (
+            r,
+            PlacedSticker {
+                sticker: Arc::new(st),
+                placement,
+            },
+        )
+    };
+    let small_nose = |rgba: [u8; 4]| {
+        let mut nose = Sticker::transparent(S);
+        nose.paint(rgba, |u, v| {
+            triangle_sdf(u, v, [[0.2, 0.3], [0.8, 0.3], [0.5, 0.75]]) - 0.04
+        });
+        nose
+    };
+    match name {
+        "smiley" => {
+            let mut smile = Sticker::transparent(S);
+            smile.paint(BLACK, |u, v| {
+                let ring = ellipse_sdf(u, v, [0.5, 0.2], [0.45, 0.45]).abs() - 0.05;
+                if v > 0.4 { ring } else { 1.0 }
+            });
+            vec![
+                layer(Region::Mouth, smile, 1.2, [0.0, 0.0]),
+                layer(Region::Eyes, ellipse_sticker([0.22, 0.42], BLACK), 1.3, [0.0; 2]),
+            ]
+        }
+        "cat" => {
+            let mut eye = ellipse_sticker([0.5, 0.45], BLACK);
+            eye.ellipse([0.5, 0.5], [0.42, 0.36], [90, 200, 60, 255]);
+            eye.ellipse([0.5, 0.5], [0.08, 0.34], BLACK);
+            vec![
+                layer(Region::Mouth, muzzle(WHITE), 1.15, [0.0, -0.05]),
+                layer(Region::Nose, small_nose(PINK), 0.6, [0.0, 0.4]),
+                layer(Region::Eyes, eye, 1.15, [0.0; 2]),
+            ]
+        }
+        "panda" => {
+            let mut eye = ellipse_sticker([0.5, 0.45], BLACK);
+            eye.ellipse([0.55, 0.5], [0.2, 0.2], WHITE);
+            eye.ellipse([0.57, 0.52], [0.1, 0.1], BLACK);
+            vec![
+                layer(Region::Mouth, muzzle(WHITE), 1.0, [0.0, 0.0]),
+                layer(Region::Nose, small_nose(BLACK), 0.6, [0.0, 0.4]),
+                layer(Region::Eyes, eye, 1.3, [0.0; 2]),
+            ]
+        }
+        "bunny" => {
+            let mut mouth = Sticker::transparent(S);
+            mouth.paint(BLACK, |u, v| {
+                let a = ellipse_sdf(u, v, [0.36, 0.3], [0.14, 0.14]).abs() - 0.025;
+                let b = ellipse_sdf(u, v, [0.64, 0.3], [0.14, 0.14]).abs() - 0.025;
+                if v > 0.3 { a.min(b) } else { 1.0 }
+            });
+            mouth.paint(WHITE, |u, v| {
+                let teeth = (u - 0.5).abs() - 0.1;
+                if v > 0.45 && v < 0.7 { teeth } else { 1.0 }
+            });
+            let mut nose = small_nose(PINK);
+            // Whiskers from beside the nose out to the layer's edges.
+            for side in [-1.0f32, 1.0] {
+                for dy in [-0.1f32, 0.1] {
+                    let (a, b) = ([0.5 + side * 0.25, 0.45], [0.5 + side * 0.5, 0.45 + dy]);
+                    nose.paint([90, 90, 90, 255], move |u, v| {
+                        segment_sdf(u, v, a, b) - 0.01
+                    });
+                }
+            }
+            vec![
+                layer(Region::Mouth, mouth, 1.0, [0.0, 0.0]),
+                layer(Region::Nose, nose, 0.8, [0.0, 0.3]),
+                layer(Region::Eyes, disc_with(BLACK, WHITE), 0.8, [0.0; 2]),
+            ]
+        }
+        _ => Vec::new(),
     }
 }
 
@@ -225,19 +311,15 @@ fn bow_tie(rgba: [u8; 4]) -> Sticker {
     tie
 }
 
+/// A yellow disc with a darker rim; eyes, nose and mouth are the organ layers.
 fn smiley_face() -> Sticker {
     let mut face = Sticker::transparent(S);
     face.ellipse([0.5, 0.5], [0.5, 0.5], [200, 120, 0, 255]);
     face.ellipse([0.5, 0.5], [0.47, 0.47], [255, 210, 40, 255]);
-    face.ellipse([0.35, 0.38], [0.07, 0.11], BLACK);
-    face.ellipse([0.65, 0.38], [0.07, 0.11], BLACK);
-    face.paint(BLACK, |u, v| {
-        let ring = ellipse_sdf(u, v, [0.5, 0.5], [0.3, 0.3]).abs() - 0.035;
-        if v > 0.58 { ring } else { 1.0 }
-    });
     face
 }
 
+/// A cat's head with its ears; eyes, nose and muzzle are the organ layers.
 fn cat_face() -> Sticker {
     let mut face = Sticker::transparent(S);
     face.paint(FUR, |u, v| {
@@ -246,62 +328,32 @@ fn cat_face() -> Sticker {
     face.paint(FUR, |u, v| {
         triangle_sdf(u, v, [[0.58, 0.2], [0.82, 0.0], [0.92, 0.45]])
     });
-    face.ellipse([0.5, 0.56], [0.48, 0.44], FUR);
-    face.ellipse([0.5, 0.74], [0.22, 0.15], WHITE);
-    face.ellipse([0.33, 0.48], [0.09, 0.07], [90, 200, 60, 255]);
-    face.ellipse([0.67, 0.48], [0.09, 0.07], [90, 200, 60, 255]);
-    face.ellipse([0.33, 0.48], [0.02, 0.065], BLACK);
-    face.ellipse([0.67, 0.48], [0.02, 0.065], BLACK);
     face.paint(PINK, |u, v| {
-        triangle_sdf(u, v, [[0.44, 0.62], [0.56, 0.62], [0.5, 0.69]])
+        triangle_sdf(u, v, [[0.15, 0.35], [0.2, 0.08], [0.34, 0.22]])
     });
+    face.paint(PINK, |u, v| {
+        triangle_sdf(u, v, [[0.66, 0.22], [0.8, 0.08], [0.85, 0.35]])
+    });
+    face.ellipse([0.5, 0.56], [0.48, 0.44], FUR);
     face
 }
 
 /// A panda head: white round head (filling the square up to a little below its top, where
-/// the round black ears stick out), black eye patches, black nose, a mouth line.
+/// the round black ears stick out); eye patches, nose and mouth are the organ layers.
 fn panda_head() -> Sticker {
     let mut head = Sticker::transparent(S);
     head.ellipse([0.17, 0.17], [0.15, 0.15], BLACK);
     head.ellipse([0.83, 0.17], [0.15, 0.15], BLACK);
     head.ellipse([0.5, 0.55], [0.5, 0.45], [60, 60, 60, 255]);
     head.ellipse([0.5, 0.55], [0.48, 0.43], WHITE);
-    for x in [0.34, 0.66] {
-        head.ellipse([x, 0.52], [0.11, 0.13], BLACK);
-        head.ellipse([x + (0.5 - x) * 0.15, 0.5], [0.04, 0.04], WHITE);
-        head.ellipse([x + (0.5 - x) * 0.15, 0.5], [0.02, 0.02], BLACK);
-    }
-    head.ellipse([0.5, 0.68], [0.07, 0.045], BLACK);
-    head.paint(BLACK, |u, v| {
-        let a = ellipse_sdf(u, v, [0.45, 0.72], [0.05, 0.05]).abs() - 0.012;
-        let b = ellipse_sdf(u, v, [0.55, 0.72], [0.05, 0.05]).abs() - 0.012;
-        if v > 0.72 { a.min(b) } else { 1.0 }
-    });
     head
 }
 
+/// A bunny's round face; eyes, nose and mouth are the organ layers.
 fn bunny_face() -> Sticker {
     let mut face = Sticker::transparent(S);
     face.ellipse([0.5, 0.5], [0.5, 0.5], [200, 190, 190, 255]);
     face.ellipse([0.5, 0.5], [0.48, 0.48], BUNNY);
-    for x in [0.34, 0.66] {
-        face.ellipse([x, 0.42], [0.06, 0.08], BLACK);
-        face.ellipse([x - 0.02, 0.4], [0.02, 0.025], WHITE);
-        face.ellipse([x, 0.6], [0.1, 0.06], [250, 190, 200, 255]);
-    }
-    face.ellipse([0.5, 0.58], [0.06, 0.04], PINK);
-    for side in [-1.0f32, 1.0] {
-        for dy in [-0.05f32, 0.05] {
-            let (a, b) = ([0.5 + side * 0.1, 0.6], [0.5 + side * 0.42, 0.6 + dy]);
-            face.paint([90, 90, 90, 255], move |u, v| {
-                segment_sdf(u, v, a, b) - 0.007
-            });
-        }
-    }
-    face.paint(WHITE, |u, v| {
-        let teeth = (u - 0.5).abs() - 0.045;
-        if v > 0.64 && v < 0.74 { teeth } else { 1.0 }
-    });
     face
 }
 

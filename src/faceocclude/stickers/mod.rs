@@ -190,10 +190,16 @@ pub struct PlacedSticker {
 
 /// The stickers of a look: one per region (drawn where that region is covered) and extras
 /// drawn on every face that gets stickers.
+///
+/// A face or head sticker is a base without organs; the `organ_layers` (the built-in sets'
+/// eyes, nose and mouth, and every PNG given for a region inside the face) are drawn over
+/// it in order where the real organs are, each only while that organ is covered. So an
+/// uncovered organ shows the real one in place of the sticker's, never next to it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StickerSet {
     pub stickers: BTreeMap<Region, PlacedSticker>,
     pub extras: Vec<PlacedSticker>,
+    pub organ_layers: Vec<(Region, PlacedSticker)>,
 }
 
 /// The key of `stickers` items that are extras rather than a region's sticker.
@@ -276,6 +282,10 @@ impl StickerSet {
             };
             match region {
                 Some(r) => {
+                    if Region::Face.contains(r) {
+                        set.organ_layers.retain(|(o, _)| *o != r);
+                        set.organ_layers.push((r, placed.clone()));
+                    }
                     set.stickers.insert(r, placed);
                 }
                 None => set.extras.push(placed),
@@ -294,7 +304,16 @@ impl StickerSet {
         } else {
             other.extras.clone()
         };
-        StickerSet { stickers, extras }
+        let mut organ_layers = self.organ_layers.clone();
+        for (r, placed) in &other.organ_layers {
+            organ_layers.retain(|(o, _)| o != r);
+            organ_layers.push((*r, placed.clone()));
+        }
+        StickerSet {
+            stickers,
+            extras,
+            organ_layers,
+        }
     }
 }
 
