@@ -372,11 +372,7 @@ fn draw_covering(
     let spots = sticker_spots(shapes, placed, margin);
     let per_spot = spots.len() == claimed.len() && spots.len() > 1;
     for (i, (centre, size, angle)) in spots.iter().copied().enumerate() {
-        let polys = if per_spot {
-            &claimed[i..=i]
-        } else {
-            claimed
-        };
+        let polys = if per_spot { &claimed[i..=i] } else { claimed };
         let k = cover_growth(&placed.sticker, centre, size, angle, polys);
         planes.sticker(
             &placed.sticker,

@@ -189,7 +189,12 @@ fn organ_layers(name: &str) -> Vec<(Region, PlacedSticker)> {
             });
             vec![
                 layer(Region::Mouth, smile, 1.2, [0.0, 0.0]),
-                layer(Region::Eyes, ellipse_sticker([0.22, 0.42], BLACK), 1.3, [0.0; 2]),
+                layer(
+                    Region::Eyes,
+                    ellipse_sticker([0.22, 0.42], BLACK),
+                    1.3,
+                    [0.0; 2],
+                ),
             ]
         }
         "cat" => {

@@ -108,3 +108,240 @@ fn png_round_trip_and_spec_errors() {
     assert!(e.contains("not a readable PNG"), "{e}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Drawing stickers on a synthetic face: the reference mesh turned to a pose, on a flat
+/// blue frame (blue is in no built-in sticker, and blurred blue stays blue).
+mod drawn {
+    use std::sync::Arc;
+
+    use crate::face::reference::FACE_REFERENCE_468;
+    use crate::face::{BoundingBox, Face, HeadPose, Landmarks};
+    use crate::faceocclude::Style;
+    use crate::faceocclude::levels::{LevelPlan, face_masks};
+    use crate::faceocclude::raster::Planes;
+    use crate::faceocclude::regions::{Polygon, Region, convex_hull, grow};
+    use crate::faceocclude::render::{Look, RegionStyles, face_shapes, occlude_face};
+    use crate::faceocclude::stickers::StickerSet;
+    use crate::frame::polygon::{FillRule, scan_polygon};
+    use crate::frame::view::Layout;
+
+    const W: usize = 400;
+    const H: usize = 420;
+    const BLUE: [u8; 3] = [0, 0, 255];
+    const MARGIN: f32 = 0.2;
+
+    fn face(pitch: f64, yaw: f64, roll: f64) -> Face {
+        let pose = HeadPose { pitch, yaw, roll };
+        let r = pose.rotation();
+        let pts: Vec<[f32; 3]> = FACE_REFERENCE_468
+            .iter()
+            .map(|p| {
+                let q: [f64; 3] =
+                    std::array::from_fn(|i| (0..3).map(|k| r[i][k] * p[k] as f64).sum::<f64>());
+                [
+                    200.0 + 90.0 * q[0] as f32,
+                    230.0 + 90.0 * q[1] as f32,
+                    90.0 * q[2] as f32,
+                ]
+            })
+            .collect();
+        let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+        for p in &pts {
+            lo = [lo[0].min(p[0]), lo[1].min(p[1])];
+            hi = [hi[0].max(p[0]), hi[1].max(p[1])];
+        }
+        let bbox = BoundingBox::new(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]);
+        Face {
+            track_id: 1,
+            landmarks: Some(Landmarks::from_pixels("mediapipe-468", &pts, &bbox)),
+            bbox,
+            confidence: 0.9,
+            detector: "test".into(),
+            tracked: false,
+            age: 0,
+            head_pose: Some(pose),
+            params: Vec::new(),
+        }
+    }
+
+    fn poses() -> Vec<Face> {
+        vec![
+            face(0.0, 0.0, 0.0),
+            face(0.0, 25.0, 0.0),
+            face(10.0, -15.0, 20.0),
+        ]
+    }
+
+    fn look(set: StickerSet) -> Look {
+        Look {
+            style: Style::Sticker,
+            blur_strength: 100.0,
+            pixelate_blocks: 4,
+            fill_rgb: [0, 0, 0],
+            margin: MARGIN,
+            stickers: Arc::new(set),
+            styles: RegionStyles::default(),
+        }
+    }
+
+    fn plan(priority: &[Region], level: u32) -> LevelPlan {
+        LevelPlan {
+            priority: priority.to_vec(),
+            unlock: Vec::new(),
+            level,
+            level_step: 0.1,
+        }
+    }
+
+    fn render(face: &Face, look: &Look, plan: &LevelPlan) -> Vec<u8> {
+        let mut rgb = BLUE.repeat(W * H);
+        let (mut b, mut c) = (Vec::new(), Vec::new());
+        let mut planes =
+            Planes::new(Layout::RGB, W, H, [&mut rgb, &mut b, &mut c], [W * 3, 0, 0]).unwrap();
+        occlude_face(&mut planes, look, &plan.coverage(), face);
+        rgb
+    }
+
+    /// Pixels (x, y) whose centres lie inside `poly`.
+    fn pixels_in(poly: &[[f32; 2]]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        scan_polygon(poly, 0..W, 0..H, FillRule::Convex, |y, a, b| {
+            out.extend((a..b).map(|x| (x, y)))
+        });
+        out
+    }
+
+    fn at(rgb: &[u8], (x, y): (usize, usize)) -> [u8; 3] {
+        let o = (y * W + x) * 3;
+        [rgb[o], rgb[o + 1], rgb[o + 2]]
+    }
+
+    #[test]
+    fn an_uncovered_organ_shows_in_place_of_the_stickers_drawing_of_it() {
+        for name in StickerSet::BUILTIN {
+            let set = StickerSet::builtin(name).unwrap();
+            for face in poses() {
+                let shapes = face_shapes(&face, W, H);
+                for organ in [Region::Eyes, Region::Nose, Region::Mouth] {
+                    let priority = [organ, Region::Face];
+                    let shown = render(&face, &look(set.clone()), &plan(&priority, 1));
+                    // The real organ shows whole.
+                    for poly in shapes.get(organ) {
+                        for p in pixels_in(poly) {
+                            assert_eq!(at(&shown, p), BLUE, "{name} {organ:?} {p:?}");
+                        }
+                    }
+                    // Nothing of the set's drawing of that organ is left anywhere: the frame
+                    // is exactly what the set without that organ's layer draws.
+                    let mut without = set.clone();
+                    without.organ_layers.retain(|(r, _)| *r != organ);
+                    let bare = render(&face, &look(without.clone()), &plan(&priority, 1));
+                    assert!(
+                        shown == bare,
+                        "{name} {organ:?}: the sticker's organ is drawn"
+                    );
+                    // Covered, the set draws the organ where the face has it.
+                    let covered = render(&face, &look(set.clone()), &plan(&priority, 0));
+                    let plain = render(&face, &look(without), &plan(&priority, 0));
+                    let drawn: Vec<(usize, usize)> = (0..W * H)
+                        .map(|i| (i % W, i / W))
+                        .filter(|&p| at(&covered, p) != at(&plain, p))
+                        .collect();
+                    if set.organ_layers.iter().all(|(r, _)| *r != organ) {
+                        assert!(drawn.is_empty(), "{name} {organ:?}");
+                        continue;
+                    }
+                    assert!(drawn.len() > 30, "{name} {organ:?}: {} pixels", drawn.len());
+                    let n = drawn.len() as f32;
+                    let c = drawn.iter().fold([0.0f32; 2], |a, p| {
+                        [a[0] + p.0 as f32 / n, a[1] + p.1 as f32 / n]
+                    });
+                    let around: Polygon = convex_hull(
+                        &shapes
+                            .get(organ)
+                            .iter()
+                            .flat_map(|p| grow(p, 0.15 * face.bbox.width))
+                            .collect::<Vec<_>>(),
+                    );
+                    assert!(
+                        pixels_in(&around).contains(&(c[0] as usize, c[1] as usize)),
+                        "{name} {organ:?}: drawn around {c:?}, not on the organ"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_face_sticker_covers_all_it_claims_no_backdrop_shows() {
+        for name in StickerSet::BUILTIN {
+            let set = StickerSet::builtin(name).unwrap();
+            for face in poses() {
+                let shapes = face_shapes(&face, W, H);
+                for (priority, level) in [(vec![], 0), (vec![Region::Mouth, Region::Face], 1)] {
+                    let plan = plan(&priority, level);
+                    let out = render(&face, &look(set.clone()), &plan);
+                    let margin = MARGIN * face.bbox.width;
+                    let (mask, _) = face_masks(&shapes, &plan.coverage(), margin, W, H);
+                    let mut backdrop = 0;
+                    for y in mask.y0..mask.y0 + mask.h {
+                        for x in mask.x0..mask.x0 + mask.w {
+                            if mask.at(x, y) != 0 && at(&out, (x, y)) == BLUE {
+                                backdrop += 1;
+                            }
+                        }
+                    }
+                    assert_eq!(backdrop, 0, "{name} {priority:?}: backdrop shows");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pixels_beside_a_cut_out_take_the_stickers_chroma() {
+        // I420: a chroma sample shared by a cut-out pixel and a sticker pixel must carry the
+        // sticker's colour (kept as the frame's, it drew a grey ring around cut-outs).
+        let (y0, u0, v0) = (41u8, 240u8, 110u8);
+        for name in StickerSet::BUILTIN {
+            let face = face(0.0, 0.0, 0.0);
+            let (mut y, mut u, mut v) = (vec![y0; W * H], vec![u0; W * H / 4], vec![v0; W * H / 4]);
+            let mut planes = Planes::new(
+                Layout::I420,
+                W,
+                H,
+                [&mut y, &mut u, &mut v],
+                [W, W / 2, W / 2],
+            )
+            .unwrap();
+            let plan = plan(&[Region::Eyes, Region::Mouth, Region::Face], 2);
+            let set = StickerSet::builtin(name).unwrap();
+            occlude_face(&mut planes, &look(set), &plan.coverage(), &face);
+            let shapes = face_shapes(&face, W, H);
+            let mut cut = vec![false; W * H];
+            for r in [Region::Eyes, Region::Mouth] {
+                for poly in shapes.get(r) {
+                    for (x, yy) in pixels_in(poly) {
+                        cut[yy * W + x] = true;
+                    }
+                }
+            }
+            let mut mixed = 0;
+            for cy in 0..H / 2 {
+                for cx in 0..W / 2 {
+                    let under = [(0, 0), (1, 0), (0, 1), (1, 1)]
+                        .map(|(dx, dy)| (2 * cy + dy) * W + 2 * cx + dx);
+                    let drawn = under.iter().any(|&i| !cut[i] && y[i] != y0);
+                    if drawn && under.iter().any(|&i| cut[i]) {
+                        mixed += 1;
+                        let i = cy * W / 2 + cx;
+                        assert!(
+                            (u[i], v[i]) != (u0, v0),
+                            "{name}: chroma at ({cx}, {cy}) kept beside a sticker pixel"
+                        );
+                    }
+                }
+            }
+            assert!(mixed > 20, "{name}: {mixed} edge samples");
+        }
+    }
+}
