@@ -4,11 +4,14 @@
 //!
 //! `attentionoverlay` only wires MQTT, properties, files and the bus to this.
 
+use std::path::{Path, PathBuf};
+
 use super::ClassBoard;
-use super::document::LessonDocument;
+use super::document::{self, LessonDocument};
 use super::history::{self, CLASS_VIEWER, LessonRecord};
 use super::messages::AttentionEvent;
 use super::panel::PanelView;
+use super::report;
 
 /// What [`Presenter::apply_json`] did with one message.
 #[derive(Debug, Clone, PartialEq)]
@@ -158,6 +161,75 @@ impl Presenter {
     }
 }
 
+/// Where a finished lesson's files go (`report-location`, `history-location`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LessonFiles {
+    pub report: Option<PathBuf>,
+    pub history: Option<PathBuf>,
+}
+
+/// A report written: the picture, the JSON document beside it and how many curves it draws.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WrittenReport {
+    pub svg: PathBuf,
+    pub json: PathBuf,
+    pub series: usize,
+}
+
+/// `lesson.svg` → `lesson-2.svg` for the lesson closed as number 2.
+pub fn numbered(path: &Path, n: u32) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map_or_else(Default::default, |s| s.to_string_lossy());
+    let ext = path
+        .extension()
+        .map_or_else(Default::default, |s| s.to_string_lossy());
+    path.with_file_name(format!("{stem}-{n}.{ext}"))
+}
+
+/// Writes the report picture to `path` (numbered for a lesson closed by the lesson length)
+/// and the JSON document beside it.
+pub fn write_report(
+    doc: &LessonDocument,
+    path: &Path,
+    number: Option<u32>,
+) -> Result<WrittenReport, String> {
+    let svg = report::render_svg(doc);
+    let series = svg.matches("class=\"series").count();
+    let path = match number {
+        Some(n) => numbered(path, n),
+        None => path.to_path_buf(),
+    };
+    let json = path.with_extension("json");
+    report::write(&path, &svg)?;
+    document::write_atomically(&json, &doc.to_json(), "lesson document")?;
+    Ok(WrittenReport {
+        svg: path,
+        json,
+        series,
+    })
+}
+
+/// Stores a finished lesson: its report and document, and its record appended to the
+/// history. Returns the report written (if any) and what failed, each on its own.
+pub fn store_lesson(
+    closed: &ClosedLesson,
+    files: &LessonFiles,
+) -> (Option<WrittenReport>, Vec<String>) {
+    let mut errors = Vec::new();
+    let written = files.report.as_deref().and_then(|path| {
+        write_report(&closed.document, path, closed.number)
+            .map_err(|e| errors.push(e))
+            .ok()
+    });
+    if let (Some(record), Some(path)) = (&closed.record, &files.history)
+        && let Err(e) = history::append(path, record)
+    {
+        errors.push(e);
+    }
+    (written, errors)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +274,50 @@ mod tests {
         let end = p.finish(None);
         assert_eq!(end.number, None);
         assert_eq!(end.record.expect("second lesson's record").curve, vec![0.9]);
+    }
+
+    #[test]
+    fn a_closed_lesson_is_stored_as_numbered_report_document_and_history() {
+        assert_eq!(
+            numbered(Path::new("/r/lesson.svg"), 2),
+            PathBuf::from("/r/lesson-2.svg")
+        );
+        let dir = std::env::temp_dir().join(format!("facekit-presenter-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let files = LessonFiles {
+            report: Some(dir.join("lesson.svg")),
+            history: Some(dir.join("history.jsonl")),
+        };
+        let mut p = Presenter::default();
+        p.start(T0, Vec::new());
+        let ev = json(AttentionEvent::Attention(report("ann", 0, 10, 0, 0.4)));
+        p.apply_json(&ev, None, 20.0);
+        let later = json(AttentionEvent::Attention(report("ann", 0, 10, 2, 0.9)));
+        let Outcome::Taken(Some(closed)) = p.apply_json(&later, None, 20.0) else {
+            panic!("the lesson should have closed");
+        };
+        let (written, errors) = store_lesson(&closed, &files);
+        assert!(errors.is_empty(), "{errors:?}");
+        let written = written.expect("a report was asked for");
+        assert_eq!(written.svg, dir.join("lesson-1.svg"));
+        assert_eq!(written.json, dir.join("lesson-1.json"));
+        assert!(written.series >= 1);
+        assert!(
+            std::fs::read_to_string(&written.svg)
+                .unwrap()
+                .contains("<svg")
+        );
+        let (records, bad) = history::load(&dir.join("history.jsonl"), "default").unwrap();
+        assert_eq!((records.len(), bad), (1, 0));
+        // A report that cannot be written is an error, and the history is still appended.
+        let bad_files = LessonFiles {
+            report: Some(dir.join("no-such-dir/lesson.svg")),
+            ..files
+        };
+        let (written, errors) = store_lesson(&p.finish(None), &bad_files);
+        assert_eq!((written, errors.len()), (None, 1));
+        let (records, _) = history::load(&dir.join("history.jsonl"), "default").unwrap();
+        assert_eq!(records.len(), 2);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -11,14 +11,13 @@ use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 
-use super::message;
-use crate::attention::document::{self, LessonDocument};
+use super::settings::*;
+use super::{OverlayMode, PanelPosition, message};
 use crate::attention::history;
 use crate::attention::mqtt::{LinkEvent, MqttLink, MqttUrl};
 use crate::attention::paint::{self, Painter, TextFont};
-use crate::attention::panel::{self, Corner, OverlayLayout, PanelView, Placement};
-use crate::attention::presenter::{ClosedLesson, Outcome, Presenter};
-use crate::attention::report;
+use crate::attention::panel::{self, OverlayLayout, PanelView, Placement};
+use crate::attention::presenter::{self, ClosedLesson, Outcome, Presenter, WrittenReport};
 use crate::gst::element::post;
 use crate::gst::video::{bgra_composition, draw_on, layout_of};
 
@@ -29,94 +28,6 @@ static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
         Some("facekit presenter attention overlay"),
     )
 });
-
-const DEFAULT_DRAW: bool = true;
-const DEFAULT_LESSON_LENGTH: f64 = 2400.0;
-const DEFAULT_PANEL_SCALE: f64 = 1.0;
-const DEFAULT_PANEL_OPACITY: f64 = 0.7;
-
-/// How the panel reaches the video.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, glib::Enum)]
-#[enum_type(name = "GstFacekitAttentionOverlayMode")]
-pub enum OverlayMode {
-    #[default]
-    #[enum_value(name = "Burn: draw the panel into the frames", nick = "burn")]
-    Burn,
-    #[enum_value(
-        name = "Composition: attach the panel as GstVideoOverlayComposition meta; a sink that renders it (glimagesink) shows it, encoders do not",
-        nick = "composition"
-    )]
-    Composition,
-}
-
-/// Which corner the panel sits in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, glib::Enum)]
-#[enum_type(name = "GstFacekitAttentionOverlayPosition")]
-pub enum PanelPosition {
-    #[default]
-    #[enum_value(name = "Top left", nick = "top-left")]
-    TopLeft,
-    #[enum_value(name = "Top right", nick = "top-right")]
-    TopRight,
-    #[enum_value(name = "Bottom left", nick = "bottom-left")]
-    BottomLeft,
-    #[enum_value(name = "Bottom right", nick = "bottom-right")]
-    BottomRight,
-}
-
-impl From<PanelPosition> for Corner {
-    fn from(p: PanelPosition) -> Self {
-        match p {
-            PanelPosition::TopLeft => Corner::TopLeft,
-            PanelPosition::TopRight => Corner::TopRight,
-            PanelPosition::BottomLeft => Corner::BottomLeft,
-            PanelPosition::BottomRight => Corner::BottomRight,
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-struct Settings {
-    subscribe: Option<String>,
-    course: Option<String>,
-    history_location: Option<String>,
-    report_location: Option<String>,
-    font: String,
-    draw: bool,
-    mode: OverlayMode,
-    lesson_length: f64,
-    panel_scale: f64,
-    panel_position: PanelPosition,
-    panel_opacity: f64,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            subscribe: None,
-            course: None,
-            history_location: None,
-            report_location: None,
-            font: paint::DEFAULT_FONT.into(),
-            draw: DEFAULT_DRAW,
-            mode: OverlayMode::default(),
-            lesson_length: DEFAULT_LESSON_LENGTH,
-            panel_scale: DEFAULT_PANEL_SCALE,
-            panel_position: PanelPosition::default(),
-            panel_opacity: DEFAULT_PANEL_OPACITY,
-        }
-    }
-}
-
-impl Settings {
-    fn placement(&self) -> Placement {
-        Placement {
-            scale: self.panel_scale as f32,
-            corner: self.panel_position.into(),
-            opacity: self.panel_opacity as f32,
-        }
-    }
-}
 
 struct State {
     font: TextFont,
@@ -140,17 +51,6 @@ impl ObjectSubclass for AttentionOverlay {
     const NAME: &'static str = "GstFacekitAttentionOverlay";
     type Type = super::AttentionOverlay;
     type ParentType = gst_base::BaseTransform;
-}
-
-/// `lesson.svg` → `lesson-2.svg` for the lesson closed as number 2.
-fn numbered(path: &Path, n: u32) -> PathBuf {
-    let stem = path
-        .file_stem()
-        .map_or_else(Default::default, |s| s.to_string_lossy());
-    let ext = path
-        .extension()
-        .map_or_else(Default::default, |s| s.to_string_lossy());
-    path.with_file_name(format!("{stem}-{n}.{ext}"))
 }
 
 impl AttentionOverlay {
@@ -193,47 +93,34 @@ impl AttentionOverlay {
         }
     }
 
-    /// Writes the report picture and the JSON document beside it; `Ok(None)` when no
-    /// report-location is set. `number` names a lesson closed by `lesson-length`.
-    fn write_report(
-        &self,
-        doc: &LessonDocument,
-        number: Option<u32>,
-    ) -> Result<Option<(PathBuf, usize)>, String> {
-        let Some(path) = self.settings.lock().unwrap().report_location.clone() else {
-            return Ok(None);
+    fn write_report_now(&self) -> Result<Option<(PathBuf, usize)>, String> {
+        let (course, path) = {
+            let s = self.settings.lock().unwrap();
+            (s.course.clone(), s.report_location.clone())
         };
-        let svg = report::render_svg(doc);
-        let series = svg.matches("class=\"series").count();
-        let mut path = PathBuf::from(path);
-        if let Some(n) = number {
-            path = numbered(&path, n);
-        }
-        let json_path = path.with_extension("json");
-        report::write(&path, &svg)?;
-        document::write_atomically(&json_path, &doc.to_json(), "lesson document")?;
-        post(
-            &*self.obj(),
-            message::report(&path, &json_path, series as u32),
-        );
-        Ok(Some((path, series)))
+        let Some(path) = path else { return Ok(None) };
+        let doc = self.presenter.lock().unwrap().document(course.as_deref());
+        let written = presenter::write_report(&doc, Path::new(&path), None)?;
+        self.post_report(&written);
+        Ok(Some((written.svg, written.series)))
     }
 
-    fn write_report_now(&self) -> Result<Option<(PathBuf, usize)>, String> {
-        let course = self.settings.lock().unwrap().course.clone();
-        let doc = self.presenter.lock().unwrap().document(course.as_deref());
-        self.write_report(&doc, None)
+    fn post_report(&self, written: &WrittenReport) {
+        let series = written.series as u32;
+        post(
+            &*self.obj(),
+            message::report(&written.svg, &written.json, series),
+        );
     }
 
     /// Report, document and history record of a finished lesson.
     fn store_lesson(&self, closed: &ClosedLesson) {
-        if let Err(e) = self.write_report(&closed.document, closed.number) {
-            gst::element_imp_warning!(self, gst::ResourceError::Write, ("{e}"));
+        let files = self.settings.lock().unwrap().lesson_files();
+        let (written, errors) = presenter::store_lesson(closed, &files);
+        if let Some(written) = &written {
+            self.post_report(written);
         }
-        let history_location = self.settings.lock().unwrap().history_location.clone();
-        if let (Some(record), Some(path)) = (&closed.record, history_location)
-            && let Err(e) = history::append(Path::new(&path), record)
-        {
+        for e in errors {
             gst::element_imp_warning!(self, gst::ResourceError::Write, ("{e}"));
         }
     }
