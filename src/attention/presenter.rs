@@ -307,7 +307,8 @@ mod tests {
                 .unwrap()
                 .contains("<svg")
         );
-        let (records, bad) = history::load(&dir.join("history.jsonl"), "default").unwrap();
+        let course = p.course(None);
+        let (records, bad) = history::load(&dir.join("history.jsonl"), &course).unwrap();
         assert_eq!((records.len(), bad), (1, 0));
         // A report that cannot be written is an error, and the history is still appended.
         let bad_files = LessonFiles {
@@ -316,7 +317,7 @@ mod tests {
         };
         let (written, errors) = store_lesson(&p.finish(None), &bad_files);
         assert_eq!((written, errors.len()), (None, 1));
-        let (records, _) = history::load(&dir.join("history.jsonl"), "default").unwrap();
+        let (records, _) = history::load(&dir.join("history.jsonl"), &course).unwrap();
         assert_eq!(records.len(), 2);
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -8,15 +8,15 @@ use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 
+use super::drawing::draw_faces;
 use super::lookahead::{Lookahead, Pending};
 use super::{Model, Updates};
 use crate::face::{AnalysisStatus, Face, FrameMarker};
 use crate::facedetect::analyzer::{AnalyzerConfig, DetectorKind, FaceAnalyzer};
 use crate::facedetect::{FaceDetectMessage, FaceEntry};
-use crate::frame::image::Layout;
 use crate::gst::element::{BufferTimes, WarnOnce, post};
 use crate::gst::meta;
-use crate::gst::video::{canvas, image_view, layout_of};
+use crate::gst::video::{draw_on, image_view, layout_of};
 use crate::inference;
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
@@ -129,53 +129,9 @@ impl FaceDetect {
         }
     }
 
-    fn draw(
-        &self,
-        buf: &mut gst::BufferRef,
-        info: &gst_video::VideoInfo,
-        layout: Layout,
-        faces: &[Face],
-    ) {
-        let Ok(mut frame) = gst_video::VideoFrameRef::from_buffer_ref_writable(buf, info) else {
-            gst::warning!(CAT, imp = self, "cannot map frame writable for drawing");
-            return;
-        };
-        let Some(mut canvas) = canvas(&mut frame, layout) else {
-            gst::warning!(
-                CAT,
-                imp = self,
-                "frame planes are smaller than the caps say"
-            );
-            return;
-        };
-        for face in faces {
-            let b = face.bbox;
-            let colour = if face.tracked {
-                [255, 200, 0]
-            } else {
-                [0, 255, 0]
-            };
-            canvas.rect(b.x, b.y, b.width, b.height, colour);
-            let Some(lm) = &face.landmarks else { continue };
-            let points = lm.to_pixels(&b);
-            let r = if b.width > 150.0 { 1 } else { 0 };
-            for p in &points {
-                canvas.dot(p[0], p[1], r, [0, 200, 255]);
-            }
-            if let (Some(pose), Some(nose)) = (face.head_pose, points.get(1)) {
-                // Pose axes from the nose tip: x red, y green, z (towards the viewer) blue.
-                let rot = crate::facedetect::pose::rotation_from_euler(&pose);
-                let len = b.width as f64 * 0.5;
-                for (axis, colour) in [(0, [255, 0, 0]), (1, [0, 255, 0]), (2, [0, 0, 255])] {
-                    let sign = if axis == 2 { -1.0 } else { 1.0 };
-                    let dir = rot.column(axis) * sign * len;
-                    canvas.line(
-                        (nose[0], nose[1]),
-                        (nose[0] + dir.x as f32, nose[1] + dir.y as f32),
-                        colour,
-                    );
-                }
-            }
+    fn draw(&self, buf: &mut gst::BufferRef, info: &gst_video::VideoInfo, faces: &[Face]) {
+        if let Err(e) = draw_on(buf, info, |canvas| draw_faces(canvas, faces)) {
+            gst::warning!(CAT, imp = self, "faces not drawn: {e}");
         }
     }
 
@@ -689,11 +645,8 @@ impl FaceDetect {
         meta::remove_faces(b);
         if let Some(info) = &info {
             meta::write_frame(b, &marker, &faces, (info.width(), info.height()));
-            if settings.draw
-                && !faces.is_empty()
-                && let Some(layout) = layout_of(info.format())
-            {
-                self.draw(b, info, layout, &faces);
+            if settings.draw && !faces.is_empty() {
+                self.draw(b, info, &faces);
             }
         }
         if post {

@@ -12,6 +12,7 @@ pub use message::{FACEDETECT_MESSAGE, FaceDetectMessage, FaceEntry, FaceKeypoint
 // The GStreamer-free detection core.
 pub(crate) mod analyzer;
 mod detection;
+mod drawing;
 mod facemesh;
 mod pose;
 mod tracker;
