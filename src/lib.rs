@@ -76,7 +76,8 @@ pub use facecrop::{CameraEntry, CameraTable, ConfigError, CropWindow, Size, Size
 pub use facedetect::{head_pose, rigid_head_pose, rotation_error};
 pub use faceocclude::{
     Behaviour, LevelPlan, Mask, Policy, PolicyError, Region, RegionShapes, RegionStyles,
-    StickerSet, face_masks, face_shapes, format_region_list, parse_region_list, sticker_spots,
+    StickerSet, face_masks, face_shapes, feather_width, format_region_list, parse_region_list,
+    sticker_spots,
 };
 pub use facequality::{
     Expression, FaceRegion, MaskKind, QualityScore, Status, Weights, neutrality, score_face,

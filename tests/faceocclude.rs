@@ -203,6 +203,7 @@ fn intermediate_level_changes_exactly_the_regions_its_priority_says() {
     };
     let (mut shown_eq, mut shown_n, mut covered_green, mut covered_n, mut outside_diff) =
         (0usize, 0usize, 0usize, 0usize, 0usize);
+    let (mut ramp_n, mut ramp_blended) = (0usize, 0usize);
     for (orig, occl) in &pairs {
         let faces = gstfacekit::read_frame(orig.buffer().unwrap())
             .unwrap()
@@ -210,6 +211,8 @@ fn intermediate_level_changes_exactly_the_regions_its_priority_says() {
         let (w, h) = (352usize, 288usize);
         let mut covered = vec![false; w * h];
         let mut shown = vec![false; w * h];
+        // The feathered edge laid outside the mask (into the eyes, mouth and background).
+        let mut ramp = vec![0u8; w * h];
         for f in &faces {
             let b = f.bbox;
             let lm = f.landmarks.as_ref().unwrap();
@@ -221,10 +224,12 @@ fn intermediate_level_changes_exactly_the_regions_its_priority_says() {
             );
             let (mask, holes) = face_masks(&shapes, &plan.coverage(), 0.05 * b.width, w, h);
             let holes = holes.expect("eyes and mouth are cut out");
+            let soft = mask.feathered(gstfacekit::feather_width(b.width), w, h);
             for y in 0..h {
                 for x in 0..w {
                     covered[y * w + x] |= mask.at(x, y) != 0;
                     shown[y * w + x] |= holes.at(x, y) != 0;
+                    ramp[y * w + x] = ramp[y * w + x].max(soft.at(x, y));
                 }
             }
         }
@@ -232,9 +237,16 @@ fn intermediate_level_changes_exactly_the_regions_its_priority_says() {
         for y in 0..h {
             for x in 0..w {
                 let (a, b) = (orig_rgb.at(x, y), occl_rgb.at(x, y));
+                let r = ramp[y * w + x];
                 if covered[y * w + x] {
                     covered_n += 1;
                     covered_green += usize::from(b == [0, 255, 0]);
+                } else if r > 0 {
+                    // A soft edge: partly green, only outside what must be hidden.
+                    if (60..200).contains(&r) {
+                        ramp_n += 1;
+                        ramp_blended += usize::from(b != [0, 255, 0] && b != a);
+                    }
                 } else if shown[y * w + x] {
                     shown_n += 1;
                     shown_eq += usize::from(a == b);
@@ -245,9 +257,20 @@ fn intermediate_level_changes_exactly_the_regions_its_priority_says() {
         }
     }
     assert!(shown_n > 120 * 50, "eyes and mouth too small: {shown_n}");
-    assert_eq!(shown_eq, shown_n, "uncovered eyes/mouth pixels changed");
+    assert_eq!(
+        shown_eq, shown_n,
+        "uncovered eyes/mouth pixels changed beyond the soft edge"
+    );
+    assert!(ramp_n > 120 * 100, "no soft edge: {ramp_n}");
+    assert!(
+        ramp_blended * 10 >= ramp_n * 9,
+        "soft edge not blended: {ramp_blended} of {ramp_n}"
+    );
     assert_eq!(covered_green, covered_n, "covered pixels not filled");
-    assert_eq!(outside_diff, 0, "pixels outside the face changed");
+    assert_eq!(
+        outside_diff, 0,
+        "pixels outside the face and its soft edge changed"
+    );
 }
 
 #[test]
@@ -862,12 +885,13 @@ fn head_ears_and_neck_are_covered_beyond_the_face_on_carphone() {
         let shapes = gstfacekit::face_shapes(face, w, h);
         let (mask, holes) = face_masks(&shapes, &plan.coverage(), 0.0, w, h);
         let holes = holes.expect("the face is cut out of the head");
+        let soft = mask.feathered(gstfacekit::feather_width(face.bbox.width), w, h);
         for y in 0..h {
             for x in 0..w {
                 if mask.at(x, y) != 0 {
                     covered_n += 1;
                     covered_green += usize::from(green(c.at(x, y)));
-                } else if holes.at(x, y) != 0 {
+                } else if holes.at(x, y) != 0 && soft.at(x, y) == 0 {
                     shown_n += 1;
                     shown_eq += usize::from(o.at(x, y) == c.at(x, y));
                 }
@@ -908,7 +932,10 @@ fn head_ears_and_neck_are_covered_beyond_the_face_on_carphone() {
         "covered head / ears / neck pixels not filled"
     );
     assert!(shown_n > frames * 3000, "face too small: {shown_n}");
-    assert_eq!(shown_eq, shown_n, "the uncovered face changed");
+    assert_eq!(
+        shown_eq, shown_n,
+        "the uncovered face changed beyond the soft edge"
+    );
     for (what, n) in [
         ("hair", hair),
         ("neck", neck),

@@ -25,7 +25,7 @@ pub use policy::{Behaviour, Policy, PolicyError};
 pub use raster::{Mask, Planes};
 pub use regions::{Region, RegionShapes};
 pub use regions::{format_region_list, parse_region_list};
-pub use render::{Look, RegionStyles, face_shapes, occlude_face, sticker_spots};
+pub use render::{Look, RegionStyles, face_shapes, feather_width, occlude_face, sticker_spots};
 #[cfg(test)]
 pub(crate) use stickers::Sticker;
 pub use stickers::StickerSet;

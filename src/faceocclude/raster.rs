@@ -4,14 +4,18 @@
 //! resolution (a chroma sample is touched when any of the luma pixels it covers is masked,
 //! so no face pixel escapes through chroma), and packed frames only touch R, G and B
 //! (alpha / padding bytes are left alone).
+//!
+//! Masks hold coverage 0..=255. Polygons fill to 255 (hidden); [`Mask::feathered`] adds an
+//! anti-aliased ramp *outside* the hidden pixels, so a soft edge never uncovers anything.
 
 use super::stickers::Sticker;
 use crate::frame::polygon::{FillRule, scan_polygon};
 #[cfg(test)]
 use crate::frame::view::Layout;
-use crate::frame::view::{FrameMut, PlaneShape};
+use crate::frame::view::{Channel, FrameMut, PlaneShape};
 
-/// A binary coverage mask (0 or 255) over a rectangle of the frame.
+/// A coverage mask (255: hidden; lower: blended that much, 0: untouched) over a rectangle
+/// of the frame.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mask {
     pub x0: usize,
@@ -133,7 +137,8 @@ impl Mask {
         }
     }
 
-    /// The mask at a plane's resolution: a sample is covered when any pixel under it is.
+    /// The mask at a plane's resolution: a sample takes the strongest coverage of the pixels
+    /// under it (so no hidden pixel escapes through chroma).
     fn subsampled(&self, sub: usize) -> Mask {
         if sub == 1 {
             return self.clone();
@@ -147,14 +152,206 @@ impl Mask {
         for y in 0..self.h {
             let py = (self.y0 + y) / sub - y0;
             for x in 0..self.w {
-                if self.data[y * self.w + x] != 0 {
-                    let px = (self.x0 + x) / sub - x0;
-                    data[py * w + px] = 255;
-                }
+                let v = self.data[y * self.w + x];
+                let px = (self.x0 + x) / sub - x0;
+                let out = &mut data[py * w + px];
+                *out = (*out).max(v);
             }
         }
         Mask { x0, y0, w, h, data }
     }
+
+    /// This mask with a feathered edge: every covered pixel keeps its coverage, and the
+    /// `ramp` pixels around the covered ones fall linearly from 255 towards 0 with their
+    /// distance (a two-pass 3x3 chamfer distance, within 8% of Euclidean). The ramp lies
+    /// wholly outside what was covered: fail-closed, it only softens the step into
+    /// uncovered pixels. Clipped to a `width` x `height` frame.
+    pub fn feathered(&self, ramp: f32, width: usize, height: usize) -> Mask {
+        if self.w == 0 || self.h == 0 || ramp.is_nan() || ramp < 1.0 {
+            return self.clone();
+        }
+        let reach = ramp.ceil() as usize;
+        let x0 = self.x0.saturating_sub(reach);
+        let y0 = self.y0.saturating_sub(reach);
+        let x1 = (self.x0 + self.w + reach).min(width.max(self.x0 + self.w));
+        let y1 = (self.y0 + self.h + reach).min(height.max(self.y0 + self.h));
+        let (w, h) = (x1 - x0, y1 - y0);
+        const FAR: f32 = f32::MAX / 4.0;
+        let mut dist = vec![FAR; w * h];
+        for y in 0..self.h {
+            for x in 0..self.w {
+                if self.data[y * self.w + x] == 255 {
+                    dist[(y + self.y0 - y0) * w + x + self.x0 - x0] = 0.0;
+                }
+            }
+        }
+        let diagonal = std::f32::consts::SQRT_2;
+        for y in 0..h {
+            for x in 0..w {
+                let mut d = dist[y * w + x];
+                if x > 0 {
+                    d = d.min(dist[y * w + x - 1] + 1.0);
+                }
+                if y > 0 {
+                    d = d.min(dist[(y - 1) * w + x] + 1.0);
+                    if x > 0 {
+                        d = d.min(dist[(y - 1) * w + x - 1] + diagonal);
+                    }
+                    if x + 1 < w {
+                        d = d.min(dist[(y - 1) * w + x + 1] + diagonal);
+                    }
+                }
+                dist[y * w + x] = d;
+            }
+        }
+        for y in (0..h).rev() {
+            for x in (0..w).rev() {
+                let mut d = dist[y * w + x];
+                if x + 1 < w {
+                    d = d.min(dist[y * w + x + 1] + 1.0);
+                }
+                if y + 1 < h {
+                    d = d.min(dist[(y + 1) * w + x] + 1.0);
+                    if x + 1 < w {
+                        d = d.min(dist[(y + 1) * w + x + 1] + diagonal);
+                    }
+                    if x > 0 {
+                        d = d.min(dist[(y + 1) * w + x - 1] + diagonal);
+                    }
+                }
+                dist[y * w + x] = d;
+            }
+        }
+        let mut data: Vec<u8> = dist
+            .iter()
+            .map(|&d| (255.0 * (1.0 - d / (ramp + 1.0))).clamp(0.0, 255.0) as u8)
+            .collect();
+        // Partial coverage already in the mask is kept where it is stronger.
+        for y in 0..self.h {
+            for x in 0..self.w {
+                let out = &mut data[(y + self.y0 - y0) * w + x + self.x0 - x0];
+                *out = (*out).max(self.data[y * self.w + x]);
+            }
+        }
+        Mask { x0, y0, w, h, data }
+    }
+
+    /// Whole pixelation cells: every pixel of a cell of `grid` that is at least
+    /// WHOLE_CELL_SHARE hidden in `self` is covered, except where
+    /// `open` is set (regions a viewer was given keep their own edge); `soft` (e.g. this
+    /// mask feathered) is kept where it is stronger. Clipped to a `width` x `height` frame.
+    pub fn snapped_to_cells(
+        &self,
+        grid: CellGrid,
+        open: Option<&Mask>,
+        soft: &Mask,
+        width: usize,
+        height: usize,
+    ) -> Mask {
+        if self.w == 0 || self.h == 0 {
+            return soft.clone();
+        }
+        let (cx0, cy0) = grid.cell_of(self.x0 as f32 + 0.5, self.y0 as f32 + 0.5);
+        let (cx1, cy1) = grid.cell_of(
+            (self.x0 + self.w) as f32 - 0.5,
+            (self.y0 + self.h) as f32 - 0.5,
+        );
+        let (nx, ny) = ((cx1 - cx0 + 1) as usize, (cy1 - cy0 + 1) as usize);
+        let mut count = vec![0u32; nx * ny];
+        for y in 0..self.h {
+            for x in 0..self.w {
+                if self.data[y * self.w + x] == 255 {
+                    let (cx, cy) =
+                        grid.cell_of((self.x0 + x) as f32 + 0.5, (self.y0 + y) as f32 + 0.5);
+                    count[(cy - cy0) as usize * nx + (cx - cx0) as usize] += 1;
+                }
+            }
+        }
+        // A cell grows whole when a good share of it is hidden; a cell the outline only
+        // grazes keeps the outline (growing it would push blocks far past the face).
+        let whole = (WHOLE_CELL_SHARE * grid.size * grid.size).max(1.0) as u32;
+        let hidden: Vec<bool> = count.iter().map(|&n| n >= whole).collect();
+        let edge = |c: i64, o: f32| (o + c as f32 * grid.size).floor().max(0.0) as usize;
+        let x0 = edge(cx0, grid.origin[0]).min(self.x0);
+        let y0 = edge(cy0, grid.origin[1]).min(self.y0);
+        let x1 = edge(cx1 + 1, grid.origin[0]).clamp(self.x0 + self.w, width.max(self.x0 + self.w));
+        let y1 =
+            edge(cy1 + 1, grid.origin[1]).clamp(self.y0 + self.h, height.max(self.y0 + self.h));
+        let (w, h) = (x1 - x0, y1 - y0);
+        let mut out = Mask {
+            x0,
+            y0,
+            w,
+            h,
+            data: vec![0; w * h],
+        };
+        for y in out.y0..out.y0 + out.h {
+            for x in out.x0..out.x0 + out.w {
+                let (cx, cy) = grid.cell_of(x as f32 + 0.5, y as f32 + 0.5);
+                let inside = (cx0..=cx1).contains(&cx)
+                    && (cy0..=cy1).contains(&cy)
+                    && hidden[(cy - cy0) as usize * nx + (cx - cx0) as usize];
+                let i = (y - out.y0) * out.w + x - out.x0;
+                let cover = if inside && open.is_none_or(|o| o.at(x, y) == 0) {
+                    255
+                } else {
+                    0
+                };
+                out.data[i] = cover.max(soft.at(x, y)).max(self.at(x, y));
+            }
+        }
+        out.union(soft)
+    }
+}
+
+/// Share of a pixelation cell that must be hidden for the whole cell to be painted.
+const WHOLE_CELL_SHARE: f32 = 0.3;
+
+/// A pixelation grid: square cells of `size` frame pixels, one corner at `origin`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CellGrid {
+    pub origin: [f32; 2],
+    pub size: f32,
+}
+
+impl CellGrid {
+    /// The cell holding frame point (x, y).
+    #[inline]
+    pub fn cell_of(&self, x: f32, y: f32) -> (i64, i64) {
+        let s = self.size.max(1.0);
+        (
+            ((x - self.origin[0]) / s).floor() as i64,
+            ((y - self.origin[1]) / s).floor() as i64,
+        )
+    }
+}
+
+/// Blends `new` over `old` by coverage `a` (255: `new`).
+#[inline]
+fn blend(old: u8, new: f32, a: u8) -> u8 {
+    if a == 255 {
+        return new.round().clamp(0.0, 255.0) as u8;
+    }
+    let a = a as f32 / 255.0;
+    (old as f32 + (new - old as f32) * a)
+        .round()
+        .clamp(0.0, 255.0) as u8
+}
+
+/// Frosted-glass grain added to blurred brightness, peak levels (of 255). It keeps a strong
+/// blur from reading as an opaque flat blob, and a fixed per-pixel pattern does not flicker.
+const GRAIN: f32 = 7.0;
+
+/// The grain at frame pixel (x, y): a hash of the position, in -GRAIN..=GRAIN.
+#[inline]
+fn grain(x: usize, y: usize) -> f32 {
+    let mut h = (x as u32).wrapping_mul(0x9E37_79B1) ^ (y as u32).wrapping_mul(0x85EB_CA77);
+    h ^= h >> 15;
+    h = h.wrapping_mul(0x2C1B_3C6D);
+    h ^= h >> 12;
+    // Sum of two uniform bytes: a triangular spread, finer than uniform noise.
+    let t = ((h & 0xff) + ((h >> 8) & 0xff)) as f32 / 510.0;
+    (t * 2.0 - 1.0) * GRAIN
 }
 
 impl Mask {
@@ -214,7 +411,8 @@ impl<'a> Planes<'a> {
         }
     }
 
-    /// Blurs the masked pixels: three box-blur passes of `radius` frame pixels (close to a
+    /// Blurs the masked pixels (blended by their coverage), with a fine frosted-glass grain
+    /// on brightness: three box-blur passes of `radius` frame pixels (close to a
     /// Gaussian), computed over the mask's rectangle plus the blur's reach. Large radii
     /// blur a copy shrunk by up to radius / 3 and sample it back bilinearly: the result is
     /// as smooth, at a fraction of the cost.
@@ -240,7 +438,7 @@ impl<'a> Planes<'a> {
             let mut small = vec![0u16; sw * sh];
             let mut sums = vec![0u32; sw];
             let mut tmp = vec![0u16; sw.max(sh)];
-            for &(offset, _) in &plane.channels {
+            for &(offset, channel) in &plane.channels {
                 // Shrink by f x f cell means.
                 for sy in 0..sh {
                     sums.fill(0);
@@ -264,7 +462,7 @@ impl<'a> Planes<'a> {
                         box_line(&mut small[x..], sw, rs, &mut tmp[..sh]);
                     }
                 }
-                let sample = |x: usize, y: usize| -> u8 {
+                let sample = |x: usize, y: usize| -> f32 {
                     let fx = (((x - x0) as f32 + 0.5) / f as f32 - 0.5).clamp(0.0, (sw - 1) as f32);
                     let fy = (((y - y0) as f32 + 0.5) / f as f32 - 0.5).clamp(0.0, (sh - 1) as f32);
                     let (ax, ay) = (fx as usize, fy as usize);
@@ -273,16 +471,22 @@ impl<'a> Planes<'a> {
                     let at = |xx: usize, yy: usize| small[yy * sw + xx] as f32;
                     let top = at(ax, ay) + (at(bx, ay) - at(ax, ay)) * tx;
                     let bottom = at(ax, by) + (at(bx, by) - at(ax, by)) * tx;
-                    (top + (bottom - top) * ty).round() as u8
+                    top + (bottom - top) * ty
                 };
+                let grainy = matches!(channel, Channel::Y | Channel::R | Channel::G | Channel::B);
                 let (mx0, mx1) = (pm.x0.min(plane.width), (pm.x0 + pm.w).min(plane.width));
                 for y in pm.y0..(pm.y0 + pm.h).min(plane.height) {
                     let mrow = (y - pm.y0) * pm.w;
                     let row = self.frame.row_mut(p, y, mx0, mx1);
                     for (i, out) in row.chunks_exact_mut(plane.bpp).enumerate() {
                         let x = mx0 + i;
-                        if pm.data[mrow + x - pm.x0] != 0 {
-                            out[offset] = sample(x, y);
+                        let a = pm.data[mrow + x - pm.x0];
+                        if a != 0 {
+                            let mut v = sample(x, y);
+                            if grainy {
+                                v += grain(x * plane.sub, y * plane.sub);
+                            }
+                            out[offset] = blend(out[offset], v, a);
                         }
                     }
                 }
@@ -293,40 +497,78 @@ impl<'a> Planes<'a> {
     /// Replaces the masked pixels by the mean of their `block` x `block` frame-pixel cell
     /// (cells aligned on the mask's rectangle).
     pub fn pixelate(&mut self, mask: &Mask, block: f32) {
-        if mask.w == 0 {
+        let grid = CellGrid {
+            origin: [mask.x0 as f32, mask.y0 as f32],
+            size: block,
+        };
+        self.pixelate_cells(mask, mask, mask, grid);
+    }
+
+    /// Pixelation on `grid`: each cell's colour is the mean of its `sample` pixels (e.g. the
+    /// face itself, so background in the margin does not bleed in), or of all `sample`
+    /// pixels when it holds none (of its `hidden` pixels when there are none at all); it is painted wherever `paint` covers (blended by its
+    /// coverage) in cells that hold a hidden pixel. A chroma sample belongs to the cell of
+    /// its centre.
+    pub fn pixelate_cells(&mut self, sample: &Mask, hidden: &Mask, paint: &Mask, grid: CellGrid) {
+        if hidden.w == 0 || paint.w == 0 {
             return;
         }
+        let (cx0, cy0) = grid.cell_of(paint.x0 as f32, paint.y0 as f32);
+        let (cx1, cy1) = grid.cell_of((paint.x0 + paint.w) as f32, (paint.y0 + paint.h) as f32);
+        let (nx, ny) = ((cx1 - cx0 + 1) as usize, (cy1 - cy0 + 1) as usize);
+        let mut sums = vec![(0u32, 0u32); nx * ny];
+        let mut fallback = vec![(0u32, 0u32); nx * ny];
         for (p, plane) in self.shapes.iter().enumerate() {
-            let pm = mask.subsampled(plane.sub);
-            let b = ((block / plane.sub as f32).round() as usize).max(1);
+            let sub = plane.sub;
+            let hm = hidden.subsampled(sub);
+            let sm = sample.subsampled(sub);
+            let pm = paint.subsampled(sub);
+            let (px0, px1) = (pm.x0.min(plane.width), (pm.x0 + pm.w).min(plane.width));
+            let (py0, py1) = (pm.y0, (pm.y0 + pm.h).min(plane.height));
+            let cell = |x: usize, y: usize| -> Option<usize> {
+                let (cx, cy) =
+                    grid.cell_of((x as f32 + 0.5) * sub as f32, (y as f32 + 0.5) * sub as f32);
+                ((cx0..=cx1).contains(&cx) && (cy0..=cy1).contains(&cy))
+                    .then(|| (cy - cy0) as usize * nx + (cx - cx0) as usize)
+            };
             for &(offset, _) in &plane.channels {
-                let mut by = pm.y0;
-                while by < pm.y0 + pm.h {
-                    let ey = (by + b).min(pm.y0 + pm.h).min(plane.height);
-                    let mut bx = pm.x0;
-                    while bx < pm.x0 + pm.w {
-                        let ex = (bx + b).min(pm.x0 + pm.w).min(plane.width);
-                        let (mut sum, mut n) = (0u32, 0u32);
-                        for y in by..ey {
-                            for sample in self.frame.row(p, y, bx, ex).chunks_exact(plane.bpp) {
-                                sum += sample[offset] as u32;
-                                n += 1;
+                sums.fill((0, 0));
+                fallback.fill((0, 0));
+                for y in py0..py1 {
+                    let row = self.frame.row(p, y, px0, px1);
+                    for (i, value) in row.chunks_exact(plane.bpp).enumerate() {
+                        let x = px0 + i;
+                        if hm.at(x, y) != 255 {
+                            continue;
+                        }
+                        if let Some(c) = cell(x, y) {
+                            let v = value[offset] as u32;
+                            fallback[c] = (fallback[c].0 + v, fallback[c].1 + 1);
+                            if sm.at(x, y) != 0 {
+                                sums[c] = (sums[c].0 + v, sums[c].1 + 1);
                             }
                         }
-                        if let Some(mean) = (sum + n / 2).checked_div(n) {
-                            let mean = mean as u8;
-                            for y in by..ey {
-                                let row = self.frame.row_mut(p, y, bx, ex);
-                                for (i, out) in row.chunks_exact_mut(plane.bpp).enumerate() {
-                                    if pm.at(bx + i, y) != 0 {
-                                        out[offset] = mean;
-                                    }
-                                }
-                            }
-                        }
-                        bx += b;
                     }
-                    by += b;
+                }
+                // A cell only the margin reaches takes the mean of the whole face.
+                let face = sums.iter().fold((0, 0), |a, s| (a.0 + s.0, a.1 + s.1));
+                for (s, f) in sums.iter_mut().zip(&fallback) {
+                    if s.1 == 0 && f.1 > 0 {
+                        *s = if face.1 > 0 { face } else { *f };
+                    }
+                }
+                for y in py0..py1 {
+                    let row = self.frame.row_mut(p, y, px0, px1);
+                    for (i, out) in row.chunks_exact_mut(plane.bpp).enumerate() {
+                        let x = px0 + i;
+                        let a = pm.at(x, y);
+                        if a == 0 {
+                            continue;
+                        }
+                        if let Some((sum, n)) = cell(x, y).map(|c| sums[c]).filter(|s| s.1 > 0) {
+                            out[offset] = blend(out[offset], ((sum + n / 2) / n) as f32, a);
+                        }
+                    }
                 }
             }
         }
@@ -339,12 +581,13 @@ impl<'a> Planes<'a> {
             let pm = mask.subsampled(plane.sub);
             let (mx0, mx1) = (pm.x0.min(plane.width), (pm.x0 + pm.w).min(plane.width));
             for &(offset, channel) in &plane.channels {
-                let value = channel.of(rgb).round().clamp(0.0, 255.0) as u8;
+                let value = channel.of(rgb);
                 for y in pm.y0..(pm.y0 + pm.h).min(plane.height) {
                     let row = self.frame.row_mut(p, y, mx0, mx1);
                     for (i, out) in row.chunks_exact_mut(plane.bpp).enumerate() {
-                        if pm.at(mx0 + i, y) != 0 {
-                            out[offset] = value;
+                        let a = pm.at(mx0 + i, y);
+                        if a != 0 {
+                            out[offset] = blend(out[offset], value, a);
                         }
                     }
                 }
@@ -605,5 +848,165 @@ mod tests {
         assert!(lit(28, 20) && lit(21, 21));
         assert!(!lit(20, 28), "not turned");
         assert!(!lit(15, 19), "drawn over the keep mask");
+    }
+
+    #[test]
+    fn feathered_edge_ramps_down_outside_and_keeps_the_hidden_pixels_hidden() {
+        let sq = square(10.0, 10.0, 10.0);
+        let mut m = Mask::covering(40, 40, &[&sq]);
+        m.fill_convex(&sq, 255);
+        let f = m.feathered(4.0, 40, 40);
+        // Every hidden pixel stays fully covered (the ramp never eats inwards).
+        for y in 0..40 {
+            for x in 0..40 {
+                if m.at(x, y) == 255 {
+                    assert_eq!(f.at(x, y), 255, "{x},{y}");
+                }
+            }
+        }
+        // Outside, coverage falls step by step over the ramp and ends at 0.
+        let row: Vec<u8> = (20..27).map(|x| f.at(x, 15)).collect();
+        assert!(row[..5].windows(2).all(|p| p[0] > p[1]), "{row:?}");
+        assert!(row[0] > 150 && row[0] < 255, "{row:?}");
+        assert_eq!(f.at(25, 15), 0, "{row:?}");
+        assert_eq!(f.at(5, 5), 0);
+        // A corner's ramp is round-ish (diagonal distance), not a square halo.
+        assert!(f.at(21, 21) > f.at(22, 22) && f.at(23, 23) == 0);
+        // The frame edge clips it.
+        let edge = square(-5.0, 0.0, 8.0);
+        let mut m = Mask::covering(40, 40, &[&edge]);
+        m.fill_convex(&edge, 255);
+        let f = m.feathered(6.0, 40, 40);
+        assert_eq!(f.x0, 0);
+        assert!(f.at(2, 3) == 255 && f.at(3, 3) > 0 && f.at(3, 3) < 255);
+    }
+
+    /// A grey frame with a red "face" disc inside a blue "background" that the mask's margin
+    /// reaches into.
+    fn face_on_background(w: usize, h: usize) -> (Vec<u8>, Mask, Mask) {
+        let face = |x: usize, y: usize| {
+            let (dx, dy) = (x as f32 - 20.0, y as f32 - 20.0);
+            dx * dx + dy * dy < 100.0
+        };
+        let mut data = vec![0u8; w * h * 3];
+        let (mut own, mut grown) = (Mask::full(w, h), Mask::full(w, h));
+        for y in 0..h {
+            for x in 0..w {
+                let c = if face(x, y) {
+                    [200, 40, 40]
+                } else {
+                    [20, 40, 220]
+                };
+                data[(y * w + x) * 3..(y * w + x) * 3 + 3].copy_from_slice(&c);
+                own.data[y * w + x] = if face(x, y) { 255 } else { 0 };
+                let (dx, dy) = (x as f32 - 20.0, y as f32 - 20.0);
+                grown.data[y * w + x] = if dx * dx + dy * dy < 169.0 { 255 } else { 0 };
+            }
+        }
+        (data, own, grown)
+    }
+
+    #[test]
+    fn pixelate_cells_follow_the_grid_and_take_no_background_colour() {
+        let (w, h) = (40, 40);
+        let (mut data, own, grown) = face_on_background(w, h);
+        let before = data.clone();
+        let grid = CellGrid {
+            origin: [10.0, 10.0],
+            size: 5.0,
+        };
+        let soft = grown.feathered(2.0, w, h);
+        let paint = grown.snapped_to_cells(grid, None, &soft, w, h);
+        {
+            let mut planes = Planes::new(
+                Layout::RGB,
+                w,
+                h,
+                [&mut data, &mut [], &mut []],
+                [w * 3, 0, 0],
+            )
+            .unwrap();
+            planes.pixelate_cells(&own, &grown, &paint, grid);
+        }
+        let px = |d: &[u8], x: usize, y: usize| {
+            [
+                d[(y * w + x) * 3],
+                d[(y * w + x) * 3 + 1],
+                d[(y * w + x) * 3 + 2],
+            ]
+        };
+        for y in 0..h {
+            for x in 0..w {
+                if grown.at(x, y) == 255 {
+                    // Hidden: painted, in the face's colour only (the blue margin is not sampled).
+                    assert_eq!(px(&data, x, y), [200, 40, 40], "{x},{y}");
+                }
+                if paint.at(x, y) == 255 {
+                    // A whole cell is one colour: the cell's top-left pixel's.
+                    let (cx, cy) = grid.cell_of(x as f32 + 0.5, y as f32 + 0.5);
+                    let (ox, oy) = ((10 + 5 * cx) as usize, (10 + 5 * cy) as usize);
+                    if paint.at(ox, oy) == 255 {
+                        assert_eq!(px(&data, x, y), px(&data, ox, oy), "{x},{y}");
+                    }
+                }
+                if paint.at(x, y) == 0 {
+                    assert_eq!(px(&data, x, y), px(&before, x, y), "{x},{y}");
+                }
+            }
+        }
+        // Cells mostly hidden are whole: the cell [25, 30) x [15, 20) is painted to its corner.
+        assert_eq!(paint.at(29, 15), 255);
+        assert_eq!(px(&data, 29, 15), [200, 40, 40]);
+    }
+
+    #[test]
+    fn whole_cells_stop_at_an_uncovered_region_but_hidden_pixels_stay_hidden() {
+        let (w, h) = (40, 40);
+        let (_, _, grown) = face_on_background(w, h);
+        let grid = CellGrid {
+            origin: [10.0, 10.0],
+            size: 5.0,
+        };
+        let eye = square(15.0, 15.0, 4.0);
+        let mut open = Mask::covering(w, h, &[&eye]);
+        open.fill_convex(&eye, 255);
+        let mut hidden = grown.clone();
+        hidden.subtract(&open);
+        // One pixel of the open region is also hidden (overlap: covered wins).
+        hidden.data[15 * w + 15] = 255;
+        let soft = hidden.feathered(2.0, w, h);
+        let paint = hidden.snapped_to_cells(grid, Some(&open), &soft, w, h);
+        assert_eq!(paint.at(15, 15), 255);
+        assert!(paint.at(17, 17) < 255, "the open region got a whole cell");
+        for y in 0..h {
+            for x in 0..w {
+                if hidden.at(x, y) == 255 {
+                    assert_eq!(paint.at(x, y), 255, "{x},{y}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn blur_has_a_grain_so_it_does_not_read_as_a_flat_blob() {
+        let (w, h) = (32, 32);
+        let mut data = vec![128u8; w * h * 3];
+        {
+            let mut planes = Planes::new(
+                Layout::RGB,
+                w,
+                h,
+                [&mut data, &mut [], &mut []],
+                [w * 3, 0, 0],
+            )
+            .unwrap();
+            planes.blur(&Mask::full(w, h), 8.0);
+        }
+        let distinct: std::collections::BTreeSet<u8> = data.iter().copied().collect();
+        assert!(distinct.len() >= 5, "{distinct:?}");
+        assert!(
+            data.iter()
+                .all(|&v| (128 - GRAIN as i32..=128 + GRAIN as i32).contains(&(v as i32)))
+        );
     }
 }

@@ -13,13 +13,17 @@ use std::sync::Arc;
 
 use super::Style;
 use super::levels::{Coverage, layer_masks};
-use super::raster::{Mask, Planes};
+use super::raster::{CellGrid, Mask, Planes};
 use super::regions::{Polygon, Region, RegionShapes, grow, oriented_box, region_names};
 use super::stickers::{PlacedSticker, Sticker, StickerSet, StickerSide};
 use crate::face::Face;
 
 /// Blur radius at full strength, as a fraction of the face box width.
 pub const BLUR_RADIUS_PER_FACE_WIDTH: f32 = 0.2;
+/// Width of the feathered edge round every mask, as a fraction of the face box width
+/// (clamped to FEATHER_PIXELS): a few pixels, growing with the face.
+pub const FEATHER_PER_FACE_WIDTH: f32 = 0.03;
+pub const FEATHER_PIXELS: (f32, f32) = (1.5, 10.0);
 /// Stickers centred on a region are drawn this much larger than its box.
 const CONTAINER_STICKER_SCALE: f32 = 1.15;
 const REGION_STICKER_SCALE: f32 = 1.3;
@@ -142,6 +146,11 @@ pub struct Look {
     pub styles: RegionStyles,
 }
 
+/// Width in pixels of the soft edge laid outside every mask of a face `face_width` wide.
+pub fn feather_width(face_width: f32) -> f32 {
+    (FEATHER_PER_FACE_WIDTH * face_width).clamp(FEATHER_PIXELS.0, FEATHER_PIXELS.1)
+}
+
 /// The regions of `face`, with a face cut by the frame's border covered up to it.
 pub fn face_shapes(face: &Face, width: usize, height: usize) -> RegionShapes {
     let b = face.bbox;
@@ -189,27 +198,46 @@ pub fn occlude_face(planes: &mut Planes, look: &Look, coverage: &Coverage, face:
 
     let intensity = coverage.intensity as f32;
     let full_radius = (BLUR_RADIUS_PER_FACE_WIDTH * face_width).max(1.0);
+    let ramp = feather_width(face_width);
     let mut holes = Mask::empty();
     let mut painted = Mask::empty();
-    for ((st, _), (mask, hole)) in layers.iter().zip(&masks) {
+    for ((st, regions), (mask, hole)) in layers.iter().zip(&masks) {
         if let Some(hole) = hole {
             holes = holes.union(hole);
         }
         if mask.w == 0 {
             continue;
         }
+        // The soft edge lies outside the mask: what must be hidden stays fully hidden.
+        let soft = mask.feathered(ramp, w, h);
         match st.style {
             Style::Blur => {
                 let strength = st.strength.unwrap_or(look.blur_strength) / 100.0;
-                planes.blur(mask, full_radius * intensity * strength);
+                planes.blur(&soft, full_radius * intensity * strength);
             }
             Style::Pixelate => {
                 let strength = st.strength.unwrap_or(100.0) / 100.0;
                 let cell = face_width / look.pixelate_blocks.max(1) as f32 * intensity * strength;
-                planes.pixelate(mask, cell.max(1.0));
+                // Whole cells on a grid fixed to the face box, coloured from hidden pixels
+                // only; uncovered regions keep their soft edge instead of cells.
+                let grid = CellGrid {
+                    origin: [face.bbox.x, face.bbox.y],
+                    size: cell.max(1.0),
+                };
+                let open = (holes.w > 0).then_some(&holes);
+                let paint = mask.snapped_to_cells(grid, open, &soft, w, h);
+                let mut face_only = Mask {
+                    data: vec![0; mask.data.len()],
+                    ..mask.clone()
+                };
+                for p in regions.iter().flat_map(|&r| shapes.get(r)) {
+                    face_only.fill_convex(p, 255);
+                }
+                planes.pixelate_cells(&face_only, mask, &paint, grid);
             }
-            Style::Fill => planes.fill(mask, look.fill_rgb),
-            // The backdrop keeps the face hidden where a sticker is transparent.
+            Style::Fill => planes.fill(&soft, look.fill_rgb),
+            // The backdrop keeps the face hidden where a sticker is transparent; not
+            // feathered, or its ramp would show as a halo round the sticker's outline.
             Style::Sticker => planes.blur(mask, full_radius),
         }
         if st.style != Style::Sticker {
