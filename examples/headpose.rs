@@ -10,7 +10,8 @@
 //! lies inside the ground-truth box (the box of the 2D landmarks) and overlaps it most is
 //! that image's face; no such face, or one without a pose, counts as "no pose". Without
 //! `--all` only the images with all three angles within ±99° (the standard subset) count.
-//! `--dump` writes one JSON line per image (ground truth, pose, box, mesh points in pixels).
+//! `--dump` writes one JSON line per image (ground truth, pose, its confidence, box, mesh
+//! points in pixels). A second table counts only sure poses (confidence >= 0.5).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -74,6 +75,7 @@ fn read_labels(dir: &Path) -> Result<Vec<Label>, String> {
                 pitch: num(cp)?,
                 yaw: -num(cy)?,
                 roll: num(cr)?,
+                confidence: 1.0,
             },
             standard: num(cs)? != 0.0,
             bbox: BoundingBox::new(b[0], b[1], b[2] - b[0], b[3] - b[1]),
@@ -237,6 +239,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut element = Table::default();
     let mut peer = Table::default();
+    let mut sure = Table::default();
     let (mut fit_us, mut peer_us) = (Vec::new(), Vec::new());
     let started = Instant::now();
     let mut counted = 0;
@@ -261,6 +264,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             None
         };
         element.add(counted, pose, &t);
+        sure.add(counted, pose.filter(HeadPose::is_sure), &t);
         peer.add(counted, peer_pose, &t);
         counted += 1;
         if let Some(out) = dump.as_mut() {
@@ -268,6 +272,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "image": label.image,
                 "truth": [t.pitch, t.yaw, t.roll],
                 "pose": pose.map(|p| [p.pitch, p.yaw, p.roll]),
+                "pose_confidence": pose.map(|p| p.confidence),
                 "faces": faces.len(),
                 "box": face.map(|f| [f.bbox.x, f.bbox.y, f.bbox.width, f.bbox.height]),
                 "confidence": face.map(|f| f.confidence),
@@ -303,6 +308,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     element.write(
         &mut text,
         "facedetect (defaults: rigid fit refined by the weak-perspective fit)",
+    )?;
+    writeln!(text)?;
+    sure.write(
+        &mut text,
+        "facedetect, sure poses only (pose confidence >= 0.5, what attentionmeter counts; an unsure one is no pose here)",
     )?;
     writeln!(text)?;
     peer.write(

@@ -52,6 +52,7 @@ fn main() {
             pitch: 3.0,
             yaw: -12.0,
             roll: 4.5,
+            confidence: 1.0,
         }),
         params: Vec::new(),
     };

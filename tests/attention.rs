@@ -1228,3 +1228,59 @@ fn the_presenter_closes_a_lesson_at_lesson_length_and_starts_the_next() {
     let records = std::fs::read_to_string(&history).unwrap();
     assert_eq!(records.lines().count(), 2, "{records}");
 }
+
+#[test]
+fn an_unsure_pose_counts_as_not_looking() {
+    // Frames carrying a frontal face as facedetect writes it (through the public meta
+    // writer): sure for the first second, then unsure (FaceMesh presence 0.05: a face the
+    // detector found but the mesh could not read, whose angles can read 50-90 deg off).
+    // The unsure second counts as not looking, not as a gaze and not as "no frame".
+    use gstfacekit::{AnalysisStatus, BoundingBox, Face, FrameMarker, HeadPose};
+    let (w, h, fps) = (64usize, 48usize, 10u64);
+    let desc = format!(
+        "appsrc name=src format=time caps=video/x-raw,format=RGB,width={w},height={h},framerate={fps}/1 \
+         ! attentionmeter viewer-id=v window=1 sample-rate=5 ! appsink name=sink"
+    );
+    let out = run(&desc, |p| {
+        let src = p
+            .by_name("src")
+            .unwrap()
+            .downcast::<gst_app::AppSrc>()
+            .unwrap();
+        for i in 0..2 * fps {
+            let mut buf = gst::Buffer::from_mut_slice(vec![128u8; w * h * 3]);
+            let b = buf.get_mut().unwrap();
+            b.set_pts(gst::ClockTime::from_nseconds(i * S / fps));
+            b.set_duration(gst::ClockTime::from_nseconds(S / fps));
+            let face = Face {
+                track_id: 1,
+                bbox: BoundingBox::new(16.0, 8.0, 32.0, 32.0),
+                confidence: 0.9,
+                detector: "blazeface-full".into(),
+                tracked: false,
+                age: i as u32,
+                landmarks: None,
+                head_pose: Some(HeadPose {
+                    confidence: if i < fps { 0.95 } else { 0.05 },
+                    ..HeadPose::default()
+                }),
+                params: Vec::new(),
+            };
+            let marker = FrameMarker {
+                status: AnalysisStatus::Detected,
+                faces: 1,
+                detector: "blazeface-full".into(),
+                error: None,
+                dropped: 0,
+            };
+            gstfacekit::meta::write_frame(b, &marker, &[face], (w as u32, h as u32));
+            src.push_buffer(buf).unwrap();
+        }
+        src.end_of_stream().unwrap();
+    });
+    assert_eq!(out.error, None);
+    assert_eq!(
+        windows(&out),
+        vec![(0, 5, 5, 1.0, true), (1, 5, 0, 0.0, true)]
+    );
+}

@@ -107,6 +107,8 @@ fn astronaut_face_box_and_landmarks_where_the_face_is() {
         pose.yaw.abs() < 20.0 && pose.pitch.abs() < 25.0,
         "frontal face pose {pose:?}"
     );
+    // A clear frontal face: FaceMesh is sure, and the pose says so.
+    assert!(pose.confidence > 0.9 && pose.is_sure(), "{pose:?}");
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! The gaze test: which head poses look at the screen.
 
+use crate::face::HeadPose;
+
 /// A closed interval of angles in degrees.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AngleRange {
@@ -68,9 +70,14 @@ pub struct GazeCone {
 }
 
 impl GazeCone {
-    /// `pose` = (pitch, yaw) in degrees of the primary face; `None` = no face = not a gaze frame.
-    pub fn is_gaze(&self, pose: Option<(f64, f64)>) -> bool {
-        pose.is_some_and(|(pitch, yaw)| self.pitch.contains(pitch) && self.yaw.contains(yaw))
+    /// `pose` of the primary face; `None` = no face = not a gaze frame. An unsure pose
+    /// (confidence below [`HeadPose::SURE`]: a face the detector found but FaceMesh could not
+    /// read, in practice a strongly turned head whose angles can read 50-90 deg off) counts as
+    /// no face: not looking.
+    pub fn is_gaze(&self, pose: Option<&HeadPose>) -> bool {
+        pose.is_some_and(|p| {
+            p.is_sure() && self.pitch.contains(p.pitch) && self.yaw.contains(p.yaw)
+        })
     }
 }
 
@@ -105,10 +112,24 @@ mod tests {
             pitch: AngleRange::new(-20.0, 20.0),
             yaw: AngleRange::new(-30.0, 30.0),
         };
-        assert!(cone.is_gaze(Some((0.0, 0.0))));
-        assert!(cone.is_gaze(Some((20.0, -30.0))), "bounds are inside");
-        assert!(!cone.is_gaze(Some((21.0, 0.0))));
-        assert!(!cone.is_gaze(Some((0.0, -31.0))));
+        let pose = |pitch, yaw| HeadPose {
+            pitch,
+            yaw,
+            ..HeadPose::default()
+        };
+        assert!(cone.is_gaze(Some(&pose(0.0, 0.0))));
+        assert!(cone.is_gaze(Some(&pose(20.0, -30.0))), "bounds are inside");
+        assert!(!cone.is_gaze(Some(&pose(21.0, 0.0))));
+        assert!(!cone.is_gaze(Some(&pose(0.0, -31.0))));
         assert!(!cone.is_gaze(None), "no face is not a gaze frame");
+        let unsure = |confidence| HeadPose {
+            confidence,
+            ..pose(0.0, 0.0)
+        };
+        assert!(
+            !cone.is_gaze(Some(&unsure(0.2))),
+            "an unsure pose is not a gaze"
+        );
+        assert!(cone.is_gaze(Some(&unsure(0.5))), "sure from 0.5");
     }
 }

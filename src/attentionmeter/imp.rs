@@ -173,9 +173,7 @@ impl AttentionMeter {
             }
             Some(m) if !m.analysed() => Observation::Unknown,
             Some(_) => {
-                let pose = frame
-                    .primary(rule)
-                    .map(|f| f.head_pose.map(|p| (p.pitch, p.yaw)));
+                let pose = frame.primary(rule).map(|f| f.head_pose);
                 match pose {
                     // A face without pose: facedetect ran with landmarks=false.
                     Some(None) => {
@@ -185,7 +183,7 @@ impl AttentionMeter {
                         Observation::Unknown
                     }
                     pose => {
-                        if state.cone.is_gaze(pose.flatten()) {
+                        if state.cone.is_gaze(pose.flatten().as_ref()) {
                             Observation::Gaze
                         } else {
                             Observation::NotGaze

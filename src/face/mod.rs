@@ -65,14 +65,38 @@ impl FrameMarker {
 /// Head pose in degrees. Zero is facing the camera. `pitch` > 0: face tilted up;
 /// `yaw` > 0: face turned towards the image's right (the subject's left);
 /// `roll` > 0: head tilted clockwise as seen in the image.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HeadPose {
     pub pitch: f64,
     pub yaw: f64,
     pub roll: f64,
+    /// How sure the producer is of the landmarks the pose is fitted to, 0..1 (facedetect:
+    /// FaceMesh's face presence). Below [`HeadPose::SURE`] the angles can be far off (a
+    /// profile the detector found but the mesh could not read); 1 when a producer does not say.
+    pub confidence: f64,
+}
+
+impl Default for HeadPose {
+    /// Facing the camera, sure.
+    fn default() -> Self {
+        Self {
+            pitch: 0.0,
+            yaw: 0.0,
+            roll: 0.0,
+            confidence: 1.0,
+        }
+    }
 }
 
 impl HeadPose {
+    /// Confidence from which a pose is trusted (facedetect's face-presence threshold).
+    pub const SURE: f64 = 0.5;
+
+    /// Whether the pose is trusted: `confidence` >= [`HeadPose::SURE`].
+    pub fn is_sure(&self) -> bool {
+        self.confidence >= Self::SURE
+    }
+
     /// The rotation (row-major) taking the frontal reference face (x image right, y down, z
     /// away from the camera) to this pose: `Rx(-pitch) * Ry(-yaw) * Rz(roll)`, AFLW2000-3D's
     /// order (see `facedetect`'s pose fit, which this inverts).

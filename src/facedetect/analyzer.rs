@@ -522,7 +522,10 @@ impl FaceAnalyzer {
                             points,
                             &t.bbox,
                         )),
-                        pose::head_pose(&FACE_REFERENCE_468, points),
+                        pose::head_pose(&FACE_REFERENCE_468, points).map(|p| HeadPose {
+                            confidence: t.presence as f64,
+                            ..p
+                        }),
                     ),
                     None => (self.keypoint_landmarks(t), None),
                 };
@@ -603,6 +606,7 @@ impl FaceAnalyzer {
                         track.bbox = rel.apply(&lm_box);
                     }
                     track.landmarks = Some(points);
+                    track.presence = presence;
                 }
                 _ => {
                     track.landmarks = None;
@@ -633,6 +637,7 @@ fn round_pose(p: HeadPose) -> HeadPose {
         pitch: r(p.pitch),
         yaw: r(p.yaw),
         roll: r(p.roll),
+        confidence: r(p.confidence),
     }
 }
 

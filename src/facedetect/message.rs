@@ -28,6 +28,9 @@ pub struct FaceEntry {
     pub tracked: bool,
     /// `(pitch, yaw, roll)` in degrees, when landmarks were on.
     pub pose: Option<(f64, f64, f64)>,
+    /// How sure the pose is, 0..1 (FaceMesh's face presence; below 0.5 the angles can be far
+    /// off), when there is a pose.
+    pub pose_confidence: Option<f64>,
     /// Eye, nose and mouth points in pixels, when landmarks were on.
     pub keypoints: Option<FaceKeypoints>,
 }
@@ -65,6 +68,7 @@ impl FaceEntry {
             confidence: face.confidence,
             tracked: face.tracked,
             pose: face.head_pose.map(|p| (p.pitch, p.yaw, p.roll)),
+            pose_confidence: face.head_pose.map(|p| p.confidence),
             keypoints,
         }
     }
@@ -105,6 +109,9 @@ impl From<&FaceEntry> for gst::Structure {
             s.set("pitch", pitch);
             s.set("yaw", yaw);
             s.set("roll", roll);
+        }
+        if let Some(c) = f.pose_confidence {
+            s.set("pose-confidence", c);
         }
         if let Some(k) = &f.keypoints {
             s.set("right-eye", point("point", k.right_eye));
@@ -151,6 +158,7 @@ impl TryFrom<&gst::StructureRef> for FaceEntry {
             confidence: s.get::<f64>("confidence").unwrap_or(1.0),
             tracked: s.get::<bool>("tracked").unwrap_or(false),
             pose,
+            pose_confidence: s.get::<f64>("pose-confidence").ok(),
             keypoints,
         })
     }
@@ -224,6 +232,7 @@ mod tests {
                     confidence: 0.9,
                     tracked: true,
                     pose: Some((1.0, -2.0, 3.0)),
+                    pose_confidence: Some(0.97),
                     keypoints: Some(FaceKeypoints {
                         right_eye: (10.0, 12.0),
                         left_eye: (20.0, 12.0),
@@ -240,6 +249,7 @@ mod tests {
                     confidence: 0.6,
                     tracked: false,
                     pose: None,
+                    pose_confidence: None,
                     keypoints: None,
                 },
             ],

@@ -62,6 +62,7 @@ pub fn euler_from_rotation(r: &Matrix3<f64>) -> HeadPose {
         pitch: -a.to_degrees(),
         yaw: -b.to_degrees(),
         roll: g.to_degrees(),
+        confidence: 1.0,
     }
 }
 
@@ -220,7 +221,12 @@ mod tests {
             (-20.0, 40.0, -15.0),
             (5.0, 60.0, 30.0),
         ] {
-            let pose = HeadPose { pitch, yaw, roll };
+            let pose = HeadPose {
+                pitch,
+                yaw,
+                roll,
+                confidence: 1.0,
+            };
             let obs = transform(
                 &face(),
                 &rotation_from_euler(&pose),
@@ -275,6 +281,7 @@ mod tests {
             pitch: 8.0,
             yaw: 30.0,
             roll: 12.0,
+            confidence: 1.0,
         };
         let obs = transform(&face(), &rotation_from_euler(&pose), 1.0, [0.0; 3]);
         // Mirror the image (x -> -x) and the mirror-pair order (0 <-> 1, 4 <-> 5).
@@ -298,6 +305,7 @@ mod tests {
             pitch: -12.0,
             yaw: 35.0,
             roll: 7.0,
+            confidence: 1.0,
         };
         for z_scale in [0.3f32, 2.5] {
             let obs: Vec<[f32; 3]> =
@@ -323,8 +331,16 @@ mod tests {
             pitch: 20.0,
             yaw: 60.0,
             roll: -10.0,
+            confidence: 1.0,
         };
-        let only = |pitch, yaw, roll| rotation_from_euler(&HeadPose { pitch, yaw, roll });
+        let only = |pitch, yaw, roll| {
+            rotation_from_euler(&HeadPose {
+                pitch,
+                yaw,
+                roll,
+                confidence: 1.0,
+            })
+        };
         let composed = only(p.pitch, 0.0, 0.0) * only(0.0, p.yaw, 0.0) * only(0.0, 0.0, p.roll);
         assert!((rotation_from_euler(&p) - composed).norm() < 1e-12);
     }
@@ -335,6 +351,7 @@ mod tests {
             pitch: 10.0,
             yaw: 20.0,
             roll: -5.0,
+            confidence: 1.0,
         };
         assert!(rotation_error(&a, &a) < 1e-6);
         // Changing only the middle angle is a rotation by the difference (R = Rx Ry Rz).
@@ -346,11 +363,13 @@ mod tests {
             pitch: -40.0,
             yaw: 88.0,
             roll: 40.0,
+            confidence: 1.0,
         };
         let q = HeadPose {
             pitch: 0.0,
             yaw: 88.0,
             roll: 0.0,
+            confidence: 1.0,
         };
         assert!(rotation_error(&p, &q) < 10.0, "{}", rotation_error(&p, &q));
     }
@@ -361,6 +380,7 @@ mod tests {
             pitch: -12.0,
             yaw: 35.0,
             roll: 7.0,
+            confidence: 1.0,
         };
         let obs = transform(&face(), &rotation_from_euler(&pose), 20.0, [5.0; 3]);
         let got = rigid_head_pose(&face(), &obs).unwrap();

@@ -17,6 +17,8 @@ pub struct Track {
     pub keypoints: Vec<(f32, f32)>,
     /// Landmarks of the previous frame, in frame pixels, when the landmark stage runs.
     pub landmarks: Option<Vec<[f32; 3]>>,
+    /// FaceMesh's face presence for `landmarks` (0 without).
+    pub presence: f32,
 }
 
 impl Track {
@@ -129,6 +131,7 @@ impl Tracker {
                     since_detected: 0,
                     keypoints: d.keypoints.clone(),
                     landmarks: None,
+                    presence: 0.0,
                 });
                 self.next_id = self.next_id.checked_add(1).unwrap_or(1);
             }

@@ -171,6 +171,7 @@ pub fn face_params(face: &Face) -> Vec<gst::Structure> {
                 .field("pitch", p.pitch)
                 .field("yaw", p.yaw)
                 .field("roll", p.roll)
+                .field("confidence", p.confidence)
                 .build(),
         );
     }
@@ -245,6 +246,8 @@ pub fn face_from_roi(
             pitch: field(s, "pitch")?,
             yaw: field(s, "yaw")?,
             roll: field(s, "roll")?,
+            // Another producer may not say how sure it is: then it is taken as sure.
+            confidence: s.get_optional("confidence").ok().flatten().unwrap_or(1.0),
         }),
         None => None,
     };
@@ -326,6 +329,7 @@ mod tests {
                 pitch: 1.5,
                 yaw: -20.0,
                 roll: 3.0,
+                confidence: 0.42,
             }),
             params: vec![face_param(
                 &gst::Structure::builder("quality")
@@ -385,6 +389,45 @@ mod tests {
         // Removing the faces removes their typed landmarks too.
         remove_faces(buffer.get_mut().unwrap());
         assert!(buffer.meta::<LandmarksMeta>().is_none());
+    }
+
+    #[test]
+    fn a_pose_without_confidence_from_another_producer_reads_as_sure() {
+        gst::init().unwrap();
+        let mut buffer = gst::Buffer::with_size(16).unwrap();
+        {
+            let b = buffer.get_mut().unwrap();
+            write_marker(
+                b,
+                &FrameMarker {
+                    status: AnalysisStatus::Detected,
+                    faces: 1,
+                    detector: "other".into(),
+                    error: None,
+                    dropped: 0,
+                },
+            );
+            let mut meta = VideoRegionOfInterestMeta::add(b, FACE_ROI_TYPE, (1, 2, 30, 40));
+            meta.add_param(
+                gst::Structure::builder(DETECTION_PARAM)
+                    .field("confidence", 0.8)
+                    .field("detector", "other")
+                    .field("tracked", false)
+                    .field("age", 0u32)
+                    .build(),
+            );
+            meta.add_param(
+                gst::Structure::builder(HEAD_POSE_PARAM)
+                    .field("pitch", 1.0)
+                    .field("yaw", 2.0)
+                    .field("roll", 3.0)
+                    .build(),
+            );
+        }
+        let pose = read_frame(&buffer).unwrap().faces[0].head_pose.unwrap();
+        assert_eq!((pose.pitch, pose.yaw, pose.roll), (1.0, 2.0, 3.0));
+        assert_eq!(pose.confidence, 1.0);
+        assert!(pose.is_sure());
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub(super) fn rotation_of(pose: Option<&HeadPose>, roll: f32) -> [[f32; 3]; 3] {
         pitch: 0.0,
         yaw: 0.0,
         roll: (roll as f64).to_degrees(),
+        confidence: 1.0,
     });
     pose.rotation().map(|row| row.map(|v| v as f32))
 }

@@ -114,7 +114,12 @@ fn posed(pose: &HeadPose) -> Vec<[f32; 3]> {
 }
 
 fn pose(pitch: f64, yaw: f64, roll: f64) -> HeadPose {
-    HeadPose { pitch, yaw, roll }
+    HeadPose {
+        pitch,
+        yaw,
+        roll,
+        confidence: 1.0,
+    }
 }
 
 #[test]
