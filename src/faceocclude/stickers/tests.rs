@@ -131,7 +131,12 @@ mod drawn {
     const MARGIN: f32 = 0.2;
 
     fn face(pitch: f64, yaw: f64, roll: f64) -> Face {
-        let pose = HeadPose { pitch, yaw, roll };
+        let pose = HeadPose {
+            pitch,
+            yaw,
+            roll,
+            confidence: 1.0,
+        };
         let r = pose.rotation();
         let pts: Vec<[f32; 3]> = FACE_REFERENCE_468
             .iter()
