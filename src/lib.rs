@@ -33,7 +33,8 @@ mod facequality;
 pub use crate::face::reference::{FACE_REFERENCE_468, MIRROR_PAIRS};
 pub use crate::face::{
     AnalysisStatus, BoundingBox, Face, FaceParam, FrameFaces, FrameMarker, HeadPose,
-    LandmarkScheme, Landmarks, MESH_FACE_OVAL, MESH_MIDLINE, MetaError, PrimaryFace, mean_point,
+    LandmarkScheme, Landmarks, MESH_FACE_OVAL, MESH_INNER_LIPS, MESH_MIDLINE, MetaError,
+    PrimaryFace, mean_point,
 };
 pub use crate::gst::meta;
 pub use crate::gst::meta::read_frame;

@@ -1077,3 +1077,74 @@ fn a_style_per_region_mixes_in_one_rendition() {
         "mouth blurred in {mouth_ok}/{frames}"
     );
 }
+
+/// Even-odd test: is `p` inside the (possibly concave) polygon `poly`?
+fn inside_polygon(poly: &[[f32; 2]], p: [f32; 2]) -> bool {
+    let mut inside = false;
+    for i in 0..poly.len() {
+        let (a, b) = (poly[i], poly[(i + 1) % poly.len()]);
+        if (a[1] > p[1]) != (b[1] > p[1])
+            && p[0] < a[0] + (p[1] - a[1]) / (b[1] - a[1]) * (b[0] - a[0])
+        {
+            inside = !inside;
+        }
+    }
+    inside
+}
+
+#[test]
+fn an_uncovered_mouth_shows_its_whole_opening_with_chin_and_face_covered() {
+    // Level 1 of mouth,chin,nose,face: the mouth shows. Every pixel inside the inner lip
+    // contour (the opening: lower lip edge, teeth, tongue) must be the camera's, in every
+    // frame, however wide the mouth opens; the chin below it stays filled.
+    let (w, h) = (352usize, 288usize);
+    let pairs = original_and_occluded(
+        &format!(
+            "{} ! videoscale ! video/x-raw,width={w},height={h}",
+            carphone_source()
+        ),
+        "style=fill fill-color=0xff00ff00 priority=mouth,chin,nose,face level=1",
+    );
+    assert_eq!(pairs.len(), 120);
+    let inner = gstfacekit::LandmarkScheme::Mesh468.inner_lips().unwrap();
+    let (mut frames, mut opening, mut changed, mut chin_green) = (0, 0, 0, 0);
+    let mut worst = (0usize, 0usize);
+    for (i, (orig, occl)) in pairs.iter().enumerate() {
+        let faces = gstfacekit::read_frame(orig.buffer().unwrap())
+            .unwrap()
+            .faces;
+        let Some(face) = faces.first() else { continue };
+        frames += 1;
+        let (o, c) = (Rgb::of(orig), Rgb::of(occl));
+        let px = face.landmarks.as_ref().unwrap().to_pixels(&face.bbox);
+        let lips: Vec<[f32; 2]> = inner.iter().map(|&k| [px[k][0], px[k][1]]).collect();
+        let mut bad = 0;
+        for y in 0..h {
+            for x in 0..w {
+                if inside_polygon(&lips, [x as f32 + 0.5, y as f32 + 0.5]) {
+                    opening += 1;
+                    bad += usize::from(o.at(x, y) != c.at(x, y));
+                }
+            }
+        }
+        changed += bad;
+        if bad > worst.1 {
+            worst = (i, bad);
+        }
+        // The chin (landmark 152 moved a little up the face) stays covered.
+        let (chin, lip) = (px[152], px[17]);
+        let at = [
+            (3.0 * chin[0] + lip[0]) / 4.0,
+            (3.0 * chin[1] + lip[1]) / 4.0,
+        ];
+        chin_green += usize::from(c.at(at[0] as usize, at[1] as usize) == [0, 255, 0]);
+    }
+    assert!(frames >= 115, "{frames}");
+    assert!(opening > frames * 20, "mouth openings too small: {opening}");
+    assert_eq!(
+        changed, 0,
+        "{changed} of {opening} mouth-opening pixels covered (worst frame {} with {})",
+        worst.0, worst.1
+    );
+    assert_eq!(chin_green, frames, "the chin is not covered");
+}

@@ -128,6 +128,11 @@ impl LandmarkScheme {
         (self == Self::Mesh468).then_some(&MESH_FACE_OVAL[..])
     }
 
+    /// The inner lip contour (the mouth opening), in order around it (mesh only).
+    pub fn inner_lips(self) -> Option<&'static [usize]> {
+        (self == Self::Mesh468).then_some(&MESH_INNER_LIPS[..])
+    }
+
     /// Points on the face's symmetry line, forehead to chin (mesh only).
     pub fn midline(self) -> Option<&'static [usize]> {
         (self == Self::Mesh468).then_some(&MESH_MIDLINE[..])
@@ -154,6 +159,12 @@ pub fn mean_point(points: &[[f32; 3]], idx: &[usize]) -> Option<(f32, f32)> {
 pub const MESH_FACE_OVAL: [usize; 36] = [
     10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152,
     148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
+];
+
+/// MediaPipe 468-point mesh: the inner lip contour (the mouth opening) in order, from the
+/// image-left corner along the upper lip and back along the lower lip.
+pub const MESH_INNER_LIPS: [usize; 20] = [
+    78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95,
 ];
 
 /// MediaPipe 468-point mesh: points on the face's symmetry line, forehead (10) to chin (152).

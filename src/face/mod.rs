@@ -10,7 +10,9 @@ mod landmarks;
 pub mod reference;
 
 pub use bbox::BoundingBox;
-pub use landmarks::{LandmarkScheme, Landmarks, MESH_FACE_OVAL, MESH_MIDLINE, mean_point};
+pub use landmarks::{
+    LandmarkScheme, Landmarks, MESH_FACE_OVAL, MESH_INNER_LIPS, MESH_MIDLINE, mean_point,
+};
 
 /// What `facedetect` did with a frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

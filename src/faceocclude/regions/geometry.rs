@@ -107,3 +107,21 @@ pub fn oriented_box(pts: &[[f32; 2]], roll: f32) -> Option<([f32; 2], [f32; 2])>
     let centre = [ca * c - cb * s, ca * s + cb * c];
     Some((centre, [hi[0] - lo[0], hi[1] - lo[1]]))
 }
+
+/// The part of the convex polygon `poly` where `dot(p, dir) >= from` (a half-plane cut).
+pub fn clip_beyond(poly: &[[f32; 2]], dir: [f32; 2], from: f32) -> Polygon {
+    let side = |p: [f32; 2]| p[0] * dir[0] + p[1] * dir[1] - from;
+    let mut out = Vec::with_capacity(poly.len() + 1);
+    for (i, &a) in poly.iter().enumerate() {
+        let b = poly[(i + 1) % poly.len()];
+        let (sa, sb) = (side(a), side(b));
+        if sa >= 0.0 {
+            out.push(a);
+        }
+        if (sa >= 0.0) != (sb >= 0.0) {
+            let t = sa / (sa - sb);
+            out.push([a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]);
+        }
+    }
+    out
+}

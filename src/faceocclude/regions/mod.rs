@@ -14,7 +14,8 @@ mod geometry;
 mod head;
 
 use crate::face::reference::{FACE_REFERENCE_468, MIRROR_PAIRS};
-use crate::face::{HeadPose, LandmarkScheme, mean_point};
+use crate::face::{HeadPose, LandmarkScheme, MESH_INNER_LIPS, mean_point};
+use geometry::clip_beyond;
 use geometry::ellipse;
 pub use geometry::{Polygon, convex_hull, grow, oriented_box, touches_border};
 pub use head::HeadFrame;
@@ -176,6 +177,9 @@ const CHIN: &[u16] = &[
     208,
 ];
 
+/// Margin around the inner lip contour, times the mouth's width (corner to corner).
+const MOUTH_OPENING_MARGIN: f32 = 0.1;
+
 fn mirrored(side: &[u16]) -> Vec<usize> {
     side.iter()
         .map(|&i| MIRROR_PAIRS[i as usize] as usize)
@@ -239,10 +243,28 @@ impl RegionShapes {
                 polygons[Region::Eyes.index()] = pair(EYE);
                 polygons[Region::Brows.index()] = pair(BROW);
                 polygons[Region::Nose.index()] = vec![hull_of(&both_sides(NOSE))];
-                polygons[Region::Mouth.index()] = vec![hull_of(&both_sides(MOUTH))];
+                // The mouth: the lips plus the whole opening (inner lip contour and a
+                // margin), so a wide-open mouth's lower lip and tongue belong to it.
+                let mouth_width = (xy(291)[0] - xy(61)[0]).hypot(xy(291)[1] - xy(61)[1]);
+                let opening: Vec<[f32; 2]> = MESH_INNER_LIPS.iter().map(|&i| xy(i)).collect();
+                let mut mouth: Vec<[f32; 2]> = both_sides(MOUTH).into_iter().map(xy).collect();
+                mouth.extend(grow(
+                    &convex_hull(&opening),
+                    MOUTH_OPENING_MARGIN * mouth_width,
+                ));
+                let mouth = convex_hull(&mouth);
+                // The chin starts below the mouth: its hull's straight top edge would cut
+                // across the lower lip of an open mouth.
+                let down = [-roll.sin(), roll.cos()];
+                let below = mouth
+                    .iter()
+                    .map(|p| p[0] * down[0] + p[1] * down[1])
+                    .fold(f32::MIN, f32::max);
+                polygons[Region::Mouth.index()] = vec![mouth];
                 polygons[Region::Cheeks.index()] = pair(CHEEK);
                 polygons[Region::Forehead.index()] = vec![hull_of(&both_sides(FOREHEAD))];
-                polygons[Region::Chin.index()] = vec![hull_of(&both_sides(CHIN))];
+                polygons[Region::Chin.index()] =
+                    vec![clip_beyond(&hull_of(&both_sides(CHIN)), down, below)];
                 let rotation = rotation_of(pose, roll);
                 let head =
                     HeadFrame::fit(rotation, &FACE_REFERENCE_468, points).unwrap_or_else(|| {

@@ -345,3 +345,39 @@ fn hull_and_grow() {
         assert!((p[0] - 5.0).abs() > 5.9 && (p[1] - 5.0).abs() > 5.9);
     }
 }
+
+#[test]
+fn the_mouth_holds_its_whole_opening_and_the_chin_stays_below_it() {
+    use crate::face::MESH_INNER_LIPS;
+    // The reference face with its jaw dropped 30 px (a wide-open mouth): everything below
+    // the lips' meeting line moves down.
+    let mut pts = reference_points();
+    let meet = (pts[13][1] + pts[14][1]) / 2.0;
+    let lower_lip: Vec<usize> = vec![
+        14, 87, 178, 88, 95, 317, 402, 318, 324, 17, 84, 181, 91, 146,
+    ];
+    for (i, p) in pts.iter_mut().enumerate() {
+        if p[1] > meet + 1.0 || lower_lip.contains(&i) {
+            p[1] += 30.0;
+        }
+    }
+    let shapes = RegionShapes::new(Some("mediapipe-468"), &pts, [0.0; 4], None);
+    let mouth = &shapes.get(Region::Mouth)[0];
+    let chin = &shapes.get(Region::Chin)[0];
+    let opening: Vec<[f32; 2]> = MESH_INNER_LIPS
+        .iter()
+        .map(|&i| [pts[i][0], pts[i][1]])
+        .collect();
+    let width = pts[291][0] - pts[61][0];
+    // The opening with a margin of 8% of the mouth's width lies in the mouth ...
+    for p in grow(&convex_hull(&opening), 0.08 * width) {
+        assert!(inside(mouth, p), "{p:?} outside the mouth");
+    }
+    // ... and none of the opening in the chin, whose bottom stays at the chin.
+    for p in &opening {
+        assert!(!inside(chin, *p), "{p:?} in the chin");
+    }
+    let chin_low = chin.iter().map(|p| p[1]).fold(f32::MIN, f32::max);
+    assert!((chin_low - pts[152][1]).abs() < 2.0, "{chin_low}");
+    assert!(chin.len() >= 3);
+}
