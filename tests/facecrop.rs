@@ -148,45 +148,15 @@ fn run_frames(
     frames: &[&(usize, usize, Vec<u8>)],
     pipeline: &str,
 ) -> (Vec<gst::Sample>, Vec<gst::Structure>) {
-    common::init();
-    let pipeline = gst::parse::launch(pipeline)
-        .unwrap()
-        .downcast::<gst::Pipeline>()
-        .unwrap();
-    let src = pipeline
-        .by_name("src")
-        .unwrap()
-        .downcast::<gst_app::AppSrc>()
-        .unwrap();
-    let sink = pipeline
-        .by_name("sink")
-        .unwrap()
-        .downcast::<gst_app::AppSink>()
-        .unwrap();
-    sink.set_property("sync", false);
     let (w, h) = (frames[0].0, frames[0].1);
-    src.set_caps(Some(
-        &gst_video::VideoInfo::builder(gst_video::VideoFormat::Rgb, w as u32, h as u32)
-            .fps(gst::Fraction::new(25, 1))
-            .build()
-            .unwrap()
-            .to_caps()
-            .unwrap(),
-    ));
-    src.set_format(gst::Format::Time);
-    let samples = Arc::new(Mutex::new(Vec::new()));
-    let s2 = samples.clone();
-    sink.set_callbacks(
-        gst_app::AppSinkCallbacks::builder()
-            .new_sample(move |sink| {
-                s2.lock().unwrap().push(sink.pull_sample().unwrap());
-                Ok(gst::FlowSuccess::Ok)
-            })
-            .build(),
-    );
-    pipeline.set_state(gst::State::Playing).unwrap();
+    let caps = gst_video::VideoInfo::builder(gst_video::VideoFormat::Rgb, w as u32, h as u32)
+        .fps(gst::Fraction::new(25, 1))
+        .build()
+        .unwrap()
+        .to_caps()
+        .unwrap();
     let stride = (w * 3).div_ceil(4) * 4;
-    for (i, (_, _, data)) in frames.iter().enumerate() {
+    let buffers = frames.iter().enumerate().map(|(i, (_, _, data))| {
         let mut padded = vec![0u8; stride * h];
         for y in 0..h {
             padded[y * stride..y * stride + w * 3]
@@ -198,25 +168,13 @@ fn run_frames(
             b.set_pts(gst::ClockTime::from_mseconds(40 * i as u64));
             b.set_duration(gst::ClockTime::from_mseconds(40));
         }
-        src.push_buffer(buf).unwrap();
+        buf
+    });
+    let out = common::push_buffers(pipeline, &caps, buffers);
+    if let Some(e) = out.error {
+        panic!("pipeline error: {e}");
     }
-    src.end_of_stream().unwrap();
-    let mut messages = Vec::new();
-    for msg in pipeline
-        .bus()
-        .unwrap()
-        .iter_timed(gst::ClockTime::from_seconds(60))
-    {
-        match msg.view() {
-            gst::MessageView::Eos(_) => break,
-            gst::MessageView::Error(e) => panic!("pipeline error: {}", e.error()),
-            gst::MessageView::Element(e) => messages.push(e.structure().unwrap().to_owned()),
-            _ => {}
-        }
-    }
-    pipeline.set_state(gst::State::Null).unwrap();
-    let out = std::mem::take(&mut *samples.lock().unwrap());
-    (out, messages)
+    (out.samples, out.messages)
 }
 
 #[test]

@@ -8,7 +8,6 @@ mod common;
 use std::sync::OnceLock;
 
 use common::*;
-use gst::prelude::*;
 use gstfacekit::layout_of;
 use gstfacekit::{AnalysisStatus, BoundingBox, Face, FrameMarker, Landmarks};
 use gstfacekit::{FrameMut, FrameRef, Layout};
@@ -198,47 +197,19 @@ fn buffer(c: &Case) -> gst::Buffer {
 /// an element posted an error, else the output buffer if one came out (facecrop may hold
 /// or drop frames without a face).
 fn run(chain: &str, c: &Case) -> Result<Option<gst::Buffer>, String> {
-    let pipeline = gst::parse::launch(&format!(
-        "appsrc name=src format=time ! {chain} ! appsink name=sink sync=false wait-on-eos=false"
-    ))
-    .unwrap()
-    .downcast::<gst::Pipeline>()
-    .unwrap();
-    let src = pipeline
-        .by_name("src")
-        .unwrap()
-        .downcast::<gst_app::AppSrc>()
-        .unwrap();
-    let sink = pipeline
-        .by_name("sink")
-        .unwrap()
-        .downcast::<gst_app::AppSink>()
-        .unwrap();
-    src.set_caps(Some(&info(c).to_caps().unwrap()));
-    pipeline.set_state(gst::State::Playing).unwrap();
     let mut buf = buffer(c);
     buf.get_mut().unwrap().set_pts(gst::ClockTime::ZERO);
-    let _ = src.push_buffer(buf);
-    let _ = src.end_of_stream();
-    let bus = pipeline.bus().unwrap();
-    let mut result = Ok(None);
-    for msg in bus.iter_timed(gst::ClockTime::from_seconds(30)) {
-        match msg.view() {
-            gst::MessageView::Eos(_) => break,
-            gst::MessageView::Error(e) => {
-                result = Err(format!("{} ({:?})", e.error(), e.debug()));
-                break;
-            }
-            _ => {}
-        }
+    let out = push_buffers(
+        &format!(
+            "appsrc name=src format=time ! {chain} ! appsink name=sink sync=false wait-on-eos=false"
+        ),
+        &info(c).to_caps().unwrap(),
+        [buf],
+    );
+    match out.error {
+        Some(e) => Err(e),
+        None => Ok(out.samples.first().and_then(|s| s.buffer_owned())),
     }
-    if result.is_ok() {
-        result = Ok(sink
-            .try_pull_sample(gst::ClockTime::ZERO)
-            .and_then(|s| s.buffer_owned()));
-    }
-    pipeline.set_state(gst::State::Null).unwrap();
-    result
 }
 
 /// The output as a checked frame view, to read pixels.

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use gst::prelude::*;
 use gst_video::prelude::*;
@@ -321,4 +322,77 @@ impl Drop for Broker {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// What came out of [`push_buffers`].
+#[derive(Default)]
+pub struct Pushed {
+    pub samples: Vec<gst::Sample>,
+    /// Element messages, in bus order.
+    pub messages: Vec<gst::Structure>,
+    /// The first error posted (it stops the pipeline): text and debug string.
+    pub error: Option<String>,
+}
+
+/// Pushes `buffers` with `caps` through `pipeline` (`appsrc name=src ! ... ! appsink
+/// name=sink`), then end of stream; collects the samples that come out, the element
+/// messages and the first error, waiting up to 60 s for end of stream.
+pub fn push_buffers(
+    pipeline: &str,
+    caps: &gst::Caps,
+    buffers: impl IntoIterator<Item = gst::Buffer>,
+) -> Pushed {
+    init();
+    let pipeline = gst::parse::launch(pipeline)
+        .unwrap()
+        .downcast::<gst::Pipeline>()
+        .unwrap();
+    let src = pipeline
+        .by_name("src")
+        .unwrap()
+        .downcast::<gst_app::AppSrc>()
+        .unwrap();
+    let sink = pipeline
+        .by_name("sink")
+        .unwrap()
+        .downcast::<gst_app::AppSink>()
+        .unwrap();
+    sink.set_property("sync", false);
+    src.set_caps(Some(caps));
+    src.set_format(gst::Format::Time);
+    let samples = Arc::new(Mutex::new(Vec::new()));
+    let collected = samples.clone();
+    sink.set_callbacks(
+        gst_app::AppSinkCallbacks::builder()
+            .new_sample(move |sink| {
+                collected.lock().unwrap().push(sink.pull_sample().unwrap());
+                Ok(gst::FlowSuccess::Ok)
+            })
+            .build(),
+    );
+    pipeline.set_state(gst::State::Playing).unwrap();
+    // A push fails once an element has stopped the pipeline: the error is on the bus.
+    for buf in buffers {
+        let _ = src.push_buffer(buf);
+    }
+    let _ = src.end_of_stream();
+    let mut out = Pushed::default();
+    for msg in pipeline
+        .bus()
+        .unwrap()
+        .iter_timed(gst::ClockTime::from_seconds(60))
+    {
+        match msg.view() {
+            gst::MessageView::Eos(_) => break,
+            gst::MessageView::Error(e) => {
+                out.error = Some(format!("{} ({:?})", e.error(), e.debug()));
+                break;
+            }
+            gst::MessageView::Element(e) => out.messages.push(e.structure().unwrap().to_owned()),
+            _ => {}
+        }
+    }
+    pipeline.set_state(gst::State::Null).unwrap();
+    out.samples = std::mem::take(&mut *samples.lock().unwrap());
+    out
 }
