@@ -11,9 +11,10 @@ use gst::subclass::prelude::*;
 use gst_base::prelude::*;
 use gst_base::subclass::prelude::*;
 
+use super::settings::*;
 use crate::attention::cue::{CueState, ViewerCueLayout, draw_cue};
 use crate::attention::history;
-use crate::attention::mqtt::{self, LinkEvent, MqttLink, MqttUrl};
+use crate::attention::mqtt::{LinkEvent, MqttLink, MqttUrl};
 use crate::attention::paint::{self, Painter, TextFont};
 use crate::attention::{
     AngleRange, FrameTime, GazeCone, Meter, MeterConfig, MeterOutput, NS, Observation, Threshold,
@@ -31,64 +32,8 @@ static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     )
 });
 
-const DEFAULT_PITCH_RANGE: &str = "-20,20";
-const DEFAULT_YAW_RANGE: &str = "-30,30";
-const DEFAULT_TRACK_ID: i32 = -1;
-const DEFAULT_SAMPLE_RATE: f64 = 1.0;
-const DEFAULT_WINDOW: f64 = 60.0;
-const DEFAULT_THRESHOLD: f64 = 0.5;
-const DEFAULT_STATS_INTERVAL: f64 = 60.0;
-const DEFAULT_LESSON_LENGTH: f64 = 2400.0;
-const DEFAULT_LOW_AT_THRESHOLD: bool = false;
-const DEFAULT_SINGLE_STAGE: bool = false;
-const DEFAULT_COURSE: &str = "default";
-const DEFAULT_PUBLISH_QUEUE: u32 = mqtt::DEFAULT_QUEUE as u32;
-const DEFAULT_DRAW: bool = false;
 /// How long stopping waits for queued MQTT messages to go out.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
-
-#[derive(Debug, Clone)]
-struct Settings {
-    pitch_range: String,
-    yaw_range: String,
-    track_id: i32,
-    sample_rate: f64,
-    window: f64,
-    threshold: f64,
-    stats_interval: f64,
-    lesson_length: f64,
-    low_at_threshold: bool,
-    single_stage: bool,
-    viewer_id: Option<String>,
-    course: String,
-    history_location: Option<String>,
-    publish: Option<String>,
-    publish_queue: u32,
-    draw: bool,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            pitch_range: DEFAULT_PITCH_RANGE.into(),
-            yaw_range: DEFAULT_YAW_RANGE.into(),
-            track_id: DEFAULT_TRACK_ID,
-            sample_rate: DEFAULT_SAMPLE_RATE,
-            window: DEFAULT_WINDOW,
-            threshold: DEFAULT_THRESHOLD,
-            stats_interval: DEFAULT_STATS_INTERVAL,
-            lesson_length: DEFAULT_LESSON_LENGTH,
-            low_at_threshold: DEFAULT_LOW_AT_THRESHOLD,
-            single_stage: DEFAULT_SINGLE_STAGE,
-            viewer_id: None,
-            course: DEFAULT_COURSE.into(),
-            history_location: None,
-            publish: None,
-            publish_queue: DEFAULT_PUBLISH_QUEUE,
-            draw: DEFAULT_DRAW,
-        }
-    }
-}
 
 /// The settings `process` reads per buffer.
 struct Live {

@@ -9,6 +9,7 @@ use gst::prelude::*;
 
 mod imp;
 mod message;
+mod settings;
 
 glib::wrapper! {
     pub struct AttentionMeter(ObjectSubclass<imp::AttentionMeter>) @extends gst_base::BaseTransform, gst::Element, gst::Object;

@@ -10,6 +10,7 @@ use gst_base::subclass::prelude::*;
 
 use super::drawing::draw_faces;
 use super::lookahead::{Lookahead, Pending};
+use super::settings::*;
 use super::{Model, Updates};
 use crate::face::{AnalysisStatus, Face, FrameMarker};
 use crate::facedetect::analyzer::{AnalyzerConfig, DetectorKind, FaceAnalyzer};
@@ -30,61 +31,7 @@ static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
 /// Smallest frame side the detector can use.
 const MIN_SIDE: u32 = 16;
 
-const DEFAULT_MODEL: Model = Model::BlazeFaceFull;
-const DEFAULT_CONFIDENCE: f64 = 0.5;
-const DEFAULT_NMS_IOU: f64 = 0.3;
-const DEFAULT_MIN_FACE_SIZE: u32 = 0;
-const DEFAULT_MAX_FACES: u32 = 10;
-const DEFAULT_INTERVAL: u32 = 0;
-const DEFAULT_HOLD_FRAMES: u32 = 5;
-const DEFAULT_LANDMARKS: bool = true;
-const DEFAULT_UPDATES: Updates = Updates::EveryFrame;
-const DEFAULT_DRAW: bool = false;
-const DEFAULT_THREADS: u32 = 0;
-const DEFAULT_MAX_DETECT_SIZE: u32 = 1280;
-const DEFAULT_LOOKAHEAD: u32 = 0;
 const MAX_LOOKAHEAD: u32 = 100;
-
-#[derive(Debug, Clone)]
-struct Settings {
-    model: Model,
-    model_location: Option<String>,
-    ort_library: Option<String>,
-    confidence: f64,
-    nms_iou: f64,
-    min_face_size: u32,
-    max_faces: u32,
-    interval: u32,
-    hold_frames: u32,
-    landmarks: bool,
-    updates: Updates,
-    draw: bool,
-    threads: u32,
-    max_detect_size: u32,
-    lookahead: u32,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            model: DEFAULT_MODEL,
-            model_location: None,
-            ort_library: None,
-            confidence: DEFAULT_CONFIDENCE,
-            nms_iou: DEFAULT_NMS_IOU,
-            min_face_size: DEFAULT_MIN_FACE_SIZE,
-            max_faces: DEFAULT_MAX_FACES,
-            interval: DEFAULT_INTERVAL,
-            hold_frames: DEFAULT_HOLD_FRAMES,
-            landmarks: DEFAULT_LANDMARKS,
-            updates: DEFAULT_UPDATES,
-            draw: DEFAULT_DRAW,
-            threads: DEFAULT_THREADS,
-            max_detect_size: DEFAULT_MAX_DETECT_SIZE,
-            lookahead: DEFAULT_LOOKAHEAD,
-        }
-    }
-}
 
 struct State {
     analyzer: FaceAnalyzer,

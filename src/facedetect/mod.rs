@@ -6,6 +6,7 @@ use gst::prelude::*;
 mod imp;
 mod lookahead;
 mod message;
+mod settings;
 
 pub use message::{FACEDETECT_MESSAGE, FaceDetectMessage, FaceEntry, FaceKeypoints};
 

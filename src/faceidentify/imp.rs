@@ -11,12 +11,11 @@ use gst_base::subclass::prelude::*;
 
 use super::Mode;
 use super::align::{CHIP_SIZE, ChipGeometry, chip_to_rgb, extract_chip};
-use super::descriptor::{
-    DLIB_THRESHOLD, Descriptor, DescriptorModel, default_model_path, describe_photo,
-};
+use super::descriptor::{Descriptor, DescriptorModel, default_model_path, describe_photo};
 use super::gallery::{Entry, Gallery, Store};
 use super::message::{IdentityMessage, IdentityResult};
 use super::schedule::IntervalSchedule;
+use super::settings::*;
 use crate::face::Face;
 use crate::face::LandmarkScheme;
 use crate::facedetect::analyzer::{AnalyzerConfig, FaceAnalyzer};
@@ -36,43 +35,8 @@ static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     )
 });
 
-const DEFAULT_THRESHOLD: f64 = DLIB_THRESHOLD;
-const DEFAULT_MODE: Mode = Mode::Keyframe;
-const DEFAULT_INTERVAL: u32 = 15;
-const DEFAULT_WINDOW: u64 = 0;
-const DEFAULT_WINDOW_FRAMES: u32 = 0;
-const DEFAULT_MIN_FACE_SIZE: u32 = 32;
 /// Descriptors kept for run-time enrolment, most recent tracks first.
 const MAX_REMEMBERED_TRACKS: usize = 256;
-
-#[derive(Debug, Clone)]
-struct Settings {
-    gallery: Option<String>,
-    threshold: f64,
-    mode: Mode,
-    interval: u32,
-    window: u64,
-    window_frames: u32,
-    min_face_size: u32,
-    model: Option<String>,
-    ort_library: Option<String>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            gallery: None,
-            threshold: DEFAULT_THRESHOLD,
-            mode: DEFAULT_MODE,
-            interval: DEFAULT_INTERVAL,
-            window: DEFAULT_WINDOW,
-            window_frames: DEFAULT_WINDOW_FRAMES,
-            min_face_size: DEFAULT_MIN_FACE_SIZE,
-            model: None,
-            ort_library: None,
-        }
-    }
-}
 
 /// A face with its descriptor, as kept for a window or posted at once.
 #[derive(Clone)]

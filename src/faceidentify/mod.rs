@@ -17,6 +17,7 @@ mod gallery;
 mod imp;
 mod message;
 mod schedule;
+mod settings;
 
 #[cfg(test)]
 pub use descriptor::DESCRIPTOR_LEN;

@@ -7,6 +7,7 @@ use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 
+use super::settings::*;
 use super::{
     AutoWeights, FaceRegion, FileFormat, Keyframe, KeyframeSelector, MaskKind, QualityScore,
     RegionCopy, RgbCrop, Status, Weights, WindowLimits,
@@ -24,46 +25,6 @@ static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
         Some("facekit face quality"),
     )
 });
-
-const DEFAULT_AUTO_WEIGHTS: bool = false;
-const DEFAULT_REFERENCE_SIZE: u32 = 112;
-const DEFAULT_POST_MESSAGES: bool = true;
-const DEFAULT_MESSAGE_INTERVAL: u64 = 1_000_000_000;
-const DEFAULT_KEYFRAMES: bool = true;
-const DEFAULT_KEYFRAME_WINDOW: u64 = 2_000_000_000;
-const DEFAULT_KEYFRAME_WINDOW_FRAMES: u32 = 0;
-const DEFAULT_KEYFRAME_MARGIN: f64 = 0.25;
-
-#[derive(Debug, Clone)]
-struct Settings {
-    weights: Weights,
-    auto_weights: bool,
-    reference_size: u32,
-    post_messages: bool,
-    message_interval: u64,
-    keyframes: bool,
-    keyframe_window: u64,
-    keyframe_window_frames: u32,
-    keyframe_location: Option<String>,
-    keyframe_margin: f64,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            weights: Weights::default(),
-            auto_weights: DEFAULT_AUTO_WEIGHTS,
-            reference_size: DEFAULT_REFERENCE_SIZE,
-            post_messages: DEFAULT_POST_MESSAGES,
-            message_interval: DEFAULT_MESSAGE_INTERVAL,
-            keyframes: DEFAULT_KEYFRAMES,
-            keyframe_window: DEFAULT_KEYFRAME_WINDOW,
-            keyframe_window_frames: DEFAULT_KEYFRAME_WINDOW_FRAMES,
-            keyframe_location: None,
-            keyframe_margin: DEFAULT_KEYFRAME_MARGIN,
-        }
-    }
-}
 
 /// What is kept of a track's best face until its window closes.
 struct Best {

@@ -14,6 +14,7 @@ use gst::prelude::*;
 
 mod imp;
 mod message;
+mod settings;
 
 mod crop;
 mod expression;
