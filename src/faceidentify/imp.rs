@@ -13,7 +13,7 @@ use super::Mode;
 use super::align::{CHIP_SIZE, ChipGeometry, chip_to_rgb, extract_chip};
 use super::descriptor::{Descriptor, DescriptorModel, default_model_path, describe_photo};
 use super::gallery::{Entry, Gallery, Store};
-use super::message::{IdentityMessage, IdentityResult};
+use super::message::{Described, IdentityMessage};
 use super::schedule::IntervalSchedule;
 use super::settings::*;
 use crate::face::Face;
@@ -37,18 +37,6 @@ static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
 
 /// Descriptors kept for run-time enrolment, most recent tracks first.
 const MAX_REMEMBERED_TRACKS: usize = 256;
-
-/// A face with its descriptor, as kept for a window or posted at once.
-#[derive(Clone)]
-struct Described {
-    descriptor: Result<Descriptor, String>,
-    chip: Vec<u8>,
-    quality: f64,
-    rect: (u32, u32, u32, u32),
-    pts: Option<gst::ClockTime>,
-    stream_time: Option<gst::ClockTime>,
-    running_time: Option<gst::ClockTime>,
-}
 
 struct State {
     info: Option<gst_video::VideoInfo>,
@@ -108,30 +96,6 @@ fn describe(
     }
 }
 
-fn chip_sample(rgb: &[u8], pts: Option<gst::ClockTime>) -> Option<gst::Sample> {
-    let size = CHIP_SIZE as u32;
-    let info = gst_video::VideoInfo::builder(gst_video::VideoFormat::Rgb, size, size)
-        .build()
-        .ok()?;
-    let mut buffer = gst::Buffer::with_size(info.size()).ok()?;
-    {
-        let b = buffer.get_mut()?;
-        b.set_pts(pts);
-        let mut map = b.map_writable().ok()?;
-        let stride = info.stride()[0] as usize;
-        let row = CHIP_SIZE * 3;
-        for (y, src) in rgb.chunks_exact(row).enumerate() {
-            map[y * stride..y * stride + row].copy_from_slice(src);
-        }
-    }
-    Some(
-        gst::Sample::builder()
-            .buffer(&buffer)
-            .caps(&info.to_caps().ok()?)
-            .build(),
-    )
-}
-
 impl FaceIdentify {
     fn warn(&self, text: &str) {
         gst::element_imp_warning!(self, gst::StreamError::Format, ("{text}"));
@@ -155,70 +119,6 @@ impl FaceIdentify {
         post(&*self.obj(), gst::Structure::from(msg));
     }
 
-    /// The message for a described face: matched against the gallery.
-    fn identify(
-        gallery: &Gallery,
-        threshold: f64,
-        track_id: i32,
-        frames: u32,
-        d: &Described,
-    ) -> Result<IdentityMessage, String> {
-        let descriptor = d.descriptor.clone()?;
-        let m = gallery.best_match(&descriptor, threshold);
-        Ok(IdentityMessage {
-            track_id,
-            result: if m.verified {
-                IdentityResult::Verified
-            } else {
-                IdentityResult::Unknown
-            },
-            identity: m.label.unwrap_or_default(),
-            distance: if m.distance.is_finite() {
-                m.distance
-            } else {
-                -1.0
-            },
-            threshold,
-            quality: d.quality,
-            timestamp: d.pts,
-            stream_time: d.stream_time,
-            running_time: d.running_time,
-            x: d.rect.0,
-            y: d.rect.1,
-            width: d.rect.2,
-            height: d.rect.3,
-            frames,
-            descriptor: Some(descriptor),
-            chip: chip_sample(&d.chip, d.pts),
-        })
-    }
-
-    fn too_small(
-        face: &Face,
-        threshold: f64,
-        times: [Option<gst::ClockTime>; 3],
-    ) -> IdentityMessage {
-        let (x, y, width, height) = face.bbox.to_rect(u32::MAX, u32::MAX);
-        IdentityMessage {
-            track_id: face.track_id,
-            result: IdentityResult::TooSmall,
-            identity: String::new(),
-            distance: -1.0,
-            threshold,
-            quality: -1.0,
-            timestamp: times[0],
-            stream_time: times[1],
-            running_time: times[2],
-            x,
-            y,
-            width,
-            height,
-            frames: 0,
-            descriptor: None,
-            chip: None,
-        }
-    }
-
     /// Messages for closed key-frame windows (state lock held by the caller).
     fn closed_messages(
         state: &mut State,
@@ -228,7 +128,7 @@ impl FaceIdentify {
         closed
             .into_iter()
             .map(|kf| {
-                Self::identify(
+                IdentityMessage::identify(
                     &state.gallery,
                     threshold,
                     kf.track_id,
@@ -607,7 +507,7 @@ impl BaseTransformImpl for FaceIdentify {
                 let Some(image) = image.as_ref() else { break };
                 if face.bbox.width < settings.min_face_size as f32 {
                     if state.too_small_posted.insert(face.track_id) {
-                        messages.push(Self::too_small(face, settings.threshold, times));
+                        messages.push(IdentityMessage::too_small(face, settings.threshold, times));
                     }
                     continue;
                 }
@@ -677,7 +577,7 @@ impl BaseTransformImpl for FaceIdentify {
                         };
                         let d = describe(&state.model, image, &geometry, face, quality, times);
                         let frames = state.schedule.seen(face.track_id);
-                        match Self::identify(
+                        match IdentityMessage::identify(
                             &state.gallery,
                             settings.threshold,
                             face.track_id,

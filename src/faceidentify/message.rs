@@ -2,7 +2,10 @@
 
 use crate::face::MetaError;
 
+use super::align::CHIP_SIZE;
 use super::descriptor::{DESCRIPTOR_LEN, Descriptor};
+use super::gallery::Gallery;
+use crate::face::Face;
 
 /// Structure name of the message.
 pub const IDENTIFY_MESSAGE: &str = "faceidentify";
@@ -71,6 +74,104 @@ impl IdentityMessage {
     pub fn verified(&self) -> bool {
         self.result == IdentityResult::Verified
     }
+}
+
+/// A face with its descriptor, as kept for a window or posted at once.
+#[derive(Clone)]
+pub struct Described {
+    pub descriptor: Result<Descriptor, String>,
+    pub chip: Vec<u8>,
+    pub quality: f64,
+    pub rect: (u32, u32, u32, u32),
+    pub pts: Option<gst::ClockTime>,
+    pub stream_time: Option<gst::ClockTime>,
+    pub running_time: Option<gst::ClockTime>,
+}
+
+impl IdentityMessage {
+    /// The message for a described face: matched against the gallery.
+    pub fn identify(
+        gallery: &Gallery,
+        threshold: f64,
+        track_id: i32,
+        frames: u32,
+        d: &Described,
+    ) -> Result<Self, String> {
+        let descriptor = d.descriptor.clone()?;
+        let m = gallery.best_match(&descriptor, threshold);
+        Ok(Self {
+            track_id,
+            result: if m.verified {
+                IdentityResult::Verified
+            } else {
+                IdentityResult::Unknown
+            },
+            identity: m.label.unwrap_or_default(),
+            distance: if m.distance.is_finite() {
+                m.distance
+            } else {
+                -1.0
+            },
+            threshold,
+            quality: d.quality,
+            timestamp: d.pts,
+            stream_time: d.stream_time,
+            running_time: d.running_time,
+            x: d.rect.0,
+            y: d.rect.1,
+            width: d.rect.2,
+            height: d.rect.3,
+            frames,
+            descriptor: Some(descriptor),
+            chip: chip_sample(&d.chip, d.pts),
+        })
+    }
+
+    pub fn too_small(face: &Face, threshold: f64, times: [Option<gst::ClockTime>; 3]) -> Self {
+        let (x, y, width, height) = face.bbox.to_rect(u32::MAX, u32::MAX);
+        Self {
+            track_id: face.track_id,
+            result: IdentityResult::TooSmall,
+            identity: String::new(),
+            distance: -1.0,
+            threshold,
+            quality: -1.0,
+            timestamp: times[0],
+            stream_time: times[1],
+            running_time: times[2],
+            x,
+            y,
+            width,
+            height,
+            frames: 0,
+            descriptor: None,
+            chip: None,
+        }
+    }
+}
+
+fn chip_sample(rgb: &[u8], pts: Option<gst::ClockTime>) -> Option<gst::Sample> {
+    let size = CHIP_SIZE as u32;
+    let info = gst_video::VideoInfo::builder(gst_video::VideoFormat::Rgb, size, size)
+        .build()
+        .ok()?;
+    let mut buffer = gst::Buffer::with_size(info.size()).ok()?;
+    {
+        let b = buffer.get_mut()?;
+        b.set_pts(pts);
+        let mut map = b.map_writable().ok()?;
+        let stride = info.stride()[0] as usize;
+        let row = CHIP_SIZE * 3;
+        for (y, src) in rgb.chunks_exact(row).enumerate() {
+            map[y * stride..y * stride + row].copy_from_slice(src);
+        }
+    }
+    Some(
+        gst::Sample::builder()
+            .buffer(&buffer)
+            .caps(&info.to_caps().ok()?)
+            .build(),
+    )
 }
 
 fn err(what: &str, e: impl std::fmt::Display) -> MetaError {
