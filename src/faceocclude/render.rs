@@ -487,4 +487,101 @@ mod tests {
             assert!(e.contains(says), "{text}: {e}");
         }
     }
+
+    /// A signer's fingers in front of the chin: no hand segmentation, so what lies over the
+    /// face is hidden with it (fail-closed) and the face is never opened to show a hand;
+    /// the hand below the face and its soft edge stays as it was.
+    #[test]
+    fn a_hand_over_the_face_is_hidden_with_it_and_stays_visible_below() {
+        use crate::face::reference::FACE_REFERENCE_468;
+        use crate::face::{BoundingBox, Landmarks};
+        use crate::faceocclude::levels::{LevelPlan, face_masks};
+        use crate::frame::view::Layout;
+        let (w, h) = (300usize, 340usize);
+        let pts: Vec<[f32; 3]> = FACE_REFERENCE_468
+            .iter()
+            .map(|p| [150.0 + 70.0 * p[0], 150.0 + 70.0 * p[1], 70.0 * p[2]])
+            .collect();
+        let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+        for p in &pts {
+            lo = [lo[0].min(p[0]), lo[1].min(p[1])];
+            hi = [hi[0].max(p[0]), hi[1].max(p[1])];
+        }
+        let bbox = BoundingBox::new(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]);
+        let face = Face {
+            track_id: 1,
+            landmarks: Some(Landmarks::from_pixels("mediapipe-468", &pts, &bbox)),
+            bbox,
+            confidence: 0.9,
+            detector: "test".into(),
+            tracked: false,
+            age: 0,
+            head_pose: None,
+            params: Vec::new(),
+        };
+        // Fingers: light and dark stripes 4 px wide from mid-face down past the frame's bottom.
+        let finger_top = (bbox.y + 0.6 * bbox.height) as usize;
+        let hand = |x: usize, y: usize| y >= finger_top && (110..190).contains(&x);
+        let mut rgb = vec![0u8; w * h * 3];
+        for y in 0..h {
+            for x in 0..w {
+                let c = match (hand(x, y), (x / 4) % 2) {
+                    (true, 0) => [235, 190, 160],
+                    (true, _) => [90, 50, 40],
+                    _ => [40, 90, 160],
+                };
+                rgb[(y * w + x) * 3..(y * w + x) * 3 + 3].copy_from_slice(&c);
+            }
+        }
+        let before = rgb.clone();
+        let look = Look {
+            style: Style::Blur,
+            blur_strength: 100.0,
+            pixelate_blocks: 10,
+            fill_rgb: [0, 0, 0],
+            margin: 0.05,
+            stickers: Arc::new(StickerSet::builtin("smiley").unwrap()),
+            styles: RegionStyles::default(),
+        };
+        let plan = LevelPlan {
+            priority: Vec::new(),
+            unlock: Vec::new(),
+            level: 0,
+            level_step: 0.1,
+        };
+        {
+            let (mut b, mut c) = (Vec::new(), Vec::new());
+            let mut planes =
+                Planes::new(Layout::RGB, w, h, [&mut rgb, &mut b, &mut c], [w * 3, 0, 0]).unwrap();
+            occlude_face(&mut planes, &look, &plan.coverage(), &face);
+        }
+        let shapes = face_shapes(&face, w, h);
+        let (mask, _) = face_masks(&shapes, &plan.coverage(), 0.05 * bbox.width, w, h);
+        let soft = mask.feathered(feather_width(bbox.width), w, h);
+        let luma = |d: &[u8], x: usize, y: usize| d[(y * w + x) * 3] as i32;
+        let (mut fingers_hidden, mut fingers_over_face, mut shown, mut shown_same) = (0, 0, 0, 0);
+        for y in 0..h {
+            for x in 4..w - 4 {
+                if !hand(x, y) || !hand(x - 4, y) || !hand(x + 4, y) {
+                    continue;
+                }
+                if mask.at(x, y) == 255 && mask.at(x + 4, y) == 255 {
+                    // Over the face: the stripes are gone (a finger's edge no longer shows).
+                    fingers_over_face += 1;
+                    let contrast = (luma(&rgb, x, y) - luma(&rgb, x + 4, y)).abs();
+                    fingers_hidden += usize::from(contrast < 40);
+                } else if soft.at(x, y) == 0 {
+                    shown += 1;
+                    shown_same += usize::from(luma(&rgb, x, y) == luma(&before, x, y));
+                }
+            }
+        }
+        assert!(fingers_over_face > 500, "{fingers_over_face}");
+        assert_eq!(
+            fingers_hidden, fingers_over_face,
+            "fingers over the face show"
+        );
+        assert!(shown > 2000, "{shown}");
+        assert_eq!(shown_same, shown, "the hand below the face changed");
+    }
 }
