@@ -7,11 +7,11 @@ use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 
-use super::{LevelMessage, OccludeOnMissing, StickerSetChoice, Style};
+use super::settings::*;
+use super::{LevelMessage, OccludeOnMissing};
 use crate::faceocclude::regions::{format_region_list, parse_region_list};
 use crate::faceocclude::{
-    Behaviour, Coverage, LevelPlan, Look, Planes, Policy, Region, RegionStyles, StickerSet,
-    occlude_face,
+    Behaviour, Coverage, LevelPlan, Planes, Policy, RegionStyles, StickerSet, occlude_face,
 };
 use crate::frame::image::Layout;
 use crate::gst::element::{BufferTimes, post};
@@ -25,89 +25,6 @@ static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
         Some("facekit face occlusion"),
     )
 });
-
-const DEFAULT_LEVEL: u32 = 0;
-const MAX_LEVEL_PROP: u32 = 1000;
-const DEFAULT_LEVEL_STEP: f64 = 0.1;
-const DEFAULT_STYLE: Style = Style::Blur;
-const DEFAULT_BLUR_STRENGTH: f64 = 100.0;
-const DEFAULT_PIXELATE_BLOCKS: u32 = 4;
-const DEFAULT_FILL_COLOR: u32 = 0xff00_0000;
-const DEFAULT_MARGIN: f64 = 0.2;
-const DEFAULT_STICKER_SET: StickerSetChoice = StickerSetChoice::Smiley;
-const DEFAULT_ON_MISSING: OccludeOnMissing = OccludeOnMissing::BlurFrame;
-
-/// Fail-closed whole-frame obfuscation: cells across the frame's long side.
-const FRAME_CELLS: f32 = 12.0;
-
-#[derive(Debug, Clone)]
-struct Settings {
-    level: u32,
-    priority: Vec<Region>,
-    unlock: Vec<Region>,
-    level_step: f64,
-    style: Style,
-    styles: RegionStyles,
-    blur_strength: f64,
-    pixelate_blocks: u32,
-    fill_color: u32,
-    margin: f64,
-    sticker_set: StickerSetChoice,
-    stickers_spec: String,
-    stickers: Arc<StickerSet>,
-    policy_text: String,
-    policy: Arc<Policy>,
-    on_missing: OccludeOnMissing,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            level: DEFAULT_LEVEL,
-            priority: Vec::new(),
-            unlock: Vec::new(),
-            level_step: DEFAULT_LEVEL_STEP,
-            style: DEFAULT_STYLE,
-            styles: RegionStyles::default(),
-            blur_strength: DEFAULT_BLUR_STRENGTH,
-            pixelate_blocks: DEFAULT_PIXELATE_BLOCKS,
-            fill_color: DEFAULT_FILL_COLOR,
-            margin: DEFAULT_MARGIN,
-            sticker_set: DEFAULT_STICKER_SET,
-            stickers_spec: String::new(),
-            stickers: Arc::new(StickerSet::builtin("smiley").unwrap_or_default()),
-            policy_text: String::new(),
-            policy: Arc::new(Policy::default()),
-            on_missing: DEFAULT_ON_MISSING,
-        }
-    }
-}
-
-impl Settings {
-    fn rebuild_stickers(&mut self, custom: &StickerSet) {
-        let base = match self.sticker_set {
-            StickerSetChoice::Smiley => StickerSet::builtin("smiley"),
-            StickerSetChoice::Cat => StickerSet::builtin("cat"),
-            StickerSetChoice::Panda => StickerSet::builtin("panda"),
-            StickerSetChoice::Bunny => StickerSet::builtin("bunny"),
-            StickerSetChoice::None => None,
-        }
-        .unwrap_or_default();
-        self.stickers = Arc::new(base.overlaid_with(custom));
-    }
-
-    fn look(&self) -> Look {
-        Look {
-            style: self.style,
-            blur_strength: self.blur_strength as f32,
-            pixelate_blocks: self.pixelate_blocks,
-            fill_rgb: fill_rgb(self.fill_color),
-            margin: self.margin as f32,
-            stickers: self.stickers.clone(),
-            styles: self.styles.clone(),
-        }
-    }
-}
 
 /// What applied to the last frame, to post `faceocclude-level` only on changes.
 #[derive(Debug, Clone, PartialEq)]
@@ -141,10 +58,6 @@ impl ObjectSubclass for FaceOcclude {
     const NAME: &'static str = "GstFacekitFaceOcclude";
     type Type = super::FaceOcclude;
     type ParentType = gst_base::BaseTransform;
-}
-
-fn fill_rgb(argb: u32) -> [u8; 3] {
-    [(argb >> 16) as u8, (argb >> 8) as u8, argb as u8]
 }
 
 impl FaceOcclude {
@@ -641,15 +554,6 @@ impl BaseTransformImpl for FaceOcclude {
         }
         result
     }
-}
-
-/// Fail-closed cover of a whole frame: pixelated into cells of 1/12 of its long side, blurred.
-fn cover_whole(planes: &mut Planes) {
-    let (w, h) = (planes.width, planes.height);
-    let cell = (w.max(h) as f32 / FRAME_CELLS).max(2.0);
-    let all = crate::faceocclude::Mask::full(w, h);
-    planes.pixelate(&all, cell);
-    planes.blur(&all, cell);
 }
 
 impl FaceOcclude {

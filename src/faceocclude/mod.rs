@@ -17,6 +17,7 @@ mod policy;
 mod raster;
 mod regions;
 mod render;
+mod settings;
 mod stickers;
 
 pub use levels::face_masks;
