@@ -177,8 +177,9 @@ const CHIN: &[u16] = &[
     208,
 ];
 
-/// Margin around the inner lip contour, times the mouth's width (corner to corner).
-const MOUTH_OPENING_MARGIN: f32 = 0.1;
+/// Margin around the inner lip contour, times the mouth's width (corner to corner): wider
+/// than the feathered edge (3% of the face width), so the ramp stays off the opening.
+const MOUTH_OPENING_MARGIN: f32 = 0.15;
 
 fn mirrored(side: &[u16]) -> Vec<usize> {
     side.iter()
