@@ -127,6 +127,19 @@ impl Mask {
         }
     }
 
+    /// Clears the soft (partly covered) pixels that lie in `open`: a feathered edge stops at
+    /// an uncovered region, which shows whole; fully covered pixels stay.
+    pub fn clear_soft_in(&mut self, open: &Mask) {
+        for y in self.y0..self.y0 + self.h {
+            for x in self.x0..self.x0 + self.w {
+                let v = &mut self.data[(y - self.y0) * self.w + x - self.x0];
+                if *v < 255 && open.at(x, y) != 0 {
+                    *v = 0;
+                }
+            }
+        }
+    }
+
     /// Coverage at frame pixel (x, y); 0 outside the mask's rectangle.
     #[inline]
     pub fn at(&self, x: usize, y: usize) -> u8 {

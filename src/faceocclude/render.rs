@@ -208,8 +208,10 @@ pub fn occlude_face(planes: &mut Planes, look: &Look, coverage: &Coverage, face:
         if mask.w == 0 {
             continue;
         }
-        // The soft edge lies outside the mask: what must be hidden stays fully hidden.
-        let soft = mask.feathered(ramp, w, h);
+        // The soft edge lies outside the mask: what must be hidden stays fully hidden; it
+        // fades into the background, and stops at uncovered regions (they show whole).
+        let mut soft = mask.feathered(ramp, w, h);
+        soft.clear_soft_in(&holes);
         match st.style {
             Style::Blur => {
                 let strength = st.strength.unwrap_or(look.blur_strength) / 100.0;
