@@ -12,7 +12,7 @@ use super::stickers::Sticker;
 use crate::frame::polygon::{FillRule, scan_polygon};
 #[cfg(test)]
 use crate::frame::view::Layout;
-use crate::frame::view::{Channel, FrameMut, PlaneShape};
+use crate::frame::view::{FrameMut, PlaneShape};
 
 /// A coverage mask (255: hidden; lower: blended that much, 0: untouched) over a rectangle
 /// of the frame.
@@ -351,22 +351,6 @@ fn blend(old: u8, new: f32, a: u8) -> u8 {
         .clamp(0.0, 255.0) as u8
 }
 
-/// Frosted-glass grain added to blurred brightness, peak levels (of 255). It keeps a strong
-/// blur from reading as an opaque flat blob, and a fixed per-pixel pattern does not flicker.
-const GRAIN: f32 = 7.0;
-
-/// The grain at frame pixel (x, y): a hash of the position, in -GRAIN..=GRAIN.
-#[inline]
-fn grain(x: usize, y: usize) -> f32 {
-    let mut h = (x as u32).wrapping_mul(0x9E37_79B1) ^ (y as u32).wrapping_mul(0x85EB_CA77);
-    h ^= h >> 15;
-    h = h.wrapping_mul(0x2C1B_3C6D);
-    h ^= h >> 12;
-    // Sum of two uniform bytes: a triangular spread, finer than uniform noise.
-    let t = ((h & 0xff) + ((h >> 8) & 0xff)) as f32 / 510.0;
-    (t * 2.0 - 1.0) * GRAIN
-}
-
 impl Mask {
     /// The mask at a plane's resolution, the other way round: a sample is covered only when
     /// every pixel under it is. Kept areas (`keep` of [`Planes::sticker`]) use it, so that
@@ -424,8 +408,7 @@ impl<'a> Planes<'a> {
         }
     }
 
-    /// Blurs the masked pixels (blended by their coverage), with a fine frosted-glass grain
-    /// on brightness: three box-blur passes of `radius` frame pixels (close to a
+    /// Blurs the masked pixels (blended by their coverage): three box-blur passes of `radius` frame pixels (close to a
     /// Gaussian), computed over the mask's rectangle plus the blur's reach. Large radii
     /// blur a copy shrunk by up to radius / 3 and sample it back bilinearly: the result is
     /// as smooth, at a fraction of the cost.
@@ -451,7 +434,7 @@ impl<'a> Planes<'a> {
             let mut small = vec![0u16; sw * sh];
             let mut sums = vec![0u32; sw];
             let mut tmp = vec![0u16; sw.max(sh)];
-            for &(offset, channel) in &plane.channels {
+            for &(offset, _) in &plane.channels {
                 // Shrink by f x f cell means.
                 for sy in 0..sh {
                     sums.fill(0);
@@ -486,7 +469,6 @@ impl<'a> Planes<'a> {
                     let bottom = at(ax, by) + (at(bx, by) - at(ax, by)) * tx;
                     top + (bottom - top) * ty
                 };
-                let grainy = matches!(channel, Channel::Y | Channel::R | Channel::G | Channel::B);
                 let (mx0, mx1) = (pm.x0.min(plane.width), (pm.x0 + pm.w).min(plane.width));
                 for y in pm.y0..(pm.y0 + pm.h).min(plane.height) {
                     let mrow = (y - pm.y0) * pm.w;
@@ -495,11 +477,7 @@ impl<'a> Planes<'a> {
                         let x = mx0 + i;
                         let a = pm.data[mrow + x - pm.x0];
                         if a != 0 {
-                            let mut v = sample(x, y);
-                            if grainy {
-                                v += grain(x * plane.sub, y * plane.sub);
-                            }
-                            out[offset] = blend(out[offset], v, a);
+                            out[offset] = blend(out[offset], sample(x, y), a);
                         }
                     }
                 }
@@ -998,28 +976,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn blur_has_a_grain_so_it_does_not_read_as_a_flat_blob() {
-        let (w, h) = (32, 32);
-        let mut data = vec![128u8; w * h * 3];
-        {
-            let mut planes = Planes::new(
-                Layout::RGB,
-                w,
-                h,
-                [&mut data, &mut [], &mut []],
-                [w * 3, 0, 0],
-            )
-            .unwrap();
-            planes.blur(&Mask::full(w, h), 8.0);
-        }
-        let distinct: std::collections::BTreeSet<u8> = data.iter().copied().collect();
-        assert!(distinct.len() >= 5, "{distinct:?}");
-        assert!(
-            data.iter()
-                .all(|&v| (128 - GRAIN as i32..=128 + GRAIN as i32).contains(&(v as i32)))
-        );
     }
 }
