@@ -8,6 +8,8 @@
 mod bbox;
 mod landmarks;
 pub mod reference;
+#[cfg(test)]
+pub mod testing;
 
 pub use bbox::BoundingBox;
 pub use landmarks::{

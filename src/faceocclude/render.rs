@@ -495,32 +495,14 @@ mod tests {
     /// the hand below the face and its soft edge stays as it was.
     #[test]
     fn a_hand_over_the_face_is_hidden_with_it_and_stays_visible_below() {
-        use crate::face::reference::FACE_REFERENCE_468;
-        use crate::face::{BoundingBox, Landmarks};
+        use crate::face::HeadPose;
+        use crate::face::testing::{mesh_face, posed_reference};
         use crate::faceocclude::levels::{LevelPlan, face_masks};
         use crate::frame::view::Layout;
         let (w, h) = (300usize, 340usize);
-        let pts: Vec<[f32; 3]> = FACE_REFERENCE_468
-            .iter()
-            .map(|p| [150.0 + 70.0 * p[0], 150.0 + 70.0 * p[1], 70.0 * p[2]])
-            .collect();
-        let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
-        for p in &pts {
-            lo = [lo[0].min(p[0]), lo[1].min(p[1])];
-            hi = [hi[0].max(p[0]), hi[1].max(p[1])];
-        }
-        let bbox = BoundingBox::new(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]);
-        let face = Face {
-            track_id: 1,
-            landmarks: Some(Landmarks::from_pixels("mediapipe-468", &pts, &bbox)),
-            bbox,
-            confidence: 0.9,
-            detector: "test".into(),
-            tracked: false,
-            age: 0,
-            head_pose: None,
-            params: Vec::new(),
-        };
+        let pts = posed_reference(&HeadPose::default(), [150.0, 150.0], 70.0);
+        let face = mesh_face(&pts, None);
+        let bbox = face.bbox;
         // Fingers: light and dark stripes 4 px wide from mid-face down past the frame's bottom.
         let finger_top = (bbox.y + 0.6 * bbox.height) as usize;
         let hand = |x: usize, y: usize| y >= finger_top && (110..190).contains(&x);

@@ -4,7 +4,7 @@ use super::geometry::centroid;
 use super::tests_support::reference_points;
 use super::*;
 use crate::face::HeadPose;
-use crate::face::reference::FACE_REFERENCE_468;
+use crate::face::testing::posed_reference;
 
 #[test]
 fn a_box_cut_by_the_border_is_covered_whole_without_the_mesh() {
@@ -98,19 +98,7 @@ fn mesh_regions_sit_where_a_face_has_them() {
 
 /// The reference face turned to `pose`, 100 px per unit, centred at (300, 300).
 fn posed(pose: &HeadPose) -> Vec<[f32; 3]> {
-    let r = pose.rotation();
-    FACE_REFERENCE_468
-        .iter()
-        .map(|p| {
-            let q: [f64; 3] =
-                std::array::from_fn(|i| (0..3).map(|k| r[i][k] * p[k] as f64).sum::<f64>());
-            [
-                300.0 + 100.0 * q[0] as f32,
-                300.0 + 100.0 * q[1] as f32,
-                100.0 * q[2] as f32,
-            ]
-        })
-        .collect()
+    posed_reference(pose, [300.0, 300.0], 100.0)
 }
 
 fn pose(pitch: f64, yaw: f64, roll: f64) -> HeadPose {

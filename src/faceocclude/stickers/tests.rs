@@ -114,8 +114,7 @@ fn png_round_trip_and_spec_errors() {
 mod drawn {
     use std::sync::Arc;
 
-    use crate::face::reference::FACE_REFERENCE_468;
-    use crate::face::{BoundingBox, Face, HeadPose, Landmarks};
+    use crate::face::{Face, HeadPose};
     use crate::faceocclude::Style;
     use crate::faceocclude::levels::{LevelPlan, face_masks};
     use crate::faceocclude::raster::Planes;
@@ -124,6 +123,8 @@ mod drawn {
     use crate::faceocclude::stickers::StickerSet;
     use crate::frame::polygon::{FillRule, scan_polygon};
     use crate::frame::view::Layout;
+
+    use crate::face::testing::{mesh_face, posed_reference};
 
     const W: usize = 400;
     const H: usize = 420;
@@ -137,36 +138,8 @@ mod drawn {
             roll,
             confidence: 1.0,
         };
-        let r = pose.rotation();
-        let pts: Vec<[f32; 3]> = FACE_REFERENCE_468
-            .iter()
-            .map(|p| {
-                let q: [f64; 3] =
-                    std::array::from_fn(|i| (0..3).map(|k| r[i][k] * p[k] as f64).sum::<f64>());
-                [
-                    200.0 + 90.0 * q[0] as f32,
-                    230.0 + 90.0 * q[1] as f32,
-                    90.0 * q[2] as f32,
-                ]
-            })
-            .collect();
-        let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
-        for p in &pts {
-            lo = [lo[0].min(p[0]), lo[1].min(p[1])];
-            hi = [hi[0].max(p[0]), hi[1].max(p[1])];
-        }
-        let bbox = BoundingBox::new(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]);
-        Face {
-            track_id: 1,
-            landmarks: Some(Landmarks::from_pixels("mediapipe-468", &pts, &bbox)),
-            bbox,
-            confidence: 0.9,
-            detector: "test".into(),
-            tracked: false,
-            age: 0,
-            head_pose: Some(pose),
-            params: Vec::new(),
-        }
+        let pts = posed_reference(&pose, [200.0, 230.0], 90.0);
+        mesh_face(&pts, Some(pose))
     }
 
     fn poses() -> Vec<Face> {
