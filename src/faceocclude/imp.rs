@@ -14,7 +14,7 @@ use crate::faceocclude::{
     Behaviour, Coverage, LevelPlan, Planes, Policy, RegionStyles, StickerSet, occlude_face,
 };
 use crate::frame::image::Layout;
-use crate::gst::element::{BufferTimes, post};
+use crate::gst::element::{Analysis, BufferTimes, WarnOnce, post};
 use crate::gst::meta;
 use crate::gst::video::layout_of;
 
@@ -39,9 +39,8 @@ struct Applied {
 struct State {
     info: Option<gst_video::VideoInfo>,
     last: Option<Applied>,
-    warned_missing: bool,
-    warned_webcam: bool,
-    warned_dropped: bool,
+    /// Warnings already given this stream.
+    warned: WarnOnce,
 }
 
 #[derive(Default)]
@@ -424,7 +423,7 @@ impl BaseTransformImpl for FaceOcclude {
             coverage: coverage.clone(),
             from_policy,
         };
-        let (info, changed, first_missing, warned_webcam, warned_dropped) = {
+        let (info, changed) = {
             let mut state = self.state.lock().unwrap();
             let Some(info) = state.info.clone() else {
                 drop(state);
@@ -435,38 +434,24 @@ impl BaseTransformImpl for FaceOcclude {
             if changed {
                 state.last = Some(applied.clone());
             }
-            (
-                info,
-                changed,
-                !state.warned_missing,
-                state.warned_webcam,
-                state.warned_dropped,
-            )
+            (info, changed)
         };
         let layout = layout_of(info.format()).ok_or(gst::FlowError::NotNegotiated)?;
 
+        // `Err`: the faces are unknown (never analysed, analysis failed, unreadable metadata).
         let frame_faces = match meta::read_frame(buf) {
             Ok(crate::face::FrameFaces {
                 marker: Some(marker),
                 faces,
             }) if marker.analysed() => Ok((faces, marker)),
-            Ok(f) => Err(match f.marker {
-                None => "the buffer was never analysed by facedetect (put facedetect upstream)"
-                    .to_string(),
-                Some(m) => format!(
-                    "face analysis failed on this buffer ({})",
-                    m.error.unwrap_or_else(|| "no reason given".into())
-                ),
-            }),
-            Err(e) => Err(e.to_string()),
+            unknown => Err(unknown),
         };
 
         let mut result = Ok(gst::FlowSuccess::Ok);
         if !coverage.nothing() {
             match frame_faces {
                 Ok((_, marker)) if marker.dropped > 0 => {
-                    if !warned_dropped {
-                        self.state.lock().unwrap().warned_dropped = true;
+                    if self.state.lock().unwrap().warned.first("dropped") {
                         gst::element_imp_warning!(
                             self,
                             gst::StreamError::Failed,
@@ -479,8 +464,9 @@ impl BaseTransformImpl for FaceOcclude {
                     self.with_planes(buf, &info, layout, cover_whole)?;
                 }
                 Ok((faces, marker)) if !faces.is_empty() => {
-                    if !warned_webcam && marker.detector.starts_with("blazeface") {
-                        self.state.lock().unwrap().warned_webcam = true;
+                    if marker.detector.starts_with("blazeface")
+                        && self.state.lock().unwrap().warned.first("webcam")
+                    {
                         gst::element_imp_warning!(
                             self,
                             gst::StreamError::Failed,
@@ -521,21 +507,24 @@ impl BaseTransformImpl for FaceOcclude {
                     }
                 }
                 Ok(_) => {}
-                Err(why) => {
-                    if first_missing {
-                        self.state.lock().unwrap().warned_missing = true;
-                        let what = match settings.on_missing {
-                            OccludeOnMissing::BlurFrame => {
-                                "blurring whole frames (on-missing=blur-frame)"
-                            }
-                            OccludeOnMissing::Drop => "dropping such frames (on-missing=drop)",
-                            OccludeOnMissing::Pass => "passing them unchanged (on-missing=pass)",
-                        };
-                        gst::element_imp_warning!(
-                            self,
-                            gst::StreamError::Failed,
-                            ("{why}; {what}")
-                        );
+                Err(unknown) => {
+                    let what = match settings.on_missing {
+                        OccludeOnMissing::BlurFrame => {
+                            "blurring whole frames (on-missing=blur-frame)"
+                        }
+                        OccludeOnMissing::Drop => "dropping such frames (on-missing=drop)",
+                        OccludeOnMissing::Pass => "passing them unchanged (on-missing=pass)",
+                    };
+                    // Once per cause and stream: the shared "never analysed" text names the fix.
+                    let warning = {
+                        let warned = &mut self.state.lock().unwrap().warned;
+                        match &unknown {
+                            Ok(frame) => Analysis::of(frame).warning("faceocclude", what, warned),
+                            Err(e) => warned.first("unreadable").then(|| format!("{e}; {what}")),
+                        }
+                    };
+                    if let Some(w) = warning {
+                        gst::element_imp_warning!(self, gst::StreamError::Failed, ("{w}"));
                     }
                     match settings.on_missing {
                         OccludeOnMissing::BlurFrame => {
