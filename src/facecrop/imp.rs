@@ -1,7 +1,6 @@
 //! `facecrop` element: wires properties, caps and buffers to the core beside it.
 
 use std::sync::{LazyLock, Mutex};
-use std::time::Duration;
 
 use gst::glib;
 use gst::prelude::*;
@@ -10,12 +9,13 @@ use gst_base::subclass::prelude::*;
 use gst_video::prelude::*;
 
 use super::camera::{ConfigError, Size, SizeSource};
-use super::placement::{self, CropWindow, Smoother};
+use super::cropper::{Cropper, faces_in_crop};
+use super::placement::CropWindow;
 use super::resample;
 use super::settings::*;
-use super::target::{CameraModel, Targets};
-use super::{CropOnMissing, FaceCropMessage, Fit, Primary};
-use crate::face::{Face, FrameMarker, PrimaryFace};
+use super::target::{CameraModel, StartError, Targets};
+use super::{CropOnMissing, FaceCropMessage};
+use crate::face::FrameMarker;
 use crate::frame::image::Layout;
 use crate::gst::device;
 use crate::gst::element::{Analysis, BufferTimes, WarnOnce, not_analysed_hint, post};
@@ -37,10 +37,8 @@ struct State {
     in_info: Option<gst_video::VideoInfo>,
     out_info: Option<gst_video::VideoInfo>,
     source: Option<SizeSource>,
-    smoother: Smoother,
-    frames_in: u64,
-    frames_out: u64,
-    frames_without_face: u64,
+    /// Counters and the smoothed window.
+    cropper: Cropper,
     /// Warnings already given this stream.
     warned: WarnOnce,
     reported_size_error: bool,
@@ -63,11 +61,6 @@ fn size_of(s: &gst::StructureRef) -> Option<Size> {
     let w = s.get::<i32>("width").ok()?;
     let h = s.get::<i32>("height").ok()?;
     (w > 0 && h > 0).then(|| Size::new(w as u32, h as u32))
-}
-
-/// Offset alignment for a layout: subsampled chroma needs even offsets.
-fn alignment(layout: Layout) -> u32 {
-    if layout.subsampled() { 2 } else { 1 }
 }
 
 impl FaceCrop {
@@ -161,111 +154,7 @@ impl FaceCrop {
 
 impl ObjectImpl for FaceCrop {
     fn properties() -> &'static [glib::ParamSpec] {
-        static PROPERTIES: LazyLock<Vec<glib::ParamSpec>> = LazyLock::new(|| {
-            vec![
-                glib::ParamSpecString::builder("size")
-                    .nick("Size")
-                    .blurb("Target size WIDTHxHEIGHT (e.g. 160x160, each side 8..8192); wins over the camera table. Changing it while playing renegotiates the output caps (default: none, use the camera table)")
-                    .mutable_playing()
-                    .build(),
-                glib::ParamSpecString::builder("camera-model")
-                    .nick("Camera model")
-                    .blurb("Camera model looked up in the camera table (its \"type\"), and sent to a config service as ?model=...; unset: read from the capture device upstream (v4l2src: udev product name, else the V4L2 card name; a model the table does not list falls back to its resolution rules), else the table's capture-resolution rules decide. The messages say which (camera-model-source)")
-                    .mutable_ready()
-                    .build(),
-                glib::ParamSpecString::builder("config-location")
-                    .nick("Config location")
-                    .blurb("Camera table: a JSON file path (or file:// URL) or an http:// URL answering it (https is not supported by this build). Read once at start")
-                    .mutable_ready()
-                    .build(),
-                glib::ParamSpecUInt::builder("config-timeout")
-                    .nick("Config timeout")
-                    .blurb("Milliseconds to wait for the config service before failing")
-                    .minimum(100)
-                    .maximum(600_000)
-                    .default_value(DEFAULT_CONFIG_TIMEOUT_MS)
-                    .mutable_ready()
-                    .build(),
-                glib::ParamSpecString::builder("fallback-size")
-                    .nick("Fallback size")
-                    .blurb("WIDTHxHEIGHT used (with a warning) when the camera table cannot give a size: unknown model, no matching rule, unreachable service, malformed table (default: none, that is an error)")
-                    .mutable_ready()
-                    .build(),
-                glib::ParamSpecEnum::builder_with_default("fit", DEFAULT_FIT)
-                    .nick("Fit")
-                    .blurb("A face larger than the target: scale (default) takes the whole face with its margin and scales it down to the target size; crop cuts the target size around its centre, so a large face loses forehead and chin")
-                    .mutable_playing()
-                    .build(),
-                glib::ParamSpecEnum::builder_with_default("primary", DEFAULT_PRIMARY)
-                    .nick("Primary face")
-                    .blurb("Which face the crop follows when a frame has several")
-                    .mutable_playing()
-                    .build(),
-                glib::ParamSpecInt::builder("track-id")
-                    .nick("Track id")
-                    .blurb("Track id followed when primary=track (-1: none)")
-                    .minimum(-1)
-                    .default_value(DEFAULT_TRACK_ID)
-                    .mutable_playing()
-                    .build(),
-                glib::ParamSpecDouble::builder("smoothing")
-                    .nick("Smoothing")
-                    .blurb("Weight of the previous crop centre in the moving average that steadies the crop (0: follow the face exactly)")
-                    .minimum(0.0)
-                    .maximum(1.0)
-                    .default_value(DEFAULT_SMOOTHING)
-                    .mutable_playing()
-                    .build(),
-                glib::ParamSpecDouble::builder("max-lag")
-                    .nick("Maximum lag")
-                    .blurb("The smoothed crop centre never trails the face centre by more than this many input pixels")
-                    .minimum(0.0)
-                    .maximum(10_000.0)
-                    .default_value(DEFAULT_MAX_LAG)
-                    .mutable_playing()
-                    .build(),
-                glib::ParamSpecDouble::builder("margin")
-                    .nick("Margin")
-                    .blurb("fit=scale: room kept around the face box on each side, as a fraction of its size, so a detector on the receiving side finds the face again")
-                    .minimum(0.0)
-                    .maximum(2.0)
-                    .default_value(DEFAULT_MARGIN)
-                    .mutable_playing()
-                    .build(),
-                glib::ParamSpecBoolean::builder("keep-no-face")
-                    .nick("Keep frames without a face")
-                    .blurb("Also send frames without a face (cropped at the last face position, or the centre); default drops them")
-                    .default_value(DEFAULT_KEEP_NO_FACE)
-                    .mutable_playing()
-                    .build(),
-                glib::ParamSpecEnum::builder_with_default("on-missing", DEFAULT_ON_MISSING)
-                    .nick("On missing metadata")
-                    .blurb("What to do with a buffer facedetect never analysed (no facedetect upstream)")
-                    .mutable_playing()
-                    .build(),
-                glib::ParamSpecBoolean::builder("post-messages")
-                    .nick("Post messages")
-                    .blurb("Post a 'facecrop' element message for every input frame")
-                    .default_value(DEFAULT_POST_MESSAGES)
-                    .mutable_playing()
-                    .build(),
-                glib::ParamSpecUInt64::builder("frames-in")
-                    .nick("Frames in")
-                    .blurb("Frames received since start")
-                    .read_only()
-                    .build(),
-                glib::ParamSpecUInt64::builder("frames-out")
-                    .nick("Frames out")
-                    .blurb("Frames sent downstream since start")
-                    .read_only()
-                    .build(),
-                glib::ParamSpecUInt64::builder("frames-without-face")
-                    .nick("Frames without a face")
-                    .blurb("Frames received without a face (or whose analysis failed) since start")
-                    .read_only()
-                    .build(),
-            ]
-        });
+        static PROPERTIES: LazyLock<Vec<glib::ParamSpec>> = LazyLock::new(super::properties);
         PROPERTIES.as_ref()
     }
 
@@ -316,9 +205,9 @@ impl ObjectImpl for FaceCrop {
         let counter =
             |f: fn(&State) -> u64| self.state.lock().unwrap().as_ref().map_or(0, f).to_value();
         match pspec.name() {
-            "frames-in" => return counter(|s| s.frames_in),
-            "frames-out" => return counter(|s| s.frames_out),
-            "frames-without-face" => return counter(|s| s.frames_without_face),
+            "frames-in" => return counter(|s| s.cropper.frames_in),
+            "frames-out" => return counter(|s| s.cropper.frames_out),
+            "frames-without-face" => return counter(|s| s.cropper.frames_without_face),
             _ => {}
         }
         let s = self.settings.lock().unwrap();
@@ -372,28 +261,18 @@ impl BaseTransformImpl for FaceCrop {
 
     fn start(&self) -> Result<(), gst::ErrorMessage> {
         let settings = self.settings.lock().unwrap().clone();
-        for (name, value) in [
-            ("size", &settings.size),
-            ("fallback-size", &settings.fallback_size),
-        ] {
-            if let Some(Err(e)) = value.as_deref().map(Size::parse) {
-                return Err(gst::error_msg!(
-                    gst::LibraryError::Settings,
-                    ("property {name}: {e}")
-                ));
-            }
-        }
-        let camera = self.camera_model(&settings);
-        let targets = match &settings.config_location {
-            None => Targets {
-                camera,
-                ..Targets::default()
-            },
-            Some(location) => {
-                let timeout = Duration::from_millis(settings.config_timeout_ms as u64);
-                Targets::load(camera, location, timeout)
-            }
-        };
+        let targets =
+            Targets::start(&settings, || self.camera_model(&settings)).map_err(|e| match e {
+                StartError::Settings(e) => gst::error_msg!(gst::LibraryError::Settings, ("{e}")),
+                StartError::Table(e) => {
+                    let kind = match e {
+                        ConfigError::File { .. } => gst::ResourceError::NotFound,
+                        ConfigError::Malformed { .. } => gst::ResourceError::Settings,
+                        _ => gst::ResourceError::Read,
+                    };
+                    gst::error_msg!(kind, ("{e}"))
+                }
+            })?;
         if let Some(table) = &targets.table {
             let location = settings.config_location.as_deref().unwrap_or_default();
             let entries = table.entries.len();
@@ -404,24 +283,8 @@ impl BaseTransformImpl for FaceCrop {
             );
         }
         if let Some(e) = &targets.table_error {
-            match e {
-                // Not fatal: size wins anyway, or fallback-size stands in (warned in set_caps).
-                e if settings.fallback_size.is_some() || settings.size.is_some() => {
-                    gst::warning!(CAT, imp = self, "{e}");
-                }
-                e => {
-                    let kind = match e {
-                        ConfigError::File { .. } => gst::ResourceError::NotFound,
-                        ConfigError::Malformed { .. } => gst::ResourceError::Settings,
-                        _ => gst::ResourceError::Read,
-                    };
-                    return Err(gst::error_msg!(kind, ("{e}")));
-                }
-            }
-        }
-        // Errors that do not depend on the capture size are reported now, not at the first buffer.
-        if let Err(e) = targets.resolve(&settings, None) {
-            return Err(gst::error_msg!(gst::LibraryError::Settings, ("{e}")));
+            // Not fatal: size wins anyway, or fallback-size stands in (warned in set_caps).
+            gst::warning!(CAT, imp = self, "{e}");
         }
         *self.state.lock().unwrap() = Some(State {
             targets,
@@ -513,20 +376,9 @@ impl BaseTransformImpl for FaceCrop {
         };
         let capture = Size::new(in_info.width(), in_info.height());
         let target = Size::new(out_info.width(), out_info.height());
-        let resolved = state
-            .targets
-            .resolve(&settings, Some(capture))
-            .ok()
-            .flatten();
-        let Some((expected, source)) = resolved else {
-            return Err(gst::loggable_error!(CAT, "no target size for {capture}"));
-        };
-        if expected != target {
-            return Err(gst::loggable_error!(
-                CAT,
-                "downstream gave {target}, the target is {expected}"
-            ));
-        }
+        let source = (state.targets)
+            .check(&settings, capture, target)
+            .map_err(|e| gst::loggable_error!(CAT, "{e}"))?;
         let changed = state
             .out_info
             .as_ref()
@@ -536,7 +388,7 @@ impl BaseTransformImpl for FaceCrop {
                 .as_ref()
                 .is_some_and(|i| i.width() != in_info.width() || i.height() != in_info.height());
         if changed {
-            state.smoother.reset();
+            state.cropper.smoother.reset();
         }
         let fallback_warning = source == SizeSource::Fallback && state.warned.first("fallback");
         let why = state.targets.table_error.as_ref().map(|e| e.to_string());
@@ -582,7 +434,7 @@ impl BaseTransformImpl for FaceCrop {
             gst::EventView::FlushStop(_) | gst::EventView::StreamStart(_)
         ) && let Some(state) = self.state.lock().unwrap().as_mut()
         {
-            state.smoother.reset();
+            state.cropper.smoother.reset();
         }
         self.parent_sink_event(event)
     }
@@ -613,7 +465,7 @@ impl BaseTransformImpl for FaceCrop {
         let layout = layout_of(in_info.format()).ok_or(gst::FlowError::NotNegotiated)?;
         let frame_size = Size::new(in_info.width(), in_info.height());
         let target = Size::new(out_info.width(), out_info.height());
-        state.frames_in += 1;
+        state.cropper.count_in();
 
         let marker: Option<&FrameMarker> = frame.marker.as_ref();
         let analysis = Analysis::of(&frame);
@@ -631,52 +483,26 @@ impl BaseTransformImpl for FaceCrop {
             _ => "such frames count as frames without a face",
         };
         let warning = analysis.warning("facecrop", consequence, &mut state.warned);
-        let face = match analysis {
-            Analysis::Analysed => frame.primary(match settings.primary {
-                Primary::Largest => PrimaryFace::Largest,
-                Primary::MostConfident => PrimaryFace::MostConfident,
-                Primary::Track => PrimaryFace::Track(settings.track_id),
-            }),
-            _ => None,
-        };
-        let keep = face.is_some() || (settings.keep_no_face && marker.is_some());
-        if face.is_none() {
-            state.frames_without_face += 1;
-        }
-
-        let region = if !keep {
-            None
-        } else {
-            let fit = settings.fit;
-            if fit == Fit::Crop
-                && (target.width > frame_size.width || target.height > frame_size.height)
-            {
-                drop(guard);
-                gst::element_imp_error!(
-                    self,
-                    gst::CoreError::Negotiation,
-                    ("target size {target} is larger than the {frame_size} input; choose a smaller size or fit=scale")
-                );
-                return Err(gst::FlowError::NotNegotiated);
-            }
-            let face = face.map(|f| (&f.bbox, f.track_id));
-            let follow = settings.follow();
-            let align = alignment(layout);
-            state
-                .smoother
-                .window(face, target, frame_size, follow, align)
-        };
-        if region.is_some() {
-            state.frames_out += 1;
-        }
+        let analysed = analysis == Analysis::Analysed;
+        let decision =
+            match (state.cropper).decide(&settings, &frame, analysed, frame_size, target, layout) {
+                Ok(d) => d,
+                Err(e) => {
+                    drop(guard);
+                    gst::element_imp_error!(self, gst::CoreError::Negotiation, ("{e}"));
+                    return Err(gst::FlowError::NotNegotiated);
+                }
+            };
+        let region = decision.window;
+        let cropper = &state.cropper;
         let msg = FaceCropMessage {
             timestamp: inbuf.pts(),
             running_time: None,
             kept: region.is_some(),
-            face_id: face.map(|f| f.track_id),
-            frames_in: state.frames_in,
-            frames_out: state.frames_out,
-            frames_without_face: state.frames_without_face,
+            face_id: decision.face_id,
+            frames_in: cropper.frames_in,
+            frames_out: cropper.frames_out,
+            frames_without_face: cropper.frames_without_face,
             window: region.map(|r| (r.x, r.y, r.width, r.height)),
             target_width: target.width,
             target_height: target.height,
@@ -694,18 +520,9 @@ impl BaseTransformImpl for FaceCrop {
             None => Ok(gst_base::BASE_TRANSFORM_FLOW_DROPPED),
             Some(region) => {
                 self.crop_frame(inbuf, &in_info, outbuf, &out_info, layout, region)?;
-                let faces: Vec<Face> = frame
-                    .faces
-                    .iter()
-                    .filter_map(|f| {
-                        placement::box_to_crop(&f.bbox, region, target).map(|bbox| {
-                            let mut face = Face { bbox, ..f.clone() };
-                            let scale = region.width as f64 / target.width as f64;
-                            meta::set_param(&mut face, &super::message::crop_param(f, scale));
-                            face
-                        })
-                    })
-                    .collect();
+                let faces = faces_in_crop(&frame.faces, region, target, |f, scale| {
+                    meta::face_param(&super::message::crop_param(f, scale))
+                });
                 meta::rewrite_faces(outbuf, &faces, (target.width, target.height));
                 if let Some(m) = marker {
                     let moved = FrameMarker {

@@ -2,6 +2,7 @@
 //! and from properties).
 
 use super::{CropOnMissing, Fit, Primary};
+use crate::face::PrimaryFace;
 
 pub const DEFAULT_CONFIG_TIMEOUT_MS: u32 = 5000;
 pub const DEFAULT_FIT: Fit = Fit::Scale;
@@ -54,6 +55,15 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// Which face the crop follows.
+    pub fn primary_face(&self) -> PrimaryFace {
+        match self.primary {
+            Primary::Largest => PrimaryFace::Largest,
+            Primary::MostConfident => PrimaryFace::MostConfident,
+            Primary::Track => PrimaryFace::Track(self.track_id),
+        }
+    }
+
     /// How the window follows the face.
     pub fn follow(&self) -> super::placement::Follow {
         super::placement::Follow {

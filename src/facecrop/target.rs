@@ -34,7 +34,55 @@ pub struct Targets {
     pub table_error: Option<ConfigError>,
 }
 
+/// Why a stream cannot start.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StartError {
+    /// A property is not a size, or no target size can come from the settings.
+    Settings(String),
+    /// The camera table did not load and neither `size` nor `fallback-size` stands in.
+    Table(ConfigError),
+}
+
 impl Targets {
+    /// The targets a stream starts with: the camera table from `config-location` when set.
+    /// A table that did not load is fatal unless `size` or `fallback-size` stands in (it
+    /// stays in `table_error`). Errors that do not depend on the capture size come now,
+    /// not at the first buffer.
+    pub fn start(
+        settings: &Settings,
+        camera: impl FnOnce() -> CameraModel,
+    ) -> Result<Self, StartError> {
+        for (name, value) in [
+            ("size", &settings.size),
+            ("fallback-size", &settings.fallback_size),
+        ] {
+            if let Some(Err(e)) = value.as_deref().map(Size::parse) {
+                return Err(StartError::Settings(format!("property {name}: {e}")));
+            }
+        }
+        let camera = camera();
+        let targets = match &settings.config_location {
+            None => Self {
+                camera,
+                ..Self::default()
+            },
+            Some(location) => {
+                let timeout = Duration::from_millis(settings.config_timeout_ms as u64);
+                Self::load(camera, location, timeout)
+            }
+        };
+        if let Some(e) = &targets.table_error
+            && settings.fallback_size.is_none()
+            && settings.size.is_none()
+        {
+            return Err(StartError::Table(e.clone()));
+        }
+        targets
+            .resolve(settings, None)
+            .map_err(StartError::Settings)?;
+        Ok(targets)
+    }
+
     /// Loads the camera table from `location` for `camera`; `table_error` says why it did
     /// not load. A service that does not know a model read from the device is asked again
     /// for its full table (the resolution rules still apply).
@@ -54,6 +102,26 @@ impl Targets {
             table,
             table_error,
         }
+    }
+
+    /// Where the size came from, when `target` is the size a `capture` gets; else why not
+    /// (the caps downstream chose did not follow `transform_caps`).
+    pub fn check(
+        &self,
+        settings: &Settings,
+        capture: Size,
+        target: Size,
+    ) -> Result<SizeSource, String> {
+        let resolved = self.resolve(settings, Some(capture)).ok().flatten();
+        let Some((expected, source)) = resolved else {
+            return Err(format!("no target size for {capture}"));
+        };
+        if expected != target {
+            return Err(format!(
+                "downstream gave {target}, the target is {expected}"
+            ));
+        }
+        Ok(source)
     }
 
     /// The target size and where it came from, or the user-facing reason there is none.
@@ -143,6 +211,48 @@ mod tests {
         assert!(err.contains("set size=WxH"), "{err}");
         let err = none.resolve(&settings(Some("0x"), None), None).unwrap_err();
         assert!(err.starts_with("property size:"), "{err}");
+        let s = settings(Some("64x48"), None);
+        let capture = Size::new(640, 480);
+        assert_eq!(
+            none.check(&s, capture, Size::new(64, 48)),
+            Ok(SizeSource::Property)
+        );
+        let e = none.check(&s, capture, Size::new(32, 32)).unwrap_err();
+        assert_eq!(e, "downstream gave 32x32, the target is 64x48");
+        let e = none
+            .check(&settings(None, None), capture, capture)
+            .unwrap_err();
+        assert_eq!(e, "no target size for 640x480");
+    }
+
+    #[test]
+    fn a_stream_starts_only_with_a_size_to_come() {
+        let no_camera = CameraModel::default;
+        let bad = Targets::start(&settings(Some("0x"), None), no_camera).unwrap_err();
+        assert!(
+            matches!(&bad, StartError::Settings(e) if e.starts_with("property size:")),
+            "{bad:?}"
+        );
+        let none = Targets::start(&settings(None, None), no_camera).unwrap_err();
+        assert!(
+            matches!(&none, StartError::Settings(e) if e.contains("set size=WxH")),
+            "{none:?}"
+        );
+        let missing = Settings {
+            config_location: Some("/nonexistent/cameras.json".into()),
+            ..settings(None, None)
+        };
+        let e = Targets::start(&missing, no_camera).unwrap_err();
+        assert!(
+            matches!(e, StartError::Table(ConfigError::File { .. })),
+            "{e:?}"
+        );
+        let standing_in = Settings {
+            fallback_size: Some("32x32".into()),
+            ..missing
+        };
+        let t = Targets::start(&standing_in, no_camera).unwrap();
+        assert!(t.table_error.is_some());
     }
 
     #[test]
