@@ -2,17 +2,19 @@
 //! landmarks and head pose on one frame at a time.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use ort::environment::Environment;
 
 use crate::face::reference::FACE_REFERENCE_468;
 use crate::face::{Face, HeadPose, LandmarkScheme, Landmarks};
-use crate::facedetect::detection::{self, BlazeFaceKind, Detection};
+use crate::facedetect::detection::{self, Detection};
+pub use crate::facedetect::detector::DetectorKind;
+use crate::facedetect::detector::{Detector, find_output};
 use crate::facedetect::facemesh::{self, BoxFromLandmarks, Crop, MESH_INPUT, MESH_POINTS};
 use crate::facedetect::pose;
 use crate::facedetect::tracker::{Tracker, TrackerInput};
-use crate::frame::image::{Affine, ImageView, sample_nchw};
+use crate::frame::image::{ImageView, sample_nchw};
 use crate::inference::{InferenceError, OnnxModel, SessionOptions, model_dir};
 
 /// Face presence (sigmoid of the FaceMesh face flag) below which landmarks are not trusted.
@@ -43,33 +45,6 @@ enum MeshCheck {
 
 /// FaceMesh output for one crop: landmarks in frame pixels and the face presence score.
 pub type MeshResult = (Vec<[f32; 3]>, f32);
-
-/// Detector families.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DetectorKind {
-    BlazeFaceShort,
-    BlazeFaceFull,
-    CenterFace,
-}
-
-impl DetectorKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::BlazeFaceShort => "blazeface-short",
-            Self::BlazeFaceFull => "blazeface-full",
-            Self::CenterFace => "centerface",
-        }
-    }
-
-    /// Model file name under the model folder.
-    pub fn file_name(self) -> &'static str {
-        match self {
-            Self::BlazeFaceShort => "face_detection_short_range.onnx",
-            Self::BlazeFaceFull => "face_detection_full_range.onnx",
-            Self::CenterFace => "centerface.onnx",
-        }
-    }
-}
 
 /// Landmark model file name under the model folder.
 pub const MESH_FILE: &str = "face_landmark.onnx";
@@ -124,11 +99,11 @@ impl AnalyzerConfig {
 
 pub struct FaceAnalyzer {
     config: AnalyzerConfig,
-    detector: OnnxModel,
+    detector: Detector,
     mesh: Option<OnnxModel>,
-    anchors: Vec<(f32, f32)>,
     tracker: Tracker,
     frame_count: u64,
+    /// FaceMesh's input.
     input: Vec<f32>,
     /// Per track: the detector's box relative to the landmarks' box, learnt on detector
     /// frames, to predict a consistent box on frames the detector skips.
@@ -137,25 +112,10 @@ pub struct FaceAnalyzer {
     dropped: u32,
 }
 
-fn find_output<'a>(
-    outputs: &'a [crate::inference::Output],
-    model: &Path,
-    pred: impl Fn(&crate::inference::Output) -> bool,
-    what: &str,
-) -> Result<&'a crate::inference::Output, InferenceError> {
-    outputs
-        .iter()
-        .find(|o| pred(o))
-        .ok_or_else(|| InferenceError::Run {
-            model: model.to_path_buf(),
-            detail: format!("no {what} output; is this the right model family?"),
-        })
-}
-
 impl FaceAnalyzer {
     /// Loads the models (shared with other instances through the session cache).
     pub fn new(env: &Environment, config: AnalyzerConfig) -> Result<Self, InferenceError> {
-        let detector = OnnxModel::load(env, &config.detector_file(), &SessionOptions::default())?;
+        let detector = Detector::load(env, &config)?;
         let mesh = if config.landmarks {
             Some(OnnxModel::load(
                 env,
@@ -165,17 +125,11 @@ impl FaceAnalyzer {
         } else {
             None
         };
-        let anchors = match config.detector {
-            DetectorKind::BlazeFaceShort => BlazeFaceKind::ShortRange.anchors(),
-            DetectorKind::BlazeFaceFull => BlazeFaceKind::FullRange.anchors(),
-            DetectorKind::CenterFace => Vec::new(),
-        };
         Ok(Self {
             tracker: Tracker::new(config.hold_frames),
             config,
             detector,
             mesh,
-            anchors,
             frame_count: 0,
             input: Vec::new(),
             box_models: HashMap::new(),
@@ -218,132 +172,6 @@ impl FaceAnalyzer {
     /// the frames tracked until the next run, which miss those faces too.
     pub fn dropped(&self) -> u32 {
         self.dropped
-    }
-
-    /// Runs the detector on a whole frame; detections scoring at least `threshold`, in
-    /// frame pixels.
-    fn detect(
-        &mut self,
-        image: &ImageView,
-        threshold: f32,
-    ) -> Result<Vec<Detection>, InferenceError> {
-        let dets = match self.config.detector {
-            DetectorKind::BlazeFaceShort | DetectorKind::BlazeFaceFull => {
-                self.detect_blazeface(image, threshold)?
-            }
-            DetectorKind::CenterFace => self.detect_centerface(image, threshold)?,
-        };
-        let min = self.config.min_face_size as f32;
-        let dets = dets.into_iter().filter(|d| d.bbox.width >= min).collect();
-        let mut faces = detection::weighted_nms(dets, self.config.nms_iou, usize::MAX);
-        let max = self.config.max_faces as usize;
-        self.dropped = faces.len().saturating_sub(max) as u32;
-        faces.truncate(max);
-        Ok(faces)
-    }
-
-    fn detect_blazeface(
-        &mut self,
-        image: &ImageView,
-        threshold: f32,
-    ) -> Result<Vec<Detection>, InferenceError> {
-        let size = if self.config.detector == DetectorKind::BlazeFaceShort {
-            128
-        } else {
-            192
-        };
-        let map = Affine::letterbox(image.width(), image.height(), size, size);
-        self.input.resize(3 * size * size, 0.0);
-        // BlazeFace takes RGB in -1..1; padding is black.
-        sample_nchw(
-            image,
-            &map,
-            size,
-            size,
-            2.0 / 255.0,
-            -1.0,
-            -1.0,
-            &mut self.input,
-        );
-        let outputs = self.detector.run(&[1, 3, size, size], &self.input)?;
-        let path = self.detector.path();
-        let n = self.anchors.len();
-        let regressors = find_output(
-            &outputs,
-            path,
-            |o| o.data.len() == n * 16,
-            "regressors [1, anchors, 16]",
-        )?;
-        let logits = find_output(
-            &outputs,
-            path,
-            |o| o.data.len() == n,
-            "scores [1, anchors, 1]",
-        )?;
-        let dets = detection::decode_blazeface(
-            &regressors.data,
-            &logits.data,
-            &self.anchors,
-            size,
-            threshold,
-        );
-        Ok(dets
-            .iter()
-            .map(|d| d.map(|x, y| map.apply_continuous(x, y)))
-            .collect())
-    }
-
-    fn detect_centerface(
-        &mut self,
-        image: &ImageView,
-        threshold: f32,
-    ) -> Result<Vec<Detection>, InferenceError> {
-        let long = image.width().max(image.height()) as f32;
-        let scale = (self.config.max_detect_size as f32 / long).min(1.0);
-        let w = ((image.width() as f32 * scale).round() as usize).div_ceil(32) * 32;
-        let h = ((image.height() as f32 * scale).round() as usize).div_ceil(32) * 32;
-        let s = 1.0 / scale;
-        // Top-left aligned scale; the right and bottom are padded up to multiples of 32.
-        let map = Affine {
-            a: s,
-            b: 0.0,
-            c: 0.0,
-            d: s,
-            tx: 0.5 * s - 0.5,
-            ty: 0.5 * s - 0.5,
-        };
-        self.input.resize(3 * w * h, 0.0);
-        sample_nchw(image, &map, w, h, 1.0, 0.0, 0.0, &mut self.input);
-        let outputs = self.detector.run(&[1, 3, h, w], &self.input)?;
-        let path = self.detector.path();
-        let (gw, gh) = (w / 4, h / 4);
-        let plane = gw * gh;
-        let with_channels = |c: usize| outputs.iter().filter(move |o| o.data.len() == c * plane);
-        let heatmap = with_channels(1).next();
-        let mut two = with_channels(2);
-        let (scale_out, offset) = (two.next(), two.next());
-        let lms = with_channels(10).next();
-        let (Some(heatmap), Some(scale_out), Some(offset), Some(lms)) =
-            (heatmap, scale_out, offset, lms)
-        else {
-            return Err(InferenceError::Run {
-                model: path.to_path_buf(),
-                detail: "expected CenterFace outputs heatmap, scale, offset, landmarks".into(),
-            });
-        };
-        let dets = detection::decode_centerface(
-            &heatmap.data,
-            &scale_out.data,
-            &offset.data,
-            &lms.data,
-            gw,
-            gh,
-            threshold,
-        );
-        Ok(dets
-            .iter()
-            .map(|d| d.map(|x, y| map.apply_continuous(x, y)))
-            .collect())
     }
 
     /// Runs FaceMesh on one crop: landmarks in frame pixels and the face presence score.
@@ -402,7 +230,8 @@ impl FaceAnalyzer {
         } else {
             self.config.confidence
         };
-        let mut dets = self.detect(image, threshold)?;
+        let (mut dets, dropped) = self.detector.detect(image, threshold, &self.config)?;
+        self.dropped = dropped;
         let mut seen = Vec::with_capacity(dets.len());
         for d in &dets {
             seen.push(if d.score >= self.config.confidence {

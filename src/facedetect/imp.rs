@@ -1,6 +1,5 @@
 //! `facedetect` element: wires caps, properties and buffers to [`crate::facedetect::analyzer`].
 
-use std::path::PathBuf;
 use std::sync::{LazyLock, Mutex};
 
 use gst::glib;
@@ -8,12 +7,12 @@ use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 
+use super::Updates;
 use super::drawing::draw_faces;
 use super::lookahead::{Lookahead, Pending};
 use super::settings::*;
-use super::{Model, Updates};
 use crate::face::{AnalysisStatus, Face, FrameMarker};
-use crate::facedetect::analyzer::{AnalyzerConfig, DetectorKind, FaceAnalyzer};
+use crate::facedetect::analyzer::FaceAnalyzer;
 use crate::facedetect::{FaceDetectMessage, FaceEntry};
 use crate::gst::element::{BufferTimes, WarnOnce, post};
 use crate::gst::meta;
@@ -57,25 +56,6 @@ impl ObjectSubclass for FaceDetect {
 }
 
 impl FaceDetect {
-    fn analyzer_config(settings: &Settings) -> AnalyzerConfig {
-        AnalyzerConfig {
-            detector: match settings.model {
-                Model::BlazeFaceShort => DetectorKind::BlazeFaceShort,
-                Model::BlazeFaceFull => DetectorKind::BlazeFaceFull,
-                Model::CenterFace => DetectorKind::CenterFace,
-            },
-            detector_path: settings.model_location.as_ref().map(PathBuf::from),
-            confidence: settings.confidence as f32,
-            nms_iou: settings.nms_iou as f32,
-            min_face_size: settings.min_face_size,
-            max_faces: settings.max_faces,
-            interval: settings.interval,
-            hold_frames: settings.hold_frames,
-            landmarks: settings.landmarks,
-            max_detect_size: settings.max_detect_size,
-        }
-    }
-
     fn draw(&self, buf: &mut gst::BufferRef, info: &gst_video::VideoInfo, faces: &[Face]) {
         if let Err(e) = draw_on(buf, info, |canvas| draw_faces(canvas, faces)) {
             gst::warning!(CAT, imp = self, "faces not drawn: {e}");
@@ -296,7 +276,7 @@ impl BaseTransformImpl for FaceDetect {
             inference::runtime_library(settings.ort_library.as_deref().map(std::path::Path::new));
         let env = inference::environment(&library, settings.threads as usize)
             .map_err(|e| gst::error_msg!(gst::LibraryError::Init, ("{e}")))?;
-        let analyzer = FaceAnalyzer::new(&env, Self::analyzer_config(&settings)).map_err(|e| {
+        let analyzer = FaceAnalyzer::new(&env, settings.analyzer_config()).map_err(|e| {
             let kind = match e {
                 inference::InferenceError::ModelMissing { .. } => gst::ResourceError::NotFound,
                 _ => gst::ResourceError::OpenRead,

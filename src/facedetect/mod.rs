@@ -10,9 +10,12 @@ mod settings;
 
 pub use message::{FACEDETECT_MESSAGE, FaceDetectMessage, FaceEntry, FaceKeypoints};
 
-// The GStreamer-free detection core.
+// The GStreamer-free detection core: the analysis of one frame (analyzer), its detector
+// stage (detector) and decoding (detection), FaceMesh crops (facemesh), head pose (pose),
+// tracks (tracker), the `draw=true` overlay (drawing).
 pub(crate) mod analyzer;
 mod detection;
+mod detector;
 mod drawing;
 mod facemesh;
 mod pose;

@@ -1,6 +1,9 @@
 //! The element's property values and their defaults (GStreamer-free: `imp.rs` maps them to
 //! and from properties).
 
+use std::path::PathBuf;
+
+use super::analyzer::{AnalyzerConfig, DetectorKind};
 use super::{Model, Updates};
 
 pub const DEFAULT_MODEL: Model = Model::BlazeFaceFull;
@@ -54,6 +57,28 @@ impl Default for Settings {
             threads: DEFAULT_THREADS,
             max_detect_size: DEFAULT_MAX_DETECT_SIZE,
             lookahead: DEFAULT_LOOKAHEAD,
+        }
+    }
+}
+
+impl Settings {
+    /// The analysis these settings ask for.
+    pub fn analyzer_config(&self) -> AnalyzerConfig {
+        AnalyzerConfig {
+            detector: match self.model {
+                Model::BlazeFaceShort => DetectorKind::BlazeFaceShort,
+                Model::BlazeFaceFull => DetectorKind::BlazeFaceFull,
+                Model::CenterFace => DetectorKind::CenterFace,
+            },
+            detector_path: self.model_location.as_ref().map(PathBuf::from),
+            confidence: self.confidence as f32,
+            nms_iou: self.nms_iou as f32,
+            min_face_size: self.min_face_size,
+            max_faces: self.max_faces,
+            interval: self.interval,
+            hold_frames: self.hold_frames,
+            landmarks: self.landmarks,
+            max_detect_size: self.max_detect_size,
         }
     }
 }
