@@ -7,13 +7,13 @@ use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 
+use super::message::BestFace;
 use super::settings::*;
 use super::{
-    AutoWeights, FaceRegion, FileFormat, Keyframe, KeyframeSelector, MaskKind, QualityScore,
-    RegionCopy, RgbCrop, Status, Weights, WindowLimits,
+    AutoWeights, FaceRegion, FileFormat, Keyframe, KeyframeSelector, MaskKind, RegionCopy, Status,
+    Weights, WindowLimits,
 };
-use super::{FaceQualityMessage, KeyframeMessage, QualityEntry, quality_param};
-use crate::face::{BoundingBox, Face, FrameMarker};
+use super::{FaceQualityMessage, QualityEntry, quality_param};
 use crate::gst::element::{self, Analysis, BufferTimes, WarnOnce};
 use crate::gst::meta;
 use crate::gst::video::{image_view, layout_of};
@@ -26,22 +26,10 @@ static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     )
 });
 
-/// What is kept of a track's best face until its window closes.
-struct Best {
-    region: Option<RegionCopy>,
-    face: Face,
-    marker: FrameMarker,
-    quality: QualityScore,
-    pts: Option<gst::ClockTime>,
-    duration: Option<gst::ClockTime>,
-    stream_time: Option<gst::ClockTime>,
-    running_time: Option<gst::ClockTime>,
-}
-
 struct State {
     info: Option<gst_video::VideoInfo>,
     auto: AutoWeights,
-    selector: KeyframeSelector<Best>,
+    selector: KeyframeSelector<BestFace>,
     last_message: Option<gst::ClockTime>,
     location_format: Option<FileFormat>,
     /// Warnings already given this stream.
@@ -91,55 +79,17 @@ impl FaceQuality {
         (t.stream_time, t.running_time)
     }
 
-    fn keyframe_sample(best: &Best, crop: &RgbCrop) -> Option<gst::Sample> {
-        let (w, h) = (crop.width as u32, crop.height as u32);
-        let info = gst_video::VideoInfo::builder(gst_video::VideoFormat::Rgb, w, h)
-            .build()
-            .ok()?;
-        let mut buffer = gst::Buffer::with_size(info.size()).ok()?;
-        {
-            let b = buffer.get_mut()?;
-            b.set_pts(best.pts);
-            b.set_duration(best.duration);
-            {
-                let mut map = b.map_writable().ok()?;
-                let stride = info.stride()[0] as usize;
-                let row = crop.width * 3;
-                for (y, src) in crop.rgb.chunks_exact(row).enumerate() {
-                    map[y * stride..y * stride + row].copy_from_slice(src);
-                }
-            }
-            let mut face = best.face.clone();
-            face.bbox = BoundingBox::new(
-                face.bbox.x - crop.x as f32,
-                face.bbox.y - crop.y as f32,
-                face.bbox.width,
-                face.bbox.height,
-            );
-            let marker = FrameMarker {
-                faces: 1,
-                ..best.marker.clone()
-            };
-            meta::write_frame(b, &marker, &[face], (w, h));
-        }
-        Some(
-            gst::Sample::builder()
-                .buffer(&buffer)
-                .caps(&info.to_caps().ok()?)
-                .info(quality_param(&best.quality))
-                .build(),
-        )
-    }
-
     /// Builds, optionally writes, and posts the key frames of closed windows. Called without
     /// holding the state lock.
-    fn post_keyframes(&self, keyframes: Vec<Keyframe<Best>>, location: Option<(&str, FileFormat)>) {
+    fn post_keyframes(
+        &self,
+        keyframes: Vec<Keyframe<BestFace>>,
+        location: Option<(&str, FileFormat)>,
+    ) {
         for kf in keyframes {
             let best = &kf.best.payload;
             let crop = best.region.as_ref().and_then(RegionCopy::to_rgb);
-            let Some((crop, sample)) =
-                crop.and_then(|c| Self::keyframe_sample(best, &c).map(|s| (c, s)))
-            else {
+            let Some((crop, sample)) = crop.and_then(|c| best.sample(&c).map(|s| (c, s))) else {
                 gst::warning!(
                     CAT,
                     imp = self,
@@ -160,28 +110,7 @@ impl FaceQuality {
                     Err(e) => self.warn(&e),
                 }
             }
-            let (x, y, w, h) = best.face.bbox.to_rect(u32::MAX, u32::MAX);
-            let msg = KeyframeMessage {
-                track_id: kf.track_id,
-                timestamp: best.pts,
-                stream_time: best.stream_time,
-                running_time: best.running_time,
-                duration: best.duration,
-                quality: best.quality,
-                x,
-                y,
-                width: w,
-                height: h,
-                crop: (
-                    crop.x as u32,
-                    crop.y as u32,
-                    crop.width as u32,
-                    crop.height as u32,
-                ),
-                frames: kf.frames,
-                location: written,
-                sample,
-            };
+            let msg = best.message(kf.track_id, kf.frames, &crop, sample, written);
             gst::debug!(
                 CAT,
                 imp = self,
@@ -545,7 +474,7 @@ impl BaseTransformImpl for FaceQuality {
                                 let region = super::copy_region(&image, &face_ref.bbox, margin);
                                 let mut face = face_ref.clone();
                                 meta::set_param(&mut face, &quality_param(&q));
-                                Best {
+                                BestFace {
                                     region,
                                     face,
                                     marker: marker.clone(),

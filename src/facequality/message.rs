@@ -1,8 +1,9 @@
 //! The `quality` param and the `facequality` / `facequality-keyframe` messages, typed, with
 //! their `GstStructure` forms.
 
-use super::{Components, MaskKind, QualityScore, Status};
-use crate::face::{Face, MetaError};
+use super::{Components, MaskKind, QualityScore, RegionCopy, RgbCrop, Status};
+use crate::face::{BoundingBox, Face, FrameMarker, MetaError};
+use crate::gst::meta;
 
 /// Name of the param added to each face's region-of-interest meta.
 pub const QUALITY_PARAM: &str = "quality";
@@ -288,6 +289,98 @@ impl TryFrom<&gst::StructureRef> for KeyframeMessage {
                 .get::<gst::Sample>("sample")
                 .map_err(|e| err("facequality-keyframe.sample", e))?,
         })
+    }
+}
+
+/// What is kept of a track's best face until its window closes: its key frame message is
+/// made of it.
+pub struct BestFace {
+    pub region: Option<RegionCopy>,
+    pub face: Face,
+    pub marker: FrameMarker,
+    pub quality: QualityScore,
+    pub pts: Option<gst::ClockTime>,
+    pub duration: Option<gst::ClockTime>,
+    pub stream_time: Option<gst::ClockTime>,
+    pub running_time: Option<gst::ClockTime>,
+}
+
+impl BestFace {
+    /// The key frame as a sample: the RGB `crop` with the face (in crop coordinates) in its
+    /// metadata, and the `quality` param as its info.
+    pub fn sample(&self, crop: &RgbCrop) -> Option<gst::Sample> {
+        let best = self;
+        let (w, h) = (crop.width as u32, crop.height as u32);
+        let info = gst_video::VideoInfo::builder(gst_video::VideoFormat::Rgb, w, h)
+            .build()
+            .ok()?;
+        let mut buffer = gst::Buffer::with_size(info.size()).ok()?;
+        {
+            let b = buffer.get_mut()?;
+            b.set_pts(best.pts);
+            b.set_duration(best.duration);
+            {
+                let mut map = b.map_writable().ok()?;
+                let stride = info.stride()[0] as usize;
+                let row = crop.width * 3;
+                for (y, src) in crop.rgb.chunks_exact(row).enumerate() {
+                    map[y * stride..y * stride + row].copy_from_slice(src);
+                }
+            }
+            let mut face = best.face.clone();
+            face.bbox = BoundingBox::new(
+                face.bbox.x - crop.x as f32,
+                face.bbox.y - crop.y as f32,
+                face.bbox.width,
+                face.bbox.height,
+            );
+            let marker = FrameMarker {
+                faces: 1,
+                ..best.marker.clone()
+            };
+            meta::write_frame(b, &marker, &[face], (w, h));
+        }
+        Some(
+            gst::Sample::builder()
+                .buffer(&buffer)
+                .caps(&info.to_caps().ok()?)
+                .info(quality_param(&best.quality))
+                .build(),
+        )
+    }
+
+    /// The key frame message of track `track_id` (`frames` faces seen in its window), with
+    /// the file it was written to.
+    pub fn message(
+        &self,
+        track_id: i32,
+        frames: u32,
+        crop: &RgbCrop,
+        sample: gst::Sample,
+        location: Option<String>,
+    ) -> KeyframeMessage {
+        let (x, y, width, height) = self.face.bbox.to_rect(u32::MAX, u32::MAX);
+        KeyframeMessage {
+            track_id,
+            timestamp: self.pts,
+            stream_time: self.stream_time,
+            running_time: self.running_time,
+            duration: self.duration,
+            quality: self.quality,
+            x,
+            y,
+            width,
+            height,
+            crop: (
+                crop.x as u32,
+                crop.y as u32,
+                crop.width as u32,
+                crop.height as u32,
+            ),
+            frames,
+            location,
+            sample,
+        }
     }
 }
 
