@@ -10,7 +10,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::descriptor::{DESCRIPTOR_LEN, Descriptor, distance};
+use super::descriptor::{DESCRIPTOR_LEN, Descriptor, DescriptorModel, describe_photo, distance};
+use crate::facedetect::analyzer::{AnalyzerConfig, FaceAnalyzer};
 
 const IMAGE_EXTENSIONS: [&str; 3] = ["jpg", "jpeg", "png"];
 
@@ -61,6 +62,27 @@ pub struct Gallery {
 }
 
 impl Gallery {
+    /// The gallery at `location` (the `gallery` property): a folder of labelled photos
+    /// (described with facedetect's models) or an SQLite file; none: an empty gallery.
+    pub fn open(
+        location: Option<&str>,
+        env: &ort::environment::Environment,
+        model: &DescriptorModel,
+    ) -> Result<Gallery, String> {
+        let Some(path) = location.map(PathBuf::from) else {
+            return Ok(Gallery::default());
+        };
+        match Store::from_path(&path) {
+            Store::Folder(dir) => {
+                let mut analyzer = FaceAnalyzer::new(env, AnalyzerConfig::default())
+                    .map_err(|e| format!("gallery folder needs facedetect's models: {e}"))?;
+                Gallery::load_folder(&dir, |p| describe_photo(p, &mut analyzer, model))
+            }
+            Store::Sqlite(file) => Gallery::open_sqlite(&file),
+            Store::Memory => Ok(Gallery::default()),
+        }
+    }
+
     /// The closest entry to `descriptor`, verified when under `threshold`.
     pub fn best_match(&self, descriptor: &Descriptor, threshold: f64) -> Match {
         let best = self

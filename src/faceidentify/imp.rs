@@ -10,18 +10,15 @@ use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 
 use super::Mode;
-use super::align::{CHIP_SIZE, ChipGeometry, chip_to_rgb, extract_chip};
-use super::descriptor::{Descriptor, DescriptorModel, default_model_path, describe_photo};
-use super::gallery::{Entry, Gallery, Store};
+use super::align::{CHIP_SIZE, ChipGeometry};
+use super::descriptor::{Descriptor, DescriptorModel, default_model_path};
+use super::gallery::{Entry, Gallery};
 use super::message::{Described, IdentityMessage};
 use super::schedule::IntervalSchedule;
 use super::settings::*;
-use crate::face::Face;
 use crate::face::LandmarkScheme;
-use crate::facedetect::analyzer::{AnalyzerConfig, FaceAnalyzer};
 use crate::facequality::quality_of;
 use crate::facequality::{Keyframe, KeyframeSelector, WindowLimits};
-use crate::frame::image::ImageView;
 use crate::gst::element::{BufferTimes, WarnOnce, post};
 use crate::gst::meta;
 use crate::gst::video::{image_view, layout_of};
@@ -69,31 +66,6 @@ impl ObjectSubclass for FaceIdentify {
     const NAME: &'static str = "GstFacekitFaceIdentify";
     type Type = super::FaceIdentify;
     type ParentType = gst_base::BaseTransform;
-}
-
-fn describe(
-    model: &DescriptorModel,
-    image: &ImageView,
-    geometry: &ChipGeometry,
-    face: &Face,
-    quality: f64,
-    times: [Option<gst::ClockTime>; 3],
-) -> Described {
-    let mut chip = Vec::new();
-    extract_chip(image, geometry, &mut chip);
-    let descriptor = model
-        .compute(&[&chip])
-        .map_err(|e| e.to_string())
-        .and_then(|mut v| v.pop().ok_or_else(|| "no descriptor".to_string()));
-    Described {
-        descriptor,
-        chip: chip_to_rgb(&chip),
-        quality,
-        rect: face.bbox.to_rect(u32::MAX, u32::MAX),
-        pts: times[0],
-        stream_time: times[1],
-        running_time: times[2],
-    }
 }
 
 impl FaceIdentify {
@@ -170,25 +142,6 @@ impl FaceIdentify {
             source: format!("track {track_id}"),
         })?;
         Ok(state.gallery.entries.len())
-    }
-
-    fn load_gallery(
-        settings: &Settings,
-        env: &ort::environment::Environment,
-        model: &DescriptorModel,
-    ) -> Result<Gallery, String> {
-        let Some(path) = settings.gallery.as_deref().map(PathBuf::from) else {
-            return Ok(Gallery::default());
-        };
-        match Store::from_path(&path) {
-            Store::Folder(dir) => {
-                let mut analyzer = FaceAnalyzer::new(env, AnalyzerConfig::default())
-                    .map_err(|e| format!("gallery folder needs facedetect's models: {e}"))?;
-                Gallery::load_folder(&dir, |p| describe_photo(p, &mut analyzer, model))
-            }
-            Store::Sqlite(file) => Gallery::open_sqlite(&file),
-            Store::Memory => Ok(Gallery::default()),
-        }
     }
 }
 
@@ -383,7 +336,7 @@ impl BaseTransformImpl for FaceIdentify {
                     )
                 )
             })?;
-        let gallery = Self::load_gallery(&settings, &env, &model)
+        let gallery = Gallery::open(settings.gallery.as_deref(), &env, &model)
             .map_err(|e| gst::error_msg!(gst::ResourceError::Settings, ("faceidentify: {e}")))?;
         gst::info!(
             CAT,
@@ -556,7 +509,7 @@ impl BaseTransformImpl for FaceIdentify {
                         } = state;
                         let mut fresh = None;
                         selector.offer(face.track_id, now, q.overall, limits, || {
-                            let d = describe(model, image, &geometry, face, q.overall, times);
+                            let d = Described::new(model, image, &geometry, face, q.overall, times);
                             fresh = d.descriptor.clone().ok();
                             if let Err(e) = &d.descriptor {
                                 result = Err(e.clone());
@@ -575,7 +528,8 @@ impl BaseTransformImpl for FaceIdentify {
                             Some(Ok(q)) if q.valid() => q.overall,
                             _ => -1.0,
                         };
-                        let d = describe(&state.model, image, &geometry, face, quality, times);
+                        let d =
+                            Described::new(&state.model, image, &geometry, face, quality, times);
                         let frames = state.schedule.seen(face.track_id);
                         match IdentityMessage::identify(
                             &state.gallery,

@@ -2,10 +2,11 @@
 
 use crate::face::MetaError;
 
-use super::align::CHIP_SIZE;
-use super::descriptor::{DESCRIPTOR_LEN, Descriptor};
+use super::align::{CHIP_SIZE, ChipGeometry, chip_to_rgb, extract_chip};
+use super::descriptor::{DESCRIPTOR_LEN, Descriptor, DescriptorModel};
 use super::gallery::Gallery;
 use crate::face::Face;
+use crate::frame::image::ImageView;
 
 /// Structure name of the message.
 pub const IDENTIFY_MESSAGE: &str = "faceidentify";
@@ -86,6 +87,34 @@ pub struct Described {
     pub pts: Option<gst::ClockTime>,
     pub stream_time: Option<gst::ClockTime>,
     pub running_time: Option<gst::ClockTime>,
+}
+
+impl Described {
+    /// Describes `face` of `image`: its aligned chip (`geometry`) and descriptor.
+    pub fn new(
+        model: &DescriptorModel,
+        image: &ImageView,
+        geometry: &ChipGeometry,
+        face: &Face,
+        quality: f64,
+        times: [Option<gst::ClockTime>; 3],
+    ) -> Described {
+        let mut chip = Vec::new();
+        extract_chip(image, geometry, &mut chip);
+        let descriptor = model
+            .compute(&[&chip])
+            .map_err(|e| e.to_string())
+            .and_then(|mut v| v.pop().ok_or_else(|| "no descriptor".to_string()));
+        Self {
+            descriptor,
+            chip: chip_to_rgb(&chip),
+            quality,
+            rect: face.bbox.to_rect(u32::MAX, u32::MAX),
+            pts: times[0],
+            stream_time: times[1],
+            running_time: times[2],
+        }
+    }
 }
 
 impl IdentityMessage {
