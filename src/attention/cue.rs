@@ -2,8 +2,8 @@
 //! the number and a threshold tick on a dark backing (legible on dark and bright video), and a
 //! banner while reminded (amber) that turns red once the presenter was alerted.
 
-use super::ReminderState;
 use super::paint::{self, Painter, Rect, TextFont};
+use super::{Meter, ReminderState};
 
 /// Where the viewer-side cue goes: a box at the bottom and a banner across the top.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -60,6 +60,20 @@ pub struct CueState {
     pub state: ReminderState,
     /// Seconds until the first window closes, while waiting for it.
     pub first_in: Option<f64>,
+}
+
+impl CueState {
+    /// What the cue shows of `meter` now.
+    pub fn of(meter: &Meter) -> Self {
+        let threshold = meter.config().threshold;
+        Self {
+            attention: meter.last_attention(),
+            threshold: threshold.value,
+            low: meter.last_attention().is_some_and(|a| threshold.is_low(a)),
+            state: meter.state(),
+            first_in: meter.first_window_in(),
+        }
+    }
 }
 
 pub fn draw_cue(p: &mut Painter, font: Option<&TextFont>, l: &ViewerCueLayout, cue: &CueState) {

@@ -1,6 +1,7 @@
 //! The gaze test: which head poses look at the screen.
 
-use crate::face::HeadPose;
+use super::Observation;
+use crate::face::{FrameFaces, HeadPose, PrimaryFace};
 
 /// A closed interval of angles in degrees.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -79,6 +80,31 @@ impl GazeCone {
             p.is_sure() && self.pitch.contains(p.pitch) && self.yaw.contains(p.yaw)
         })
     }
+
+    /// What a sampled frame shows of the face `rule` picks: a frame facedetect never
+    /// analysed, whose analysis failed, or whose face has no head pose is not counted
+    /// (`Unknown`); the first and last say why (`Unseen`), for a warning.
+    pub fn observe(&self, frame: &FrameFaces, rule: PrimaryFace) -> (Observation, Option<Unseen>) {
+        match &frame.marker {
+            None => (Observation::Unknown, Some(Unseen::NoMetadata)),
+            Some(m) if !m.analysed() => (Observation::Unknown, None),
+            Some(_) => match frame.primary(rule).map(|f| f.head_pose) {
+                // A face without pose: facedetect ran with landmarks=false.
+                Some(None) => (Observation::Unknown, Some(Unseen::NoPose)),
+                pose if self.is_gaze(pose.flatten().as_ref()) => (Observation::Gaze, None),
+                _ => (Observation::NotGaze, None),
+            },
+        }
+    }
+}
+
+/// Why a frame's gaze is unknown, when the user can fix it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unseen {
+    /// No face metadata: facedetect is not upstream.
+    NoMetadata,
+    /// Faces without head pose: facedetect runs with landmarks=false.
+    NoPose,
 }
 
 #[cfg(test)]
@@ -131,5 +157,61 @@ mod tests {
             "an unsure pose is not a gaze"
         );
         assert!(cone.is_gaze(Some(&unsure(0.5))), "sure from 0.5");
+    }
+
+    #[test]
+    fn a_frame_counts_only_when_analysed_with_a_pose() {
+        use crate::face::{AnalysisStatus, Face, FrameMarker};
+        let cone = GazeCone {
+            pitch: AngleRange::new(-20.0, 20.0),
+            yaw: AngleRange::new(-30.0, 30.0),
+        };
+        let marker = |status| FrameMarker {
+            status,
+            faces: 1,
+            detector: "d".into(),
+            error: None,
+            dropped: 0,
+        };
+        let face = |track_id, yaw: Option<f64>| Face {
+            track_id,
+            bbox: crate::face::BoundingBox::new(0.0, 0.0, 10.0, 10.0),
+            confidence: 0.9,
+            detector: "d".into(),
+            tracked: false,
+            age: 1,
+            landmarks: None,
+            head_pose: yaw.map(|yaw| HeadPose {
+                yaw,
+                ..HeadPose::default()
+            }),
+            params: Vec::new(),
+        };
+        let frame = |status: Option<AnalysisStatus>, faces| FrameFaces {
+            marker: status.map(marker),
+            faces,
+        };
+        let all = PrimaryFace::Largest;
+        let seen = |f: &FrameFaces, rule| cone.observe(f, rule);
+        assert_eq!(
+            seen(&frame(None, vec![]), all),
+            (Observation::Unknown, Some(Unseen::NoMetadata))
+        );
+        let failed = frame(Some(AnalysisStatus::Failed), vec![face(1, Some(0.0))]);
+        assert_eq!(seen(&failed, all), (Observation::Unknown, None));
+        let looking = frame(Some(AnalysisStatus::Detected), vec![face(1, Some(0.0))]);
+        assert_eq!(seen(&looking, all), (Observation::Gaze, None));
+        assert_eq!(
+            seen(&looking, PrimaryFace::Track(2)),
+            (Observation::NotGaze, None),
+            "the followed face is not in view"
+        );
+        let away = frame(Some(AnalysisStatus::Tracked), vec![face(1, Some(60.0))]);
+        assert_eq!(seen(&away, all), (Observation::NotGaze, None));
+        let no_pose = frame(Some(AnalysisStatus::Detected), vec![face(1, None)]);
+        assert_eq!(
+            seen(&no_pose, all),
+            (Observation::Unknown, Some(Unseen::NoPose))
+        );
     }
 }

@@ -23,7 +23,7 @@ pub mod sampler;
 pub mod stats;
 
 pub use board::ClassBoard;
-pub use gaze::{AngleRange, GazeCone};
+pub use gaze::{AngleRange, GazeCone, Unseen};
 pub use messages::{AttentionEvent, StatsReport, Summary, WindowReport};
 pub use meter::{FrameTime, Meter, MeterConfig, MeterOutput};
 pub use reminder::{ReminderMachine, ReminderState, Threshold, Transition};

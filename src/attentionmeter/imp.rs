@@ -16,9 +16,7 @@ use crate::attention::cue::{CueState, ViewerCueLayout, draw_cue};
 use crate::attention::history;
 use crate::attention::mqtt::{LinkEvent, MqttLink, MqttUrl};
 use crate::attention::paint::{self, Painter, TextFont};
-use crate::attention::{
-    AngleRange, FrameTime, GazeCone, Meter, MeterConfig, MeterOutput, NS, Observation, Threshold,
-};
+use crate::attention::{FrameTime, GazeCone, Meter, MeterOutput, Observation, Threshold, Unseen};
 use crate::face::PrimaryFace;
 use crate::gst::element::{WarnOnce, post};
 use crate::gst::meta;
@@ -40,10 +38,6 @@ struct Live {
     track_id: i32,
     sample_rate: f64,
     threshold: Threshold,
-}
-
-fn seconds_to_ns(s: f64) -> u64 {
-    (s * NS as f64).round().max(0.0) as u64
 }
 
 struct State {
@@ -109,34 +103,16 @@ impl AttentionMeter {
                 return Observation::Unknown;
             }
         };
-        match &frame.marker {
-            None => {
-                if state.warned.first("missing") {
-                    state.warnings.push("buffers reach attentionmeter without face metadata: put facedetect (with landmarks=true) before attentionmeter; such frames are not counted".into());
-                }
-                Observation::Unknown
-            }
-            Some(m) if !m.analysed() => Observation::Unknown,
-            Some(_) => {
-                let pose = frame.primary(rule).map(|f| f.head_pose);
-                match pose {
-                    // A face without pose: facedetect ran with landmarks=false.
-                    Some(None) => {
-                        if state.warned.first("missing") {
-                            state.warnings.push("faces carry no head pose: set landmarks=true on facedetect; such frames are not counted".into());
-                        }
-                        Observation::Unknown
-                    }
-                    pose => {
-                        if state.cone.is_gaze(pose.flatten().as_ref()) {
-                            Observation::Gaze
-                        } else {
-                            Observation::NotGaze
-                        }
-                    }
-                }
-            }
+        let (seen, unseen) = state.cone.observe(&frame, rule);
+        if let Some(why) = unseen
+            && state.warned.first("missing")
+        {
+            state.warnings.push(match why {
+                Unseen::NoMetadata => "buffers reach attentionmeter without face metadata: put facedetect (with landmarks=true) before attentionmeter; such frames are not counted",
+                Unseen::NoPose => "faces carry no head pose: set landmarks=true on facedetect; such frames are not counted",
+            }.into());
         }
+        seen
     }
 
     fn process(&self, buf: &gst::BufferRef) {
@@ -220,15 +196,7 @@ impl AttentionMeter {
             state.font = Some(font.map_err(|_| ()));
         }
         let l = ViewerCueLayout::new(info.width(), info.height());
-        let meter = &state.meter;
-        let threshold = meter.config().threshold;
-        let cue = CueState {
-            attention: meter.last_attention(),
-            threshold: threshold.value,
-            low: meter.last_attention().is_some_and(|a| threshold.is_low(a)),
-            state: meter.state(),
-            first_in: meter.first_window_in(),
-        };
+        let cue = CueState::of(&state.meter);
         let font = match &state.font {
             Some(Ok(f)) => Some(f),
             _ => None,
@@ -464,21 +432,8 @@ impl BaseTransformImpl for AttentionMeter {
     fn start(&self) -> Result<(), gst::ErrorMessage> {
         let s = self.settings.lock().unwrap().clone();
         let bad = |e: String| gst::error_msg!(gst::LibraryError::Settings, ("{e}"));
-        let cone = GazeCone {
-            pitch: AngleRange::parse("pitch-range", &s.pitch_range).map_err(bad)?,
-            yaw: AngleRange::parse("yaw-range", &s.yaw_range).map_err(bad)?,
-        };
-        let config = MeterConfig {
-            sample_rate: s.sample_rate,
-            window: seconds_to_ns(s.window),
-            stats_interval: seconds_to_ns(s.stats_interval),
-            threshold: Threshold {
-                value: s.threshold,
-                low_at_threshold: s.low_at_threshold,
-            },
-            single_stage: s.single_stage,
-            lesson_length: seconds_to_ns(s.lesson_length),
-        };
+        let cone = s.cone().map_err(bad)?;
+        let config = s.meter_config();
         config.validate().map_err(bad)?;
         let url = s
             .publish

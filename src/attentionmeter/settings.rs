@@ -1,7 +1,7 @@
 //! The element's property values and their defaults (GStreamer-free: `imp.rs` maps them to
 //! and from properties).
 
-use crate::attention::mqtt;
+use crate::attention::{AngleRange, GazeCone, MeterConfig, NS, Threshold, mqtt};
 
 pub const DEFAULT_PITCH_RANGE: &str = "-20,20";
 pub const DEFAULT_YAW_RANGE: &str = "-30,30";
@@ -57,5 +57,54 @@ impl Default for Settings {
             publish_queue: DEFAULT_PUBLISH_QUEUE,
             draw: DEFAULT_DRAW,
         }
+    }
+}
+
+fn seconds_to_ns(s: f64) -> u64 {
+    (s * NS as f64).round().max(0.0) as u64
+}
+
+impl Settings {
+    /// The gaze cone of `pitch-range` and `yaw-range`, or what is wrong with them.
+    pub fn cone(&self) -> Result<GazeCone, String> {
+        Ok(GazeCone {
+            pitch: AngleRange::parse("pitch-range", &self.pitch_range)?,
+            yaw: AngleRange::parse("yaw-range", &self.yaw_range)?,
+        })
+    }
+
+    /// The meter's configuration (checked by [`MeterConfig::validate`]).
+    pub fn meter_config(&self) -> MeterConfig {
+        MeterConfig {
+            sample_rate: self.sample_rate,
+            window: seconds_to_ns(self.window),
+            stats_interval: seconds_to_ns(self.stats_interval),
+            threshold: Threshold {
+                value: self.threshold,
+                low_at_threshold: self.low_at_threshold,
+            },
+            single_stage: self.single_stage,
+            lesson_length: seconds_to_ns(self.lesson_length),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_make_a_valid_meter_and_bad_ranges_say_which() {
+        let s = Settings::default();
+        let config = s.meter_config();
+        assert_eq!(config.window, 60 * NS);
+        assert!(config.validate().is_ok());
+        assert!(s.cone().is_ok());
+        let bad = Settings {
+            yaw_range: "30,-30".into(),
+            ..Settings::default()
+        };
+        let e = bad.cone().unwrap_err();
+        assert!(e.contains("yaw-range"), "{e}");
     }
 }
