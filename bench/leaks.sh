@@ -7,6 +7,10 @@
 # preset ultrafast):
 #   anonymise  pipelines/anonymise.sh (the setting docs/faceocclude.md recommends)
 #   defaults   facedetect ! faceocclude with both elements' defaults (the live-host setting)
+#   regions    facedetect's defaults ! faceocclude with every region covered, head, ears and
+#              neck included, and a style per region (REGIONS_PROPS below: eyes sticker, mouth
+#              blur, face pixelate, head sticker, neck fill, ears the default blur)
+#   panda      the same regions under the built-in panda head sticker (PANDA_PROPS)
 #   deface     deface 1.5.0 from PyPI (CenterFace, threshold 0.2, ONNX Runtime), installed
 #              into models/.cache/deface-venv as bench/occlusion-vs-deface.sh does
 # and then checks the original and every output with an independent detector, MTCNN (the
@@ -73,6 +77,18 @@ run_defaults() {
   gst-launch-1.0 -q filesrc location="$1" ! decodebin ! videoconvert ! facedetect updates=none \
     ! faceocclude ! videoconvert ! x264enc speed-preset=ultrafast ! mp4mux ! filesink location="$2"
 }
+REGIONS_PROPS="priority=eyes,mouth,nose,face,head,ears,neck styles=eyes=sticker,mouth=blur,face=pixelate,head=sticker,neck=fill"
+PANDA_PROPS="style=sticker sticker-set=panda priority=eyes,mouth,nose,face,head,ears,neck"
+occlude() { # clip out props...: facedetect's defaults, faceocclude with PROPS, H.264
+  local in="$1" out="$2"
+  shift 2
+  gst-launch-1.0 -q filesrc location="$in" ! decodebin ! videoconvert ! facedetect updates=none \
+    ! faceocclude "$@" ! videoconvert ! x264enc speed-preset=ultrafast ! mp4mux ! filesink location="$out"
+}
+# shellcheck disable=SC2086 # the props are words
+run_regions() { occlude "$1" "$2" $REGIONS_PROPS; }
+# shellcheck disable=SC2086
+run_panda() { occlude "$1" "$2" $PANDA_PROPS; }
 run_deface() {
   "$DEFACE_VENV/bin/deface" "$1" -o "$2" --backend onnxrt --thresh 0.2 \
     --ffmpeg-config '{"codec": "libx264", "ffmpeg_params": ["-preset", "ultrafast"]}'
@@ -84,7 +100,7 @@ for clip in "$@"; do
   echo "== $name" >&2
   read -r checked hits frames < <(check "$clip" "$name-original")
   ROWS+=("$(printf '%-36s %-10s %8s %9s %7s' "$name" original "-" "$hits/$checked" "$frames")")
-  for a in anonymise defaults deface; do
+  for a in anonymise defaults regions panda deface; do
     [[ "$SKIP" == *" $a "* ]] && continue
     out="$OUT/$name-$a.mp4"
     rm -f "$out"

@@ -600,6 +600,22 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// User plus system CPU time of this process, in seconds (/proc/self/stat, clock ticks of
+/// 1/100 s on Linux).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (in parentheses, may hold spaces): utime is the 14th.
+    let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (tick(11) + tick(12)) / 100.0
+}
+
 /// A level change every second on a live (clock-synced) looped clip. Runs 30 s here;
 /// `bench/occlusion-soak.sh` runs it for 10 minutes (FACEKIT_SOAK_SECONDS=600) and asks for
 /// real-time pace (FACEKIT_SOAK_MIN_FPS=27, 90% of the clip's 30 fps). The soak
@@ -651,9 +667,17 @@ fn soak_child() {
         bytes.extend_from_slice(&s.buffer().unwrap().map_readable().unwrap());
     }
     std::fs::write(&raw, bytes).unwrap();
+    // The bench's peer: the same live pipeline with `identity` in faceocclude's place (what
+    // detection alone costs and holds), no level changes.
+    let peer = std::env::var("FACEKIT_SOAK_PEER").is_ok_and(|v| v == "1");
+    let occlude = if peer {
+        "identity name=o"
+    } else {
+        "faceocclude name=o priority=eyes,mouth,nose,face"
+    };
     let pipeline = gst::parse::launch(&format!(
         "multifilesrc location={} loop=true ! rawvideoparse format=i420 width=176 height=144 framerate=30/1 \
-         ! facedetect updates=none ! faceocclude name=o priority=eyes,mouth,nose,face ! fakesink name=sink sync=true",
+         ! facedetect updates=none ! {occlude} ! fakesink name=sink sync=true",
         raw.display()
     ))
     .unwrap()
@@ -674,9 +698,12 @@ fn soak_child() {
     let bus = pipeline.bus().unwrap();
     pipeline.set_state(gst::State::Playing).unwrap();
     let (mut rss_warm, mut level_messages, mut last_frames) = (0u64, 0usize, 0u64);
+    let (mut cpu_warm, mut frames_warm) = (0.0, 0u64);
     for i in 0..seconds {
         std::thread::sleep(Duration::from_secs(1));
-        occlude.set_property("level", (i % 5) as u32);
+        if !peer {
+            occlude.set_property("level", (i % 5) as u32);
+        }
         while let Some(msg) = bus.pop() {
             match msg.view() {
                 gst::MessageView::Error(e) => panic!("soak error at {i} s: {}", e.error()),
@@ -694,14 +721,25 @@ fn soak_child() {
         last_frames = now;
         if i == 4.min(seconds - 1) {
             rss_warm = rss_kib();
+            (cpu_warm, frames_warm) = (cpu_seconds(), now);
         }
     }
+    let cpu_ms = (cpu_seconds() - cpu_warm) * 1000.0
+        / frames
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .saturating_sub(frames_warm)
+            .max(1) as f64;
     pipeline.set_state(gst::State::Null).unwrap();
     let _ = std::fs::remove_file(&raw);
     let rss_end = rss_kib();
     let total = frames.load(std::sync::atomic::Ordering::Relaxed);
     println!(
-        "soak: {seconds} s, {total} frames ({:.1} fps), {level_messages} level messages, RSS after warm-up {} KiB, at end {} KiB (growth {} KiB)",
+        "soak{}: {seconds} s, {total} frames ({:.1} fps), {cpu_ms:.2} CPU ms per frame after warm-up, {level_messages} level messages, RSS after warm-up {} KiB, at end {} KiB (growth {} KiB)",
+        if peer {
+            " (peer: identity in faceocclude's place)"
+        } else {
+            ""
+        },
         total as f64 / seconds as f64,
         rss_warm,
         rss_end,
@@ -719,7 +757,7 @@ fn soak_child() {
         );
     }
     assert!(
-        level_messages as u64 >= seconds - 2,
+        peer || level_messages as u64 >= seconds - 2,
         "{level_messages} level messages"
     );
     assert!(

@@ -618,3 +618,125 @@ fn watch_seconds_from_connection_time_raise_the_level_while_watching() {
     assert!(s["watch_seconds"].as_f64().unwrap() < 2.0, "{s}");
     assert_eq!(s["rendition"], "level-0", "{s}");
 }
+
+// ---- the shop flow of the docs ----
+
+/// Replaces the number after every `prefix` (digits and dots) by `N`.
+fn blank_numbers_after(text: &str, prefix: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(prefix) {
+        out.push_str(&rest[..i + prefix.len()]);
+        rest = &rest[i + prefix.len()..];
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(rest.len());
+        if digits > 0 {
+            out.push('N');
+        }
+        rest = &rest[digits..];
+    }
+    out + rest
+}
+
+/// What may differ between two runs of the flow: ports, watched seconds, frame counts.
+fn normalised(transcript: &str) -> Vec<String> {
+    let mut t = transcript.replace("\r\n", "\n");
+    for prefix in [
+        "127.0.0.1:",
+        "\"watch_seconds\":",
+        "frames ",
+        "viewer alice: ",
+    ] {
+        t = blank_numbers_after(&t, prefix);
+    }
+    t.trim().lines().map(|l| l.trim_end().to_string()).collect()
+}
+
+/// The fenced block after the `shop-flow.sh` marker in docs/faceocclude.md.
+fn documented_shop_flow(docs: &str) -> &str {
+    let marker = "<!-- the output of examples/occlusion-server/shop-flow.sh";
+    let after = &docs[docs.find(marker).expect("no shop-flow marker in the docs")..];
+    let start = after
+        .find("```text\n")
+        .expect("no transcript after the marker")
+        + 8;
+    let end = after[start..].find("\n```").unwrap();
+    &after[start..start + end]
+}
+
+/// docs/faceocclude.md shows a shop flow (watching time, a like, a paid organ, a forged, an
+/// underpaid and a replayed receipt) with the exact requests and replies. The script that
+/// made it runs here against the real server: its output must match the docs (ports,
+/// watched seconds and frame counts aside), so the docs cannot drift from the server.
+#[test]
+fn the_shop_flow_in_the_docs_is_what_the_server_answers() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("bash")
+        .arg(root.join("examples/occlusion-server/shop-flow.sh"))
+        .env(
+            "OCCLUSION_SERVER",
+            common::example_binary("occlusion-server"),
+        )
+        .env("SHOP_HTTP_PORT", free_port().to_string())
+        .env("SHOP_RTMP_PORT", free_port().to_string())
+        .output()
+        .expect("run examples/occlusion-server/shop-flow.sh");
+    let ran = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "shop-flow.sh failed:\n{ran}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The flow itself, whatever the docs say: raised by watching and by the like, one
+    // organ bought, three receipts refused with their reasons, nothing else changed.
+    for expected in [
+        "\"rendition\":\"level-1\"",
+        "live/level-2\n",
+        "\"result\":\"unlocked\"",
+        "\"code\":\"bad-signature\"",
+        "\"code\":\"wrong-amount\"",
+        "\"code\":\"replayed\"",
+        "\"paid\":[\"nose\"],\"rendition\":\"level-2+nose\"",
+        "\"refused\":3,\"unlocked\":1",
+        "payment: viewer alice bought nose with receipt rcpt_2001 (1.99 EUR)",
+        " s watched -> rtmp://",
+    ] {
+        assert!(
+            ran.contains(expected),
+            "no {expected:?} in the flow:\n{ran}"
+        );
+    }
+    assert_eq!(ran.matches("HTTP 200").count(), 1, "{ran}");
+    assert_eq!(ran.matches("HTTP 402").count(), 3, "{ran}");
+    let docs = std::fs::read_to_string(root.join("docs/faceocclude.md")).unwrap();
+    let (ran, documented) = (normalised(&ran), normalised(documented_shop_flow(&docs)));
+    for (i, (r, d)) in ran.iter().zip(&documented).enumerate() {
+        assert_eq!(
+            r,
+            d,
+            "docs/faceocclude.md's shop flow differs from the server at line {} of the \
+             transcript (left: the server now; paste the output of \
+             examples/occlusion-server/shop-flow.sh into the docs if the change is meant)",
+            i + 1
+        );
+    }
+    assert_eq!(ran.len(), documented.len(), "transcript length differs");
+    // The README's excerpt quotes replies of the same run.
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let section = &readme[readme.find("## The occlusion server").unwrap()..];
+    let excerpt = &section[..section.find("\n## ").unwrap_or(section.len())];
+    let quoted: Vec<String> = excerpt
+        .lines()
+        .filter_map(|l| l.find("{\"").map(|i| l[i..].to_string()))
+        .filter(|l| l.contains("\"result\""))
+        .collect();
+    assert!(quoted.len() >= 3, "README quotes {} replies", quoted.len());
+    for reply in quoted {
+        let reply = &normalised(&reply)[0];
+        assert!(
+            ran.contains(reply),
+            "README.md quotes a reply the server no longer gives: {reply}"
+        );
+    }
+}

@@ -359,4 +359,41 @@ mod tests {
             assert_eq!(masks[2].at(eye[0] as usize, eye[1] as usize), 0);
         }
     }
+
+    #[test]
+    fn a_policy_unlocks_ears_and_neck_and_the_head_stays_covered() {
+        use crate::faceocclude::policy::{Behaviour, Policy};
+        let (pts, shapes) = reference_shapes();
+        let policy = Policy::parse("payment >= 5 -> unlock ears, neck").unwrap();
+        let mut paid = Behaviour::default();
+        paid.record("payment", 5.0).unwrap();
+        let unlock = policy.evaluate(&paid).unlock;
+        assert_eq!(unlock, vec![Ears, Neck]);
+        let all = [Face, Head, Ears, Neck];
+        let centre = |r: Region, i: usize| {
+            let p = &shapes.get(r)[i];
+            let n = p.len() as f32;
+            let (x, y) = p.iter().fold((0.0, 0.0), |(x, y), q| (x + q[0], y + q[1]));
+            ((x / n) as usize, (y / n) as usize)
+        };
+        let hair = (300, (pts[10][1] - 40.0) as usize);
+        let nose = (pts[1][0] as usize, pts[1][1] as usize);
+        let probes = [
+            centre(Ears, 0),
+            centre(Ears, 1),
+            centre(Neck, 0),
+            hair,
+            nose,
+        ];
+        let read = |m: &Mask| probes.map(|(x, y)| m.at(x, y));
+        let (covered, _) = face_masks(&shapes, &plan(&all, &[], 0).coverage(), 8.0, 600, 600);
+        assert_eq!(
+            read(&covered),
+            [255; 5],
+            "level 0 covers ears, neck, hair, face"
+        );
+        let (mask, _) = face_masks(&shapes, &plan(&all, &unlock, 0).coverage(), 8.0, 600, 600);
+        // Both ears and the neck show; hair and face stay covered.
+        assert_eq!(read(&mask), [0, 0, 0, 255, 255]);
+    }
 }

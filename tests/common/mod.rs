@@ -247,6 +247,12 @@ pub fn example_binary(name: &str) -> PathBuf {
     let newest_source = std::fs::read_dir(sources)
         .unwrap()
         .flatten()
+        // What goes into the binary (Rust sources, included pages), not scripts beside it.
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.ends_with(".rs") || name.ends_with(".html")
+        })
         .filter_map(|e| e.metadata().and_then(|m| m.modified()).ok())
         .max()
         .unwrap();
