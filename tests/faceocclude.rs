@@ -1112,6 +1112,59 @@ fn a_style_per_region_mixes_in_one_rendition() {
     );
 }
 
+/// `styles=eyes=blur:S`: the eyes' own strength sets their blur radius while the rest of the
+/// face keeps its look; a weak blur changes the eyes less than a full one, but still changes
+/// them.
+#[test]
+fn a_regions_own_strength_sets_how_strongly_it_is_blurred() {
+    let (w, h) = (352usize, 288usize);
+    let change = |strength: u32| {
+        let pairs = original_and_occluded(
+            &format!(
+                "{} ! videoscale ! video/x-raw,width={w},height={h}",
+                carphone_source()
+            ),
+            &format!(
+                "style=fill fill-color=0xff00ff00 priority=eyes,face styles=eyes=blur:{strength} margin=0.05"
+            ),
+        );
+        let (mut frames, mut sum, mut green) = (0usize, 0f64, 0usize);
+        for (orig, occl) in &pairs {
+            let faces = gstfacekit::read_frame(orig.buffer().unwrap())
+                .unwrap()
+                .faces;
+            let Some(face) = faces.first() else { continue };
+            frames += 1;
+            let (o, c) = (Rgb::of(orig), Rgb::of(occl));
+            let px = face.landmarks.as_ref().unwrap().to_pixels(&face.bbox);
+            // A 5x5 window on each eye's centre (between its corners).
+            for (a, b) in [(33, 133), (263, 362)] {
+                let (x, y) = (
+                    ((px[a][0] + px[b][0]) / 2.0) as usize,
+                    ((px[a][1] + px[b][1]) / 2.0) as usize,
+                );
+                for dy in 0..5 {
+                    for dx in 0..5 {
+                        let (p, q) = (o.at(x + dx - 2, y + dy - 2), c.at(x + dx - 2, y + dy - 2));
+                        green += usize::from(q == [0, 255, 0]);
+                        sum += (0..3).map(|k| p[k].abs_diff(q[k]) as f64).sum::<f64>() / 3.0;
+                    }
+                }
+            }
+        }
+        assert!(frames >= 115, "{frames}");
+        assert_eq!(green, 0, "eyes filled instead of blurred");
+        sum / (frames * 50) as f64
+    };
+    let (weak, full) = (change(15), change(100));
+    println!("mean change over the eyes: blur:15 {weak:.2}, blur:100 {full:.2}");
+    assert!(weak > 0.5, "a weak blur left the eyes unchanged: {weak:.2}");
+    assert!(
+        weak < 0.7 * full,
+        "blur:15 changes the eyes as much as blur:100: {weak:.2} vs {full:.2}"
+    );
+}
+
 /// Even-odd test: is `p` inside the (possibly concave) polygon `poly`?
 fn inside_polygon(poly: &[[f32; 2]], p: [f32; 2]) -> bool {
     let mut inside = false;
