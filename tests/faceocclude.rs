@@ -734,9 +734,9 @@ fn soak_child() {
     let rss_end = rss_kib();
     let total = frames.load(std::sync::atomic::Ordering::Relaxed);
     println!(
-        "soak{}: {seconds} s, {total} frames ({:.1} fps), {cpu_ms:.2} CPU ms per frame after warm-up, {level_messages} level messages, RSS after warm-up {} KiB, at end {} KiB (growth {} KiB)",
+        "soak: {}{seconds} s, {total} frames ({:.1} fps), {cpu_ms:.2} CPU ms per frame after warm-up, {level_messages} level messages, RSS after warm-up {} KiB, at end {} KiB (growth {} KiB)",
         if peer {
-            " (peer: identity in faceocclude's place)"
+            "peer (identity in faceocclude's place), "
         } else {
             ""
         },
