@@ -339,21 +339,34 @@ mod drawn {
         };
         let ((at, size, angle), (head_centre, head_size)) = spot(&face(0.0, 0.0, 0.0));
         assert!(angle.abs() < 0.02, "{angle}");
-        assert!(at[1] < head_centre[1] - head_size[1] / 2.0, "ears below the head top");
+        assert!(
+            at[1] < head_centre[1] - head_size[1] / 2.0,
+            "ears below the head top"
+        );
         // Rolled 20 degrees: the sticker turns with it, still above the head along its axis.
         let ((at_r, _, angle_r), (c_r, s_r)) = spot(&face(0.0, 0.0, 20.0));
         assert!((angle_r - 20f32.to_radians()).abs() < 0.05, "{angle_r}");
         let (sin, cos) = angle_r.sin_cos();
         let up = (at_r[0] - c_r[0]) * sin - (at_r[1] - c_r[1]) * cos;
-        assert!(up > s_r[1] / 2.0, "{up} above the centre, head half-height {}", s_r[1] / 2.0);
+        assert!(
+            up > s_r[1] / 2.0,
+            "{up} above the centre, head half-height {}",
+            s_r[1] / 2.0
+        );
         // Turned 50 degrees: narrower (foreshortened), as tall.
         let ((_, size_y, _), _) = spot(&face(0.0, 50.0, 0.0));
         assert!(size_y[0] < 0.8 * size[0], "{} vs {}", size_y[0], size[0]);
-        assert!((size_y[1] - size[1]).abs() < 0.1 * size[1], "{size_y:?} {size:?}");
+        assert!(
+            (size_y[1] - size[1]).abs() < 0.1 * size[1],
+            "{size_y:?} {size:?}"
+        );
         // A face 1.5x as large gets ears 1.5x as large.
         let pose = HeadPose::default();
         let big = mesh_face(&posed_reference(&pose, [200.0, 250.0], 135.0), Some(pose));
         let ((_, size_b, _), _) = spot(&big);
-        assert!((size_b[0] / size[0] - 1.5).abs() < 0.1, "{size_b:?} {size:?}");
+        assert!(
+            (size_b[0] / size[0] - 1.5).abs() < 0.1,
+            "{size_b:?} {size:?}"
+        );
     }
 }
