@@ -7,7 +7,8 @@
 //! metadata on buffers, caps, buffer times, messages, warnings); `inference` (ONNX Runtime);
 //! then one folder per element with `mod.rs`, `imp.rs`, `message.rs` (the glue) and its
 //! GStreamer-free core beside them (`settings.rs` for the property values, then one file per
-//! concern). Modules are private: what applications use is re-exported here, e.g.
+//! concern, e.g. `facedetect`'s detector stage or `facecrop`'s per-frame keep/crop decision,
+//! each unit-tested without GStreamer). Modules are private: what applications use is re-exported here, e.g.
 //! [`read_frame`] and [`meta`] for the metadata, [`FaceDetectMessage`] and the other typed
 //! bus messages, the property enums, and pieces such as [`score_face`] or [`Policy`].
 #![allow(clippy::too_many_arguments)]

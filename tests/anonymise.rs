@@ -23,14 +23,8 @@ fn run_rgb(chain: &str, frames: &[Rgb]) -> Vec<(Vec<u8>, gstfacekit::FrameFaces)
         .build()
         .unwrap();
     h.set_src_caps(info.to_caps().unwrap());
-    let stride = (w * 3).div_ceil(4) * 4;
     for (i, (_, _, data)) in frames.iter().enumerate() {
-        let mut padded = vec![0u8; stride * hh];
-        for y in 0..hh {
-            padded[y * stride..y * stride + w * 3]
-                .copy_from_slice(&data[y * w * 3..(y + 1) * w * 3]);
-        }
-        let mut buf = gst::Buffer::from_mut_slice(padded);
+        let mut buf = common::rgb_buffer(w, hh, data);
         buf.get_mut()
             .unwrap()
             .set_pts(gst::ClockTime::from_mseconds(40 * i as u64));
@@ -41,6 +35,7 @@ fn run_rgb(chain: &str, frames: &[Rgb]) -> Vec<(Vec<u8>, gstfacekit::FrameFaces)
     while let Some(buf) = h.try_pull() {
         let faces = gstfacekit::read_frame(&buf).unwrap();
         let map = buf.map_readable().unwrap();
+        let stride = (w * 3).div_ceil(4) * 4;
         let mut rgb = Vec::with_capacity(w * hh * 3);
         for y in 0..hh {
             rgb.extend_from_slice(&map[y * stride..y * stride + w * 3]);

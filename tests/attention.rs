@@ -42,46 +42,27 @@ fn run(description: &str, feed: impl FnOnce(&gst::Pipeline)) -> Outcome {
         .downcast::<gst::Pipeline>()
         .unwrap();
     let frames = Arc::new(Mutex::new(0usize));
-    if let Some(sink) = pipeline.by_name("sink") {
-        let sink = sink.downcast::<gst_app::AppSink>().unwrap();
-        sink.set_property("sync", false);
-        let f = frames.clone();
-        sink.set_callbacks(
-            gst_app::AppSinkCallbacks::builder()
-                .new_sample(move |s| {
-                    s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-                    *f.lock().unwrap() += 1;
-                    Ok(gst::FlowSuccess::Ok)
-                })
-                .build(),
-        );
-    }
+    let f = frames.clone();
+    common::on_samples(&pipeline, move |_| *f.lock().unwrap() += 1);
     feed(&pipeline);
     let mut out = Outcome::default();
     if pipeline.set_state(gst::State::Playing).is_err() {
         out.error = Some("state change failed".into());
     }
-    let bus = pipeline.bus().unwrap();
-    for msg in bus.iter_timed(gst::ClockTime::from_seconds(90)) {
-        match msg.view() {
-            gst::MessageView::Eos(_) => break,
-            gst::MessageView::Error(e) => {
-                out.error = Some(e.error().to_string());
-                break;
-            }
-            gst::MessageView::Warning(w) => out.warnings.push(w.error().to_string()),
-            gst::MessageView::Element(e) => {
-                let s = e.structure().unwrap();
-                match AttentionEvent::try_from(s) {
-                    Ok(ev) => out.events.push(ev),
-                    Err(_) => out.others.push(s.to_owned()),
-                }
-            }
-            _ => {}
+    let posted = common::wait_eos(&pipeline, 90);
+    if let Some((text, _)) = posted.error {
+        out.error = Some(text);
+    }
+    out.warnings = posted.warnings;
+    for s in posted.messages {
+        match AttentionEvent::try_from(s.as_ref()) {
+            Ok(ev) => out.events.push(ev),
+            Err(_) => out.others.push(s),
         }
     }
     pipeline.set_state(gst::State::Null).unwrap();
     // Messages posted while stopping (the EOS-less path) are still on the bus.
+    let bus = pipeline.bus().unwrap();
     while let Some(msg) = bus.pop() {
         if let gst::MessageView::Element(e) = msg.view()
             && let Ok(ev) = AttentionEvent::try_from(e.structure().unwrap())
@@ -138,14 +119,8 @@ fn run_clip(w: usize, h: usize, fps: u64, frames: &[&[u8]], chain: &str) -> Outc
             .unwrap()
             .downcast::<gst_app::AppSrc>()
             .unwrap();
-        let stride = (w * 3).div_ceil(4) * 4;
         for (i, f) in frames.iter().enumerate() {
-            let mut padded = vec![0u8; stride * h];
-            for y in 0..h {
-                padded[y * stride..y * stride + w * 3]
-                    .copy_from_slice(&f[y * w * 3..(y + 1) * w * 3]);
-            }
-            let mut buf = gst::Buffer::from_mut_slice(padded);
+            let mut buf = common::rgb_buffer(w, h, f);
             let b = buf.get_mut().unwrap();
             b.set_pts(gst::ClockTime::from_nseconds(i as u64 * S / fps));
             b.set_duration(gst::ClockTime::from_nseconds(S / fps));

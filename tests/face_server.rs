@@ -390,26 +390,15 @@ fn faceanswer_without_a_server_warns_and_lets_eos_through() {
     ))
     .unwrap();
     pipeline.set_state(gst::State::Playing).unwrap();
-    let (mut warning, mut done) = (None, None);
-    for msg in pipeline
-        .bus()
-        .unwrap()
-        .iter_timed(gst::ClockTime::from_seconds(30))
-    {
-        match msg.view() {
-            gst::MessageView::Eos(_) => break,
-            gst::MessageView::Error(e) => panic!("{}", e.error()),
-            gst::MessageView::Warning(w) => warning = Some(w.error().to_string()),
-            gst::MessageView::Element(e) => {
-                if let Ok(d) = AnswerDoneMessage::try_from(e.structure().unwrap()) {
-                    done = Some(d);
-                }
-            }
-            _ => {}
-        }
+    let posted = common::wait_eos(&pipeline, 30);
+    if let Some((e, _)) = &posted.error {
+        panic!("{e}");
     }
+    let done = (posted.messages.iter())
+        .filter_map(|s| AnswerDoneMessage::try_from(s.as_ref()).ok())
+        .next_back();
     pipeline.set_state(gst::State::Null).unwrap();
-    let warning = warning.expect("no warning");
+    let warning = posted.warnings.last().expect("no warning");
     assert!(
         warning.contains("did not answer within 1000 ms"),
         "{warning}"

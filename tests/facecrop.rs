@@ -155,14 +155,8 @@ fn run_frames(
         .unwrap()
         .to_caps()
         .unwrap();
-    let stride = (w * 3).div_ceil(4) * 4;
     let buffers = frames.iter().enumerate().map(|(i, (_, _, data))| {
-        let mut padded = vec![0u8; stride * h];
-        for y in 0..h {
-            padded[y * stride..y * stride + w * 3]
-                .copy_from_slice(&data[y * w * 3..(y + 1) * w * 3]);
-        }
-        let mut buf = gst::Buffer::from_mut_slice(padded);
+        let mut buf = common::rgb_buffer(w, h, data);
         {
             let b = buf.get_mut().unwrap();
             b.set_pts(gst::ClockTime::from_mseconds(40 * i as u64));
@@ -527,25 +521,13 @@ fn size_change_while_playing_renegotiates() {
     .downcast::<gst::Pipeline>()
     .unwrap();
     let crop = pipeline.by_name("crop").unwrap();
-    let sink = pipeline
-        .by_name("sink")
-        .unwrap()
-        .downcast::<gst_app::AppSink>()
-        .unwrap();
-    sink.set_property("sync", false);
     let sizes = Arc::new(Mutex::new(Vec::new()));
     let s2 = sizes.clone();
-    sink.set_callbacks(
-        gst_app::AppSinkCallbacks::builder()
-            .new_sample(move |sink| {
-                let sample = sink.pull_sample().unwrap();
-                let info = gst_video::VideoInfo::from_caps(sample.caps().unwrap()).unwrap();
-                assert!(sample.buffer().unwrap().size() >= info.size());
-                s2.lock().unwrap().push((info.width(), info.height()));
-                Ok(gst::FlowSuccess::Ok)
-            })
-            .build(),
-    );
+    common::on_samples(&pipeline, move |sample| {
+        let info = gst_video::VideoInfo::from_caps(sample.caps().unwrap()).unwrap();
+        assert!(sample.buffer().unwrap().size() >= info.size());
+        s2.lock().unwrap().push((info.width(), info.height()));
+    });
     // Change the size from the streaming thread after 40 frames, while PLAYING.
     let counted = Arc::new(Mutex::new(0u32));
     let crop2 = crop.clone();
@@ -560,18 +542,11 @@ fn size_change_while_playing_renegotiates() {
             gst::PadProbeReturn::Ok
         });
     pipeline.set_state(gst::State::Playing).unwrap();
-    for msg in pipeline
-        .bus()
-        .unwrap()
-        .iter_timed(gst::ClockTime::from_seconds(60))
-    {
-        match msg.view() {
-            gst::MessageView::Eos(_) => break,
-            gst::MessageView::Error(e) => panic!("{}", e.error()),
-            _ => {}
-        }
-    }
+    let posted = common::wait_eos(&pipeline, 60);
     pipeline.set_state(gst::State::Null).unwrap();
+    if let Some((e, _)) = posted.error {
+        panic!("{e}");
+    }
     let sizes = sizes.lock().unwrap();
     assert_eq!(sizes.len(), 120);
     assert!(sizes[..40].iter().all(|s| *s == (80, 80)), "{sizes:?}");

@@ -171,20 +171,9 @@ fn keyframe_mode_without_facequality_warns_and_interval_mode_works_alone() {
     let pipeline =
         gst::parse::launch(&format!("{source} ! facedetect ! faceidentify ! fakesink")).unwrap();
     pipeline.set_state(gst::State::Playing).unwrap();
-    let mut warning = None;
-    for msg in pipeline
-        .bus()
-        .unwrap()
-        .iter_timed(gst::ClockTime::from_seconds(60))
-    {
-        match msg.view() {
-            gst::MessageView::Warning(w) => warning = Some(w.error().to_string()),
-            gst::MessageView::Eos(_) | gst::MessageView::Error(_) => break,
-            _ => {}
-        }
-    }
+    let posted = common::wait_eos(&pipeline, 60);
     pipeline.set_state(gst::State::Null).unwrap();
-    let warning = warning.expect("a warning");
+    let warning = posted.warnings.last().expect("a warning");
     assert!(
         warning.contains("facequality") && warning.contains("mode=interval"),
         "{warning}"
@@ -234,18 +223,7 @@ fn enrol_signal_writes_to_the_sqlite_gallery_that_later_runs_load() {
         gst::BusSyncReply::Pass
     });
     pipeline.set_state(gst::State::Playing).unwrap();
-    for msg in pipeline
-        .bus()
-        .unwrap()
-        .iter_timed(gst::ClockTime::from_seconds(60))
-    {
-        if matches!(
-            msg.view(),
-            gst::MessageView::Eos(_) | gst::MessageView::Error(_)
-        ) {
-            break;
-        }
-    }
+    common::wait_eos(&pipeline, 60);
     pipeline.set_state(gst::State::Null).unwrap();
     assert_eq!(
         *enrolled.lock().unwrap(),

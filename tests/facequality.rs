@@ -61,12 +61,7 @@ fn rgb_caps(w: usize, h: usize) -> gst::Caps {
 
 /// An RGB buffer (rows padded to 4 bytes, as GStreamer lays out RGB) at `pts_ms`.
 fn rgb_buffer(w: usize, h: usize, data: &[u8], pts_ms: u64) -> gst::Buffer {
-    let stride = (w * 3).div_ceil(4) * 4;
-    let mut padded = vec![0u8; stride * h];
-    for y in 0..h {
-        padded[y * stride..y * stride + w * 3].copy_from_slice(&data[y * w * 3..(y + 1) * w * 3]);
-    }
-    let mut buf = gst::Buffer::from_mut_slice(padded);
+    let mut buf = common::rgb_buffer(w, h, data);
     {
         let b = buf.get_mut().unwrap();
         b.set_pts(gst::ClockTime::from_mseconds(pts_ms));

@@ -42,6 +42,75 @@ pub fn pull_all(description: &str) -> Vec<gst::Sample> {
     samples
 }
 
+/// Hands every sample `appsink name=sink` receives (with sync off) to `each`; nothing when
+/// the pipeline has no such sink.
+pub fn on_samples(pipeline: &gst::Pipeline, mut each: impl FnMut(gst::Sample) + Send + 'static) {
+    let Some(sink) = pipeline.by_name("sink") else {
+        return;
+    };
+    let sink = sink.downcast::<gst_app::AppSink>().unwrap();
+    sink.set_property("sync", false);
+    sink.set_callbacks(
+        gst_app::AppSinkCallbacks::builder()
+            .new_sample(move |sink| {
+                each(sink.pull_sample().map_err(|_| gst::FlowError::Eos)?);
+                Ok(gst::FlowSuccess::Ok)
+            })
+            .build(),
+    );
+}
+
+/// The samples `appsink name=sink` receives, kept.
+pub fn keep_samples(pipeline: &gst::Pipeline) -> Arc<Mutex<Vec<gst::Sample>>> {
+    let samples = Arc::new(Mutex::new(Vec::new()));
+    let kept = samples.clone();
+    on_samples(pipeline, move |s| kept.lock().unwrap().push(s));
+    samples
+}
+
+/// What a pipeline posted on its bus until end of stream, its first error, or a timeout.
+#[derive(Debug, Default)]
+pub struct Posted {
+    /// Element messages, in bus order.
+    pub messages: Vec<gst::Structure>,
+    /// Warning texts, in bus order.
+    pub warnings: Vec<String>,
+    /// The first error (it ends the wait): its text and debug string.
+    pub error: Option<(String, Option<String>)>,
+}
+
+impl Posted {
+    /// The error as "text (debug)".
+    pub fn error_with_debug(&self) -> Option<String> {
+        let (text, debug) = self.error.as_ref()?;
+        Some(format!("{text} ({debug:?})"))
+    }
+}
+
+/// Reads the bus of a started `pipeline` until end of stream or the first error, at most
+/// `seconds` long.
+pub fn wait_eos(pipeline: &impl IsA<gst::Element>, seconds: u64) -> Posted {
+    let bus = pipeline.bus().unwrap();
+    let mut out = Posted::default();
+    for msg in bus.iter_timed(gst::ClockTime::from_seconds(seconds)) {
+        match msg.view() {
+            gst::MessageView::Eos(_) => break,
+            gst::MessageView::Error(e) => {
+                out.error = Some((e.error().to_string(), e.debug().map(|d| d.to_string())));
+                break;
+            }
+            gst::MessageView::Warning(w) => out.warnings.push(w.error().to_string()),
+            gst::MessageView::Element(e) => {
+                if let Some(s) = e.structure() {
+                    out.messages.push(s.to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Runs a pipeline ending in `appsink name=sink`; returns its samples and the bus's element
 /// messages, panicking on an error message.
 pub fn run_collect(description: &str) -> (Vec<gst::Sample>, Vec<gst::Structure>) {
@@ -50,44 +119,15 @@ pub fn run_collect(description: &str) -> (Vec<gst::Sample>, Vec<gst::Structure>)
         .unwrap_or_else(|e| panic!("bad pipeline '{description}': {e}"))
         .downcast::<gst::Pipeline>()
         .unwrap();
-    let sink = pipeline
-        .by_name("sink")
-        .unwrap()
-        .downcast::<gst_app::AppSink>()
-        .unwrap();
-    sink.set_property("sync", false);
-    let samples = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let s2 = samples.clone();
-    sink.set_callbacks(
-        gst_app::AppSinkCallbacks::builder()
-            .new_sample(move |sink| {
-                let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-                s2.lock().unwrap().push(sample);
-                Ok(gst::FlowSuccess::Ok)
-            })
-            .build(),
-    );
+    let samples = keep_samples(&pipeline);
     pipeline.set_state(gst::State::Playing).unwrap();
-    let bus = pipeline.bus().unwrap();
-    let mut messages = Vec::new();
-    for msg in bus.iter_timed(gst::ClockTime::from_seconds(120)) {
-        match msg.view() {
-            gst::MessageView::Eos(_) => break,
-            gst::MessageView::Error(e) => {
-                pipeline.set_state(gst::State::Null).unwrap();
-                panic!("pipeline error: {} ({:?})", e.error(), e.debug());
-            }
-            gst::MessageView::Element(e) => {
-                if let Some(s) = e.structure() {
-                    messages.push(s.to_owned());
-                }
-            }
-            _ => {}
-        }
-    }
+    let posted = wait_eos(&pipeline, 120);
     pipeline.set_state(gst::State::Null).unwrap();
+    if let Some(e) = posted.error_with_debug() {
+        panic!("pipeline error: {e}");
+    }
     let samples = std::mem::take(&mut *samples.lock().unwrap());
-    (samples, messages)
+    (samples, posted.messages)
 }
 
 /// Starts a pipeline and returns the first error message text (or `None` on EOS).
@@ -95,20 +135,20 @@ pub fn first_error(description: &str) -> Option<String> {
     init();
     let pipeline = gst::parse::launch(description).unwrap();
     let _ = pipeline.set_state(gst::State::Playing);
-    let bus = pipeline.bus().unwrap();
-    let mut result = None;
-    for msg in bus.iter_timed(gst::ClockTime::from_seconds(60)) {
-        match msg.view() {
-            gst::MessageView::Eos(_) => break,
-            gst::MessageView::Error(e) => {
-                result = Some(e.error().to_string());
-                break;
-            }
-            _ => {}
-        }
-    }
+    let posted = wait_eos(&pipeline, 60);
     pipeline.set_state(gst::State::Null).unwrap();
-    result
+    posted.error.map(|(text, _)| text)
+}
+
+/// A buffer of tightly packed RGB rows (`w` x `h`), rows padded to 4 bytes as GStreamer
+/// lays out RGB.
+pub fn rgb_buffer(w: usize, h: usize, data: &[u8]) -> gst::Buffer {
+    let stride = (w * 3).div_ceil(4) * 4;
+    let mut padded = vec![0u8; stride * h];
+    for y in 0..h {
+        padded[y * stride..y * stride + w * 3].copy_from_slice(&data[y * w * 3..(y + 1) * w * 3]);
+    }
+    gst::Buffer::from_mut_slice(padded)
 }
 
 /// The raw RGB frames of a sample, as (width, height, bytes with stride = 3 * width).
@@ -175,14 +215,7 @@ pub fn detect_rgb(
             h.set_src_caps(caps);
             current = Some((*w, *hh));
         }
-        // Rows padded to 4 bytes, as GStreamer lays out RGB.
-        let stride = (w * 3).div_ceil(4) * 4;
-        let mut padded = vec![0u8; stride * hh];
-        for y in 0..*hh {
-            padded[y * stride..y * stride + w * 3]
-                .copy_from_slice(&data[y * w * 3..(y + 1) * w * 3]);
-        }
-        let mut buf = gst::Buffer::from_mut_slice(padded);
+        let mut buf = rgb_buffer(*w, *hh, data);
         buf.get_mut()
             .unwrap()
             .set_pts(gst::ClockTime::from_mseconds(33 * i as u64));
@@ -358,47 +391,20 @@ pub fn push_buffers(
         .unwrap()
         .downcast::<gst_app::AppSrc>()
         .unwrap();
-    let sink = pipeline
-        .by_name("sink")
-        .unwrap()
-        .downcast::<gst_app::AppSink>()
-        .unwrap();
-    sink.set_property("sync", false);
     src.set_caps(Some(caps));
     src.set_format(gst::Format::Time);
-    let samples = Arc::new(Mutex::new(Vec::new()));
-    let collected = samples.clone();
-    sink.set_callbacks(
-        gst_app::AppSinkCallbacks::builder()
-            .new_sample(move |sink| {
-                collected.lock().unwrap().push(sink.pull_sample().unwrap());
-                Ok(gst::FlowSuccess::Ok)
-            })
-            .build(),
-    );
+    let samples = keep_samples(&pipeline);
     pipeline.set_state(gst::State::Playing).unwrap();
     // A push fails once an element has stopped the pipeline: the error is on the bus.
     for buf in buffers {
         let _ = src.push_buffer(buf);
     }
     let _ = src.end_of_stream();
-    let mut out = Pushed::default();
-    for msg in pipeline
-        .bus()
-        .unwrap()
-        .iter_timed(gst::ClockTime::from_seconds(60))
-    {
-        match msg.view() {
-            gst::MessageView::Eos(_) => break,
-            gst::MessageView::Error(e) => {
-                out.error = Some(format!("{} ({:?})", e.error(), e.debug()));
-                break;
-            }
-            gst::MessageView::Element(e) => out.messages.push(e.structure().unwrap().to_owned()),
-            _ => {}
-        }
-    }
+    let posted = wait_eos(&pipeline, 60);
     pipeline.set_state(gst::State::Null).unwrap();
-    out.samples = std::mem::take(&mut *samples.lock().unwrap());
-    out
+    Pushed {
+        samples: std::mem::take(&mut *samples.lock().unwrap()),
+        error: posted.error_with_debug(),
+        messages: posted.messages,
+    }
 }
