@@ -171,7 +171,7 @@ impl ObjectImpl for FaceOcclude {
                     .build(),
                 glib::ParamSpecDouble::builder("blur-strength")
                     .nick("Blur strength")
-                    .blurb("Blur strength in percent: 100 blurs with a radius of 20% of the face width")
+                    .blurb("Blur strength in percent: 100 blurs with a radius of 15% of the face width")
                     .minimum(0.0)
                     .maximum(100.0)
                     .default_value(DEFAULT_BLUR_STRENGTH)

@@ -127,17 +127,33 @@ impl Mask {
         }
     }
 
-    /// Clears the soft (partly covered) pixels that lie in `open`: a feathered edge stops at
-    /// an uncovered region, which shows whole; fully covered pixels stay.
-    pub fn clear_soft_in(&mut self, open: &Mask) {
+    /// Takes `other`'s coverage for the soft (partly covered) pixels that lie in `open`: an
+    /// uncovered region's rim gets a ramp of its own (fully covered pixels stay).
+    pub fn replace_soft_in(&mut self, open: &Mask, other: &Mask) {
         for y in self.y0..self.y0 + self.h {
             for x in self.x0..self.x0 + self.w {
                 let v = &mut self.data[(y - self.y0) * self.w + x - self.x0];
                 if *v < 255 && open.at(x, y) != 0 {
-                    *v = 0;
+                    *v = other.at(x, y);
                 }
             }
         }
+    }
+
+    /// This mask of kept (uncovered) pixels with its rim softened by `soft`, a feathered
+    /// coverage: a kept pixel keeps 255 minus the coverage `soft` gives it (0 where `soft`
+    /// covers it fully), so a sticker fades into a cut-out like the other styles do.
+    pub fn rimmed(&self, soft: &Mask) -> Mask {
+        let mut out = self.clone();
+        for y in self.y0..self.y0 + self.h {
+            for x in self.x0..self.x0 + self.w {
+                let v = &mut out.data[(y - self.y0) * self.w + x - self.x0];
+                if *v != 0 {
+                    *v = 255 - soft.at(x, y);
+                }
+            }
+        }
+        out
     }
 
     /// Coverage at frame pixel (x, y); 0 outside the mask's rectangle.
@@ -270,13 +286,19 @@ impl Mask {
             (self.y0 + self.h) as f32 - 0.5,
         );
         let (nx, ny) = ((cx1 - cx0 + 1) as usize, (cy1 - cy0 + 1) as usize);
+        // Cells are axis-aligned: a pixel's cell is its column's and its row's.
+        let col = |x: usize| grid.cell_of(x as f32 + 0.5, grid.origin[1]).0;
+        let row = |y: usize| grid.cell_of(grid.origin[0], y as f32 + 0.5).1;
         let mut count = vec![0u32; nx * ny];
+        let cols: Vec<usize> = (0..self.w)
+            .map(|x| (col(self.x0 + x) - cx0) as usize)
+            .collect();
         for y in 0..self.h {
-            for x in 0..self.w {
-                if self.data[y * self.w + x] == 255 {
-                    let (cx, cy) =
-                        grid.cell_of((self.x0 + x) as f32 + 0.5, (self.y0 + y) as f32 + 0.5);
-                    count[(cy - cy0) as usize * nx + (cx - cx0) as usize] += 1;
+            let cy = (row(self.y0 + y) - cy0) as usize;
+            let line = &self.data[y * self.w..(y + 1) * self.w];
+            for (&v, &cx) in line.iter().zip(&cols) {
+                if v == 255 {
+                    count[cy * nx + cx] += 1;
                 }
             }
         }
@@ -298,12 +320,20 @@ impl Mask {
             h,
             data: vec![0; w * h],
         };
+        let cols: Vec<Option<usize>> = (out.x0..out.x0 + out.w)
+            .map(|x| {
+                let cx = col(x);
+                (cx0..=cx1).contains(&cx).then(|| (cx - cx0) as usize)
+            })
+            .collect();
         for y in out.y0..out.y0 + out.h {
-            for x in out.x0..out.x0 + out.w {
-                let (cx, cy) = grid.cell_of(x as f32 + 0.5, y as f32 + 0.5);
-                let inside = (cx0..=cx1).contains(&cx)
-                    && (cy0..=cy1).contains(&cy)
-                    && hidden[(cy - cy0) as usize * nx + (cx - cx0) as usize];
+            let cy = row(y);
+            let cy = (cy0..=cy1).contains(&cy).then(|| (cy - cy0) as usize);
+            for (x, cx) in (out.x0..out.x0 + out.w).zip(&cols) {
+                let inside = match (*cx, cy) {
+                    (Some(cx), Some(cy)) => hidden[cy * nx + cx],
+                    _ => false,
+                };
                 let i = (y - out.y0) * out.w + x - out.x0;
                 let cover = if inside && open.is_none_or(|o| o.at(x, y) == 0) {
                     255
@@ -352,10 +382,10 @@ fn blend(old: u8, new: f32, a: u8) -> u8 {
 }
 
 impl Mask {
-    /// The mask at a plane's resolution, the other way round: a sample is covered only when
-    /// every pixel under it is. Kept areas (`keep` of [`Planes::sticker`]) use it, so that
-    /// a sticker pixel next to a cut-out gets the sticker's chroma, not the frame's (no grey
-    /// outline around cut-outs).
+    /// The mask at a plane's resolution, the other way round: a sample takes the weakest
+    /// coverage of the pixels under it. Kept areas (`keep` of [`Planes::sticker`]) use it,
+    /// so that a sticker pixel next to a cut-out gets the sticker's chroma, not the frame's
+    /// (no grey outline around cut-outs).
     fn subsampled_all(&self, sub: usize) -> Mask {
         if sub == 1 {
             return self.clone();
@@ -364,10 +394,12 @@ impl Mask {
         for py in 0..out.h {
             for px in 0..out.w {
                 let (x, y) = ((out.x0 + px) * sub, (out.y0 + py) * sub);
-                let all = (y..y + sub).all(|yy| (x..x + sub).all(|xx| self.at(xx, yy) != 0));
-                if !all {
-                    out.data[py * out.w + px] = 0;
-                }
+                let weakest = (y..y + sub)
+                    .flat_map(|yy| (x..x + sub).map(move |xx| (xx, yy)))
+                    .map(|(xx, yy)| self.at(xx, yy))
+                    .min()
+                    .unwrap_or(0);
+                out.data[py * out.w + px] = weakest;
             }
         }
         out
@@ -507,57 +539,93 @@ impl<'a> Planes<'a> {
         let (cx0, cy0) = grid.cell_of(paint.x0 as f32, paint.y0 as f32);
         let (cx1, cy1) = grid.cell_of((paint.x0 + paint.w) as f32, (paint.y0 + paint.h) as f32);
         let (nx, ny) = ((cx1 - cx0 + 1) as usize, (cy1 - cy0 + 1) as usize);
-        let mut sums = vec![(0u32, 0u32); nx * ny];
-        let mut fallback = vec![(0u32, 0u32); nx * ny];
+        // Per cell and channel: sums of its sampled pixels, and of all its hidden ones.
+        const MAX_CHANNELS: usize = 4;
+        let mut sums = vec![([0u32; MAX_CHANNELS], 0u32); nx * ny];
+        let mut fallback = sums.clone();
+        let mut means = vec![None::<[u8; MAX_CHANNELS]>; nx * ny];
         for (p, plane) in self.shapes.iter().enumerate() {
             let sub = plane.sub;
+            let channels: Vec<usize> = plane.channels.iter().map(|&(o, _)| o).collect();
             let hm = hidden.subsampled(sub);
             let sm = sample.subsampled(sub);
             let pm = paint.subsampled(sub);
             let (px0, px1) = (pm.x0.min(plane.width), (pm.x0 + pm.w).min(plane.width));
             let (py0, py1) = (pm.y0, (pm.y0 + pm.h).min(plane.height));
-            let cell = |x: usize, y: usize| -> Option<usize> {
-                let (cx, cy) =
-                    grid.cell_of((x as f32 + 0.5) * sub as f32, (y as f32 + 0.5) * sub as f32);
-                ((cx0..=cx1).contains(&cx) && (cy0..=cy1).contains(&cy))
-                    .then(|| (cy - cy0) as usize * nx + (cx - cx0) as usize)
-            };
-            for &(offset, _) in &plane.channels {
-                sums.fill((0, 0));
-                fallback.fill((0, 0));
-                for y in py0..py1 {
-                    let row = self.frame.row(p, y, px0, px1);
-                    for (i, value) in row.chunks_exact(plane.bpp).enumerate() {
-                        let x = px0 + i;
-                        if hm.at(x, y) != 255 {
-                            continue;
-                        }
-                        if let Some(c) = cell(x, y) {
-                            let v = value[offset] as u32;
-                            fallback[c] = (fallback[c].0 + v, fallback[c].1 + 1);
-                            if sm.at(x, y) != 0 {
-                                sums[c] = (sums[c].0 + v, sums[c].1 + 1);
-                            }
+            // Cells are axis-aligned: a sample's cell is its column's and its row's (taken at
+            // the sample's centre in frame pixels), looked up once per column and row.
+            let axis =
+                |from: usize, to: usize, axis: usize, c0: i64, c1: i64| -> Vec<Option<usize>> {
+                    (from..to)
+                        .map(|a| {
+                            let at = (a as f32 + 0.5) * sub as f32;
+                            let c = if axis == 0 {
+                                grid.cell_of(at, grid.origin[1]).0
+                            } else {
+                                grid.cell_of(grid.origin[0], at).1
+                            };
+                            (c0..=c1).contains(&c).then(|| (c - c0) as usize)
+                        })
+                        .collect()
+                };
+            let cols = axis(px0, px1, 0, cx0, cx1);
+            let rows = axis(py0, py1, 1, cy0, cy1);
+            sums.fill(([0; MAX_CHANNELS], 0));
+            fallback.fill(([0; MAX_CHANNELS], 0));
+            for (y, cy) in (py0..py1).zip(&rows) {
+                let Some(cy) = *cy else { continue };
+                let row = self.frame.row(p, y, px0, px1);
+                for ((i, value), cx) in row.chunks_exact(plane.bpp).enumerate().zip(&cols) {
+                    let (x, Some(cx)) = (px0 + i, *cx) else {
+                        continue;
+                    };
+                    if hm.at(x, y) != 255 {
+                        continue;
+                    }
+                    let c = cy * nx + cx;
+                    let sampled = sm.at(x, y) != 0;
+                    for (k, &o) in channels.iter().take(MAX_CHANNELS).enumerate() {
+                        fallback[c].0[k] += value[o] as u32;
+                        if sampled {
+                            sums[c].0[k] += value[o] as u32;
                         }
                     }
+                    fallback[c].1 += 1;
+                    sums[c].1 += u32::from(sampled);
                 }
-                // A cell only the margin reaches takes the mean of the whole face.
-                let face = sums.iter().fold((0, 0), |a, s| (a.0 + s.0, a.1 + s.1));
-                for (s, f) in sums.iter_mut().zip(&fallback) {
-                    if s.1 == 0 && f.1 > 0 {
-                        *s = if face.1 > 0 { face } else { *f };
+            }
+            // A cell only the margin reaches takes the mean of the whole face.
+            let face = sums.iter().fold(([0u32; MAX_CHANNELS], 0u32), |mut a, s| {
+                for k in 0..MAX_CHANNELS {
+                    a.0[k] += s.0[k];
+                }
+                (a.0, a.1 + s.1)
+            });
+            for ((s, f), m) in sums.iter().zip(&fallback).zip(means.iter_mut()) {
+                let (sum, n) = match (s.1, f.1) {
+                    (0, 0) => {
+                        *m = None;
+                        continue;
                     }
-                }
-                for y in py0..py1 {
-                    let row = self.frame.row_mut(p, y, px0, px1);
-                    for (i, out) in row.chunks_exact_mut(plane.bpp).enumerate() {
-                        let x = px0 + i;
-                        let a = pm.at(x, y);
-                        if a == 0 {
-                            continue;
-                        }
-                        if let Some((sum, n)) = cell(x, y).map(|c| sums[c]).filter(|s| s.1 > 0) {
-                            out[offset] = blend(out[offset], ((sum + n / 2) / n) as f32, a);
+                    (0, _) if face.1 > 0 => face,
+                    (0, _) => *f,
+                    _ => *s,
+                };
+                *m = Some(std::array::from_fn(|k| ((sum[k] + n / 2) / n) as u8));
+            }
+            for (y, cy) in (py0..py1).zip(&rows) {
+                let Some(cy) = *cy else { continue };
+                let row = self.frame.row_mut(p, y, px0, px1);
+                for ((i, out), cx) in row.chunks_exact_mut(plane.bpp).enumerate().zip(&cols) {
+                    let (a, Some(cx)) = (pm.at(px0 + i, y), *cx) else {
+                        continue;
+                    };
+                    if a == 0 {
+                        continue;
+                    }
+                    if let Some(mean) = means[cy * nx + cx] {
+                        for (k, &o) in channels.iter().take(MAX_CHANNELS).enumerate() {
+                            out[o] = blend(out[o], mean[k] as f32, a);
                         }
                     }
                 }
@@ -587,8 +655,8 @@ impl<'a> Planes<'a> {
     }
 
     /// Draws `sticker` (alpha-blended, bilinear) centred at `centre` with `size` (frame
-    /// pixels, before rotation), turned clockwise by `angle` radians; pixels where `keep`
-    /// is set are left untouched.
+    /// pixels, before rotation), turned clockwise by `angle` radians; pixels `keep` covers
+    /// fully are left untouched, partly covered ones take that much less of the sticker.
     pub fn sticker(
         &mut self,
         sticker: &Sticker,
@@ -611,7 +679,8 @@ impl<'a> Planes<'a> {
             let py1 = (((centre[1] + reach) / sub).ceil().max(0.0) as usize).min(plane.height);
             for py in py0..py1 {
                 for px in px0..px1 {
-                    if keep_plane.as_ref().is_some_and(|k| k.at(px, py) != 0) {
+                    let kept = keep_plane.as_ref().map_or(0, |k| k.at(px, py));
+                    if kept == 255 {
                         continue;
                     }
                     let dx = (px as f32 + 0.5) * sub - centre[0];
@@ -623,7 +692,7 @@ impl<'a> Planes<'a> {
                         continue;
                     }
                     let rgba = sticker.sample(u, v);
-                    let alpha = rgba[3] / 255.0;
+                    let alpha = rgba[3] / 255.0 * (1.0 - kept as f32 / 255.0);
                     if alpha <= 0.0 {
                         continue;
                     }

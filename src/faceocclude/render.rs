@@ -18,12 +18,17 @@ use super::regions::{Polygon, Region, RegionShapes, grow, oriented_box, region_n
 use super::stickers::{PlacedSticker, Sticker, StickerSet, StickerSide};
 use crate::face::Face;
 
-/// Blur radius at full strength, as a fraction of the face box width.
-pub const BLUR_RADIUS_PER_FACE_WIDTH: f32 = 0.2;
+/// Blur radius at full strength, as a fraction of the face box width: the face's coarse
+/// colours and shading stay (hair, eye sockets, lit side), no feature does. MTCNN still
+/// found a face in 1 of 30 carphone frames blurred whole at 0.12, in none at 0.14 (0.2 made
+/// a flat blob).
+pub const BLUR_RADIUS_PER_FACE_WIDTH: f32 = 0.15;
 /// Width of the feathered edge round every mask, as a fraction of the face box width
 /// (clamped to FEATHER_PIXELS): a few pixels, growing with the face.
 pub const FEATHER_PER_FACE_WIDTH: f32 = 0.03;
 pub const FEATHER_PIXELS: (f32, f32) = (1.5, 10.0);
+/// The feathered edge reaches into an uncovered region's rim this share of its width.
+pub const HOLE_RIM_SHARE: f32 = 0.5;
 /// Stickers centred on a region are drawn this much larger than its box.
 const CONTAINER_STICKER_SCALE: f32 = 1.15;
 const REGION_STICKER_SCALE: f32 = 1.3;
@@ -201,6 +206,7 @@ pub fn occlude_face(planes: &mut Planes, look: &Look, coverage: &Coverage, face:
     let ramp = feather_width(face_width);
     let mut holes = Mask::empty();
     let mut painted = Mask::empty();
+    let mut softened = Mask::empty();
     for ((st, regions), (mask, hole)) in layers.iter().zip(&masks) {
         if let Some(hole) = hole {
             holes = holes.union(hole);
@@ -209,9 +215,17 @@ pub fn occlude_face(planes: &mut Planes, look: &Look, coverage: &Coverage, face:
             continue;
         }
         // The soft edge lies outside the mask: what must be hidden stays fully hidden; it
-        // fades into the background, and stops at uncovered regions (they show whole).
+        // fades into the background and into the rim of uncovered regions (a cut-out's
+        // outline is anti-aliased like the face's, its inside shows as it is).
         let mut soft = mask.feathered(ramp, w, h);
-        soft.clear_soft_in(&holes);
+        if holes.w > 0 {
+            // Into a cut-out the ramp is narrower: small organs (eyes) keep most of their size.
+            soft.replace_soft_in(
+                &holes,
+                &mask.feathered((ramp * HOLE_RIM_SHARE).max(1.0), w, h),
+            );
+        }
+        softened = softened.union(&soft);
         match st.style {
             Style::Blur => {
                 let strength = st.strength.unwrap_or(look.blur_strength) / 100.0;
@@ -248,6 +262,8 @@ pub fn occlude_face(planes: &mut Planes, look: &Look, coverage: &Coverage, face:
     }
 
     // Stickers: containers' first (their layers were sorted last), then regions', extras.
+    // Stickers keep out of cut-outs but for their rim, where they fade like the other styles.
+    let holes = holes.rimmed(&softened);
     let keep_holes = (holes.w > 0).then_some(&holes);
     let container_keep = holes.union(&painted);
     let container_keep = (container_keep.w > 0).then_some(&container_keep);
@@ -257,11 +273,31 @@ pub fn occlude_face(planes: &mut Planes, look: &Look, coverage: &Coverage, face:
             continue;
         }
         stickered = true;
-        // The outermost covered container with a sticker covers its whole layer (grown to
-        // cover it), then the organ layers go where the organs are, unless uncovered.
         let container = [Region::Head, Region::Face]
             .into_iter()
             .find(|r| regions.contains(r) && look.stickers.get(*r).is_some());
+        // Regions under a container's sticker need none of their own; ears and neck do,
+        // drawn first so that the head or face sticker lies over their inner ends.
+        let outside = |r: &&Region| match container {
+            Some(_) => matches!(r, Region::Ears | Region::Neck),
+            None => !r.is_container(),
+        };
+        for r in regions.iter().filter(outside) {
+            if let Some(placed) = look.stickers.get(*r) {
+                // A sticker centred on its region (an organ, the ears, the neck) covers it,
+                // margin included; one standing beside it (a PNG's anchor) is drawn as given.
+                let pl = placed.placement;
+                if pl.anchor == *r && pl.side == StickerSide::Centre {
+                    let claimed: Vec<Polygon> =
+                        shapes.get(*r).iter().map(|p| grow(p, margin)).collect();
+                    draw_covering(planes, &shapes, placed, margin, keep_holes, &claimed);
+                } else {
+                    draw(planes, &shapes, placed, margin, keep_holes);
+                }
+            }
+        }
+        // The outermost covered container with a sticker covers its whole layer (grown to
+        // cover it), then the organ layers go where the organs are, unless uncovered.
         if let Some(c) = container {
             let claimed: Vec<Polygon> = regions
                 .iter()
@@ -278,24 +314,6 @@ pub fn occlude_face(planes: &mut Planes, look: &Look, coverage: &Coverage, face:
                 }
                 // On the base, an organ is drawn at its own size (no margin to cover).
                 draw(planes, &shapes, placed, 0.0, container_keep);
-            }
-        }
-        // Regions under a container's sticker need none of their own; ears and neck do.
-        let outside = |r: &&Region| match container {
-            Some(_) => matches!(r, Region::Ears | Region::Neck),
-            None => !r.is_container(),
-        };
-        for r in regions.iter().filter(outside) {
-            if let Some(placed) = look.stickers.get(*r) {
-                // A sticker on an organ covers the organ (margin included); ears and neck
-                // stickers are decorations over the blurred backdrop.
-                if Region::Face.contains(*r) && placed.placement.anchor == *r {
-                    let claimed: Vec<Polygon> =
-                        shapes.get(*r).iter().map(|p| grow(p, margin)).collect();
-                    draw_covering(planes, &shapes, placed, margin, keep_holes, &claimed);
-                } else {
-                    draw(planes, &shapes, placed, margin, keep_holes);
-                }
             }
         }
     }
@@ -414,6 +432,20 @@ fn draw_covering(
     }
 }
 
+/// Points every pixel or so along the outlines of `polys`.
+fn outline(polys: &[Polygon]) -> impl Iterator<Item = [f32; 2]> + '_ {
+    polys.iter().flat_map(|poly| {
+        (0..poly.len()).flat_map(move |i| {
+            let (a, b) = (poly[i], poly[(i + 1) % poly.len()]);
+            let steps = (((b[0] - a[0]).hypot(b[1] - a[1])).ceil() as usize).clamp(1, 4096);
+            (0..steps).map(move |j| {
+                let t = j as f32 / steps as f32;
+                [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]
+            })
+        })
+    })
+}
+
 /// The growth (1 ..= [`MAX_COVER_GROWTH`]) at which the sticker placed at `centre` with
 /// `size`, turned by `angle`, is opaque all along the outlines of `polys` (sampled every
 /// pixel or so).
@@ -432,17 +464,9 @@ pub fn cover_growth(
         (0.0..1.0).contains(&u) && (0.0..1.0).contains(&v) && sticker.sample(u, v)[3] >= 250.0
     };
     let mut k = 1.0f32;
-    for poly in polys {
-        for (i, &a) in poly.iter().enumerate() {
-            let b = poly[(i + 1) % poly.len()];
-            let steps = (((b[0] - a[0]).hypot(b[1] - a[1])).ceil() as usize).clamp(1, 4096);
-            for j in 0..steps {
-                let t = j as f32 / steps as f32;
-                let p = [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
-                while !opaque_at(p, k) && k < MAX_COVER_GROWTH {
-                    k = (k + 0.01).min(MAX_COVER_GROWTH);
-                }
-            }
+    for p in outline(polys) {
+        while !opaque_at(p, k) && k < MAX_COVER_GROWTH {
+            k = (k + 0.01).min(MAX_COVER_GROWTH);
         }
     }
     k
@@ -487,6 +511,103 @@ mod tests {
         ] {
             let e = RegionStyles::parse(text).unwrap_err();
             assert!(e.contains(says), "{text}: {e}");
+        }
+    }
+
+    /// An uncovered organ's cut-out has the same anti-aliased ramp as the face's outline,
+    /// laid inside the organ's rim: the face round it stays fully covered, the organ's
+    /// middle shows untouched, and its rim pixels are partly covered (fill and sticker).
+    #[test]
+    fn an_uncovered_organs_cut_out_has_a_soft_rim_inside_the_organ() {
+        use crate::face::HeadPose;
+        use crate::face::testing::{mesh_face, posed_reference};
+        use crate::faceocclude::levels::{LevelPlan, face_masks};
+        use crate::frame::polygon::{FillRule, scan_polygon};
+        use crate::frame::view::Layout;
+        let (w, h) = (400usize, 420usize);
+        let blue = [0u8, 0, 255];
+        let pts = posed_reference(&HeadPose::default(), [200.0, 230.0], 90.0);
+        let face = mesh_face(&pts, None);
+        let shapes = face_shapes(&face, w, h);
+        let ramp = feather_width(face.bbox.width);
+        assert!(ramp > 3.0, "{ramp}");
+        for (style, set) in [(Style::Fill, "smiley"), (Style::Sticker, "cat")] {
+            for organ in [Region::Eyes, Region::Mouth] {
+                let look = Look {
+                    style,
+                    blur_strength: 100.0,
+                    pixelate_blocks: 4,
+                    fill_rgb: [250, 250, 0],
+                    margin: 0.2,
+                    stickers: Arc::new(StickerSet::builtin(set).unwrap()),
+                    styles: RegionStyles::default(),
+                };
+                let plan = LevelPlan {
+                    priority: vec![organ, Region::Face],
+                    unlock: Vec::new(),
+                    level: 1,
+                    level_step: 0.1,
+                };
+                let mut rgb = blue.repeat(w * h);
+                {
+                    let (mut b, mut c) = (Vec::new(), Vec::new());
+                    let mut planes =
+                        Planes::new(Layout::RGB, w, h, [&mut rgb, &mut b, &mut c], [w * 3, 0, 0])
+                            .unwrap();
+                    occlude_face(&mut planes, &look, &plan.coverage(), &face);
+                }
+                let px = |x: usize, y: usize| {
+                    let o = (y * w + x) * 3;
+                    [rgb[o], rgb[o + 1], rgb[o + 2]]
+                };
+                let (mask, _) = face_masks(&shapes, &plan.coverage(), 0.2 * face.bbox.width, w, h);
+                // Distance (in pixels, chessboard) from an organ pixel to the nearest covered one.
+                let near_covered = |x: usize, y: usize, d: usize| {
+                    (y.saturating_sub(d)..=y + d)
+                        .any(|yy| (x.saturating_sub(d)..=x + d).any(|xx| mask.at(xx, yy) == 255))
+                };
+                let (mut rim, mut soft_rim, mut middle) = (0, 0, 0);
+                for poly in shapes.get(organ) {
+                    scan_polygon(poly, 0..w, 0..h, FillRule::Convex, |y, a, b| {
+                        for x in a..b {
+                            if mask.at(x, y) == 255 {
+                                continue;
+                            }
+                            if near_covered(x, y, 1) {
+                                rim += 1;
+                                soft_rim += usize::from(px(x, y) != blue);
+                            } else if !near_covered(
+                                x,
+                                y,
+                                (ramp * HOLE_RIM_SHARE).ceil() as usize + 1,
+                            ) {
+                                middle += 1;
+                                assert_eq!(px(x, y), blue, "{style:?} {organ:?}: ({x}, {y})");
+                            }
+                        }
+                    });
+                }
+                assert!(
+                    rim > 20 && middle > 20,
+                    "{style:?} {organ:?}: rim {rim}, middle {middle}"
+                );
+                assert!(
+                    soft_rim * 10 >= rim * 9,
+                    "{style:?} {organ:?}: only {soft_rim} of {rim} rim pixels are softened"
+                );
+                // The face round the organ stays fully covered: fill colour / sticker, never the
+                // frame's blue.
+                for y in mask.y0..mask.y0 + mask.h {
+                    for x in mask.x0..mask.x0 + mask.w {
+                        if mask.at(x, y) == 255 && style == Style::Fill {
+                            assert_eq!(px(x, y), [250, 250, 0], "({x}, {y})");
+                        }
+                        if mask.at(x, y) == 255 && style == Style::Sticker {
+                            assert_ne!(px(x, y), blue, "{organ:?}: ({x}, {y})");
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -53,7 +53,7 @@ impl StickerSet {
                 let mut ear = ellipse_sticker([0.5, 0.5], [200, 120, 0, 255]);
                 ear.ellipse([0.5, 0.5], [0.42, 0.45], [255, 210, 40, 255]);
                 put(Region::Ears, ear);
-                put(Region::Neck, bow_tie([220, 30, 40, 255]));
+                put(Region::Neck, neck([255, 210, 40, 255], [220, 30, 40, 255]));
             }
             "cat" => {
                 let face = cat_face();
@@ -89,7 +89,7 @@ impl StickerSet {
                     triangle_sdf(u, v, [[0.25, 0.85], [0.5, 0.3], [0.75, 0.85]])
                 });
                 put(Region::Ears, ear);
-                put(Region::Neck, bow_tie([40, 120, 220, 255]));
+                put(Region::Neck, neck(FUR, [40, 120, 220, 255]));
             }
             "panda" => {
                 let head = panda_head();
@@ -110,7 +110,7 @@ impl StickerSet {
                 put(Region::Forehead, ellipse_sticker([0.5, 0.5], WHITE));
                 put(Region::Chin, ellipse_sticker([0.5, 0.5], WHITE));
                 put(Region::Ears, ellipse_sticker([0.5, 0.5], BLACK));
-                put(Region::Neck, bow_tie([40, 160, 60, 255]));
+                put(Region::Neck, neck(WHITE, [40, 160, 60, 255]));
             }
             "bunny" => {
                 let face = bunny_face();
@@ -138,7 +138,7 @@ impl StickerSet {
                 let mut ear = ellipse_sticker([0.5, 0.5], BUNNY);
                 ear.ellipse([0.5, 0.5], [0.3, 0.38], PINK);
                 put(Region::Ears, ear);
-                put(Region::Neck, bow_tie([240, 120, 170, 255]));
+                put(Region::Neck, neck(BUNNY, [240, 120, 170, 255]));
                 set.extras.push(PlacedSticker {
                     sticker: Arc::new(rabbit_ears()),
                     // Half as wide as the head, the ears' roots sunk into the hair.
@@ -304,16 +304,25 @@ fn muzzle(fill: [u8; 4]) -> Sticker {
     mouth
 }
 
-fn bow_tie(rgba: [u8; 4]) -> Sticker {
-    let mut tie = Sticker::transparent(S);
-    tie.paint(rgba, |u, v| {
-        triangle_sdf(u, v, [[0.02, 0.2], [0.5, 0.5], [0.02, 0.8]])
+/// The neck: a rounded column of the animal's `body` colour (so it covers the whole neck,
+/// no blurred backdrop beside it) with a bow tie under the chin.
+fn neck(body: [u8; 4], tie: [u8; 4]) -> Sticker {
+    let mut st = Sticker::transparent(S);
+    st.paint(body, |u, v| {
+        let (dx, dy) = ((u - 0.5).abs() / 0.5, (v - 0.5).abs() / 0.5);
+        ((dx.powi(4) + dy.powi(4)).powf(0.25) - 1.0) * 0.5
     });
-    tie.paint(rgba, |u, v| {
-        triangle_sdf(u, v, [[0.98, 0.8], [0.5, 0.5], [0.98, 0.2]])
+    // The bow tie just below the chin (the column's top reaches up under the face):
+    // (u, v) of the tie's own square mapped there.
+    let (tu, tv) = (|u: f32| (u - 0.12) / 0.76, |v: f32| (v - 0.44) / 0.36);
+    st.paint(tie, move |u, v| {
+        triangle_sdf(tu(u), tv(v), [[0.02, 0.2], [0.5, 0.5], [0.02, 0.8]]) * 0.36
     });
-    tie.ellipse([0.5, 0.5], [0.12, 0.14], rgba);
-    tie
+    st.paint(tie, move |u, v| {
+        triangle_sdf(tu(u), tv(v), [[0.98, 0.8], [0.5, 0.5], [0.98, 0.2]]) * 0.36
+    });
+    st.ellipse([0.5, 0.62], [0.09, 0.05], tie);
+    st
 }
 
 /// A yellow disc with a darker rim; eyes, nose and mouth are the organ layers.

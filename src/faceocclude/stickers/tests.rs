@@ -119,7 +119,9 @@ mod drawn {
     use crate::faceocclude::levels::{LevelPlan, face_masks};
     use crate::faceocclude::raster::Planes;
     use crate::faceocclude::regions::{Polygon, Region, convex_hull, grow};
-    use crate::faceocclude::render::{Look, RegionStyles, face_shapes, occlude_face};
+    use crate::faceocclude::render::{
+        HOLE_RIM_SHARE, Look, RegionStyles, face_shapes, feather_width, occlude_face,
+    };
     use crate::faceocclude::stickers::StickerSet;
     use crate::frame::polygon::{FillRule, scan_polygon};
     use crate::frame::view::Layout;
@@ -200,15 +202,30 @@ mod drawn {
             let set = StickerSet::builtin(name).unwrap();
             for face in poses() {
                 let shapes = face_shapes(&face, W, H);
+                let margin = MARGIN * face.bbox.width;
                 for organ in [Region::Eyes, Region::Nose, Region::Mouth] {
                     let priority = [organ, Region::Face];
                     let shown = render(&face, &look(set.clone()), &plan(&priority, 1));
-                    // The real organ shows whole.
+                    // The real organ shows, but for its rim (the cut-out's soft edge): every
+                    // pixel of it the feathered cover does not reach.
+                    let (mask, _) =
+                        face_masks(&shapes, &plan(&priority, 1).coverage(), margin, W, H);
+                    let soft =
+                        mask.feathered(feather_width(face.bbox.width) * HOLE_RIM_SHARE, W, H);
+                    let (mut inside, mut shows) = (0, 0);
                     for poly in shapes.get(organ) {
                         for p in pixels_in(poly) {
-                            assert_eq!(at(&shown, p), BLUE, "{name} {organ:?} {p:?}");
+                            inside += 1;
+                            if soft.at(p.0, p.1) == 0 {
+                                shows += 1;
+                                assert_eq!(at(&shown, p), BLUE, "{name} {organ:?} {p:?}");
+                            }
                         }
                     }
+                    assert!(
+                        shows * 2 > inside,
+                        "{name} {organ:?}: {shows} of {inside} show"
+                    );
                     // Nothing of the set's drawing of that organ is left anywhere: the frame
                     // is exactly what the set without that organ's layer draws.
                     let mut without = set.clone();
@@ -270,6 +287,36 @@ mod drawn {
                         }
                     }
                     assert_eq!(backdrop, 0, "{name} {priority:?}: backdrop shows");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ear_and_neck_stickers_cover_their_regions_no_backdrop_shows() {
+        let covered = plan(&[Region::Face, Region::Head, Region::Ears, Region::Neck], 0);
+        for name in StickerSet::BUILTIN {
+            let set = StickerSet::builtin(name).unwrap();
+            for face in poses() {
+                let shapes = face_shapes(&face, W, H);
+                let out = render(&face, &look(set.clone()), &covered);
+                let margin = MARGIN * face.bbox.width;
+                let (mask, _) = face_masks(&shapes, &covered.coverage(), margin, W, H);
+                for r in [Region::Ears, Region::Neck] {
+                    let (mut inside, mut backdrop) = (0, 0);
+                    for poly in shapes.get(r) {
+                        for p in pixels_in(&grow(poly, margin)) {
+                            if mask.at(p.0, p.1) != 0 {
+                                inside += 1;
+                                backdrop += usize::from(at(&out, p) == BLUE);
+                            }
+                        }
+                    }
+                    assert!(inside > 200, "{name} {r:?}: {inside}");
+                    assert_eq!(
+                        backdrop, 0,
+                        "{name} {r:?}: backdrop shows ({inside} pixels)"
+                    );
                 }
             }
         }
