@@ -82,6 +82,9 @@ fn rtmp(port: u16, level: u32, frames: usize) -> String {
     )
 }
 
+/// `faceocclude::render::HOLE_RIM_SHARE`: the feathered edge reaches into an uncovered
+/// region's rim half as far as into the background.
+const HOLE_RIM_SHARE: f32 = 0.5;
 #[test]
 fn rtmp_renditions_level0_hides_top_level_shows_the_face() {
     init();
@@ -211,8 +214,8 @@ fn intermediate_level_changes_exactly_the_regions_its_priority_says() {
         let (w, h) = (352usize, 288usize);
         let mut covered = vec![false; w * h];
         let mut shown = vec![false; w * h];
-        // The feathered edge laid outside the mask, into the background (it stops at the
-        // uncovered eyes and mouth, which show whole).
+        // The feathered edge laid outside the mask, into the background, and half as wide
+        // into the rim of the uncovered eyes and mouth (their inside shows untouched).
         let mut ramp = vec![0u8; w * h];
         for f in &faces {
             let b = f.bbox;
@@ -225,14 +228,19 @@ fn intermediate_level_changes_exactly_the_regions_its_priority_says() {
             );
             let (mask, holes) = face_masks(&shapes, &plan.coverage(), 0.05 * b.width, w, h);
             let holes = holes.expect("eyes and mouth are cut out");
-            let soft = mask.feathered(gstfacekit::feather_width(b.width), w, h);
+            let ramp_width = gstfacekit::feather_width(b.width);
+            let soft = mask.feathered(ramp_width, w, h);
+            let rim = mask.feathered(ramp_width * HOLE_RIM_SHARE, w, h);
             for y in 0..h {
                 for x in 0..w {
                     covered[y * w + x] |= mask.at(x, y) != 0;
                     shown[y * w + x] |= holes.at(x, y) != 0;
-                    if holes.at(x, y) == 0 {
-                        ramp[y * w + x] = ramp[y * w + x].max(soft.at(x, y));
-                    }
+                    let r = if holes.at(x, y) == 0 {
+                        soft.at(x, y)
+                    } else {
+                        rim.at(x, y)
+                    };
+                    ramp[y * w + x] = ramp[y * w + x].max(r);
                 }
             }
         }
@@ -923,12 +931,15 @@ fn head_ears_and_neck_are_covered_beyond_the_face_on_carphone() {
         let shapes = gstfacekit::face_shapes(face, w, h);
         let (mask, holes) = face_masks(&shapes, &plan.coverage(), 0.0, w, h);
         let holes = holes.expect("the face is cut out of the head");
+        // The face's rim takes the cut-out's soft edge; inside it the face shows untouched.
+        let rim_width = gstfacekit::feather_width(face.bbox.width) * HOLE_RIM_SHARE;
+        let rim = mask.feathered(rim_width, w, h);
         for y in 0..h {
             for x in 0..w {
                 if mask.at(x, y) != 0 {
                     covered_n += 1;
                     covered_green += usize::from(green(c.at(x, y)));
-                } else if holes.at(x, y) != 0 {
+                } else if holes.at(x, y) != 0 && rim.at(x, y) == 0 {
                     shown_n += 1;
                     shown_eq += usize::from(o.at(x, y) == c.at(x, y));
                 }
