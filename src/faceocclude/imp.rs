@@ -9,9 +9,11 @@ use gst_base::subclass::prelude::*;
 
 use super::settings::*;
 use super::{LevelMessage, OccludeOnMissing};
+use crate::faceocclude::hands::keep_mask;
 use crate::faceocclude::regions::{format_region_list, parse_region_list};
 use crate::faceocclude::{
-    Behaviour, Coverage, LevelPlan, Planes, Policy, RegionStyles, StickerSet, occlude_face,
+    Behaviour, Coverage, HandFinder, LevelPlan, Mask, Planes, Policy, RegionStyles, StickerSet,
+    occlude_face,
 };
 use crate::frame::image::Layout;
 use crate::gst::element::{Analysis, BufferTimes, WarnOnce, post};
@@ -50,6 +52,9 @@ pub struct FaceOcclude {
     custom_stickers: Mutex<StickerSet>,
     behaviour: Mutex<Behaviour>,
     state: Mutex<State>,
+    /// The hand models (`show-hands`), loaded on first use; the error text when they
+    /// cannot be (then hands stay covered).
+    hands: Mutex<Option<Result<HandFinder, String>>>,
 }
 
 #[glib::object_subclass]
@@ -216,6 +221,12 @@ impl ObjectImpl for FaceOcclude {
                     .default_value(Some(""))
                     .mutable_playing()
                     .build(),
+                glib::ParamSpecBoolean::builder("show-hands")
+                    .nick("Show hands")
+                    .blurb("Keep hands in front of a covered face visible (a signer's fingers): MediaPipe's palm detector and hand landmark model run around each covered face, the fingers (narrower than they are) and the palm show, the face between and around them stays covered. Hands the models are unsure of stay covered")
+                    .default_value(DEFAULT_SHOW_HANDS)
+                    .mutable_playing()
+                    .build(),
                 glib::ParamSpecEnum::builder_with_default("on-missing", DEFAULT_ON_MISSING)
                     .nick("On missing analysis")
                     .blurb("Frames facedetect did not analyse or whose analysis failed, while anything is to be covered: blur-frame (fail-closed), drop, or pass (only when chosen)")
@@ -324,6 +335,7 @@ impl ObjectImpl for FaceOcclude {
                     }
                 }
                 "on-missing" => s.on_missing = value.get().expect("type checked upstream"),
+                "show-hands" => s.show_hands = value.get().expect("type checked upstream"),
                 _ => {
                     let _ = crate::gst::video::unknown_property(&*self.obj(), pspec);
                 }
@@ -355,6 +367,7 @@ impl ObjectImpl for FaceOcclude {
             "stickers" => s.stickers_spec.to_value(),
             "policy" => s.policy_text.to_value(),
             "on-missing" => s.on_missing.to_value(),
+            "show-hands" => s.show_hands.to_value(),
             _ => crate::gst::video::unknown_property(&*self.obj(), pspec),
         }
     }
@@ -482,8 +495,16 @@ impl BaseTransformImpl for FaceOcclude {
                         let occluded =
                             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                                 let look = settings.look();
+                                let hands = settings
+                                    .show_hands
+                                    .then(|| self.hands_mask(planes, &faces))
+                                    .flatten()
+                                    .map(|m| planes.save(&m));
                                 for face in &faces {
                                     occlude_face(planes, &look, &coverage, face);
+                                }
+                                if let Some(saved) = &hands {
+                                    planes.restore(saved);
                                 }
                             }))
                             .is_ok();
@@ -546,6 +567,45 @@ impl BaseTransformImpl for FaceOcclude {
 }
 
 impl FaceOcclude {
+    /// The sure hands' pixels around `faces` (`show-hands`); `None` (hands stay covered)
+    /// when the models cannot be loaded or run, with one warning.
+    fn hands_mask(&self, planes: &Planes, faces: &[crate::face::Face]) -> Option<Mask> {
+        let mut hands = self.hands.lock().unwrap_or_else(|e| e.into_inner());
+        let finder = hands.get_or_insert_with(|| {
+            let library = crate::inference::runtime_library(None);
+            crate::inference::environment(&library, 0)
+                .and_then(|env| HandFinder::load(&env))
+                .map_err(|e| e.to_string())
+        });
+        let err = match finder {
+            Ok(finder) => match keep_mask(finder, &planes.view(), faces) {
+                Ok((mask, hands)) => {
+                    for h in &hands {
+                        gst::debug!(
+                            CAT,
+                            imp = self,
+                            "hand: palm {:.2} presence {:.2} wrist {:?}",
+                            h.palm_score,
+                            h.presence,
+                            h.points[0]
+                        );
+                    }
+                    return Some(mask);
+                }
+                Err(e) => e.to_string(),
+            },
+            Err(e) => e.clone(),
+        };
+        if self.state.lock().unwrap().warned.first("hands") {
+            gst::element_imp_warning!(
+                self,
+                gst::ResourceError::NotFound,
+                ("show-hands: hands stay covered: {err}")
+            );
+        }
+        None
+    }
+
     fn with_planes<R>(
         &self,
         buf: &mut gst::BufferRef,

@@ -12,6 +12,7 @@ pub use message::{LEVEL_MESSAGE, LevelMessage};
 
 // The GStreamer-free occlusion core: regions from landmarks, masks and compositing on raw
 // planes, levels, the behaviour policy, stickers.
+mod hands;
 mod levels;
 mod policy;
 mod raster;
@@ -20,6 +21,7 @@ mod render;
 mod settings;
 mod stickers;
 
+pub use hands::HandFinder;
 pub use levels::face_masks;
 pub use levels::{Coverage, LevelPlan};
 pub use policy::{Behaviour, Policy, PolicyError};

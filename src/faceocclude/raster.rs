@@ -712,6 +712,62 @@ impl<'a> Planes<'a> {
     }
 }
 
+/// Samples of a frame under a mask, copied before compositing to be put back after it
+/// ([`Planes::save`], [`Planes::restore`]).
+pub struct Saved {
+    /// Per plane: the mask at the plane's resolution and its rectangle's row bytes.
+    planes: Vec<(Mask, Vec<u8>)>,
+}
+
+impl Planes<'_> {
+    /// The frame, read-only (to run models on the pixels as they came).
+    pub fn view(&self) -> crate::frame::image::ImageView<'_> {
+        self.frame.as_view()
+    }
+
+    /// Copies the samples under `mask`; a chroma sample only when every pixel under it is
+    /// masked (a chroma sample half over a face stays as the face's cover made it).
+    pub fn save(&self, mask: &Mask) -> Saved {
+        let planes = self
+            .shapes
+            .iter()
+            .enumerate()
+            .map(|(p, plane)| {
+                let pm = mask.subsampled_all(plane.sub);
+                let x1 = (pm.x0 + pm.w).min(plane.width);
+                let mut bytes = Vec::new();
+                for y in pm.y0..(pm.y0 + pm.h).min(plane.height) {
+                    bytes.extend_from_slice(self.frame.row(p, y, pm.x0, x1));
+                }
+                (pm, bytes)
+            })
+            .collect();
+        Saved { planes }
+    }
+
+    /// Puts the saved samples back where their mask is set.
+    pub fn restore(&mut self, saved: &Saved) {
+        for (p, (pm, bytes)) in saved.planes.iter().enumerate() {
+            let plane = &self.shapes[p];
+            let (x0, x1) = (pm.x0, (pm.x0 + pm.w).min(plane.width));
+            let row_len = (x1.saturating_sub(x0)) * plane.bpp;
+            for (i, y) in (pm.y0..(pm.y0 + pm.h).min(plane.height)).enumerate() {
+                let src = &bytes[i * row_len..(i + 1) * row_len];
+                let row = self.frame.row_mut(p, y, x0, x1);
+                for (k, (out, orig)) in row
+                    .chunks_exact_mut(plane.bpp)
+                    .zip(src.chunks_exact(plane.bpp))
+                    .enumerate()
+                {
+                    if pm.at(x0 + k, y) != 0 {
+                        out.copy_from_slice(orig);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// One box-blur pass of radius `r` along a line of `tmp.len()` samples spaced `step` apart,
 /// edges clamped.
 fn box_line(line: &mut [u16], step: usize, r: usize, tmp: &mut [u16]) {

@@ -16,6 +16,7 @@ pub(super) const DEFAULT_FILL_COLOR: u32 = 0xff00_0000;
 pub(super) const DEFAULT_MARGIN: f64 = 0.2;
 pub(super) const DEFAULT_STICKER_SET: StickerSetChoice = StickerSetChoice::Smiley;
 pub(super) const DEFAULT_ON_MISSING: OccludeOnMissing = OccludeOnMissing::BlurFrame;
+pub(super) const DEFAULT_SHOW_HANDS: bool = false;
 
 /// Fail-closed whole-frame obfuscation: cells across the frame's long side.
 pub(super) const FRAME_CELLS: f32 = 12.0;
@@ -38,6 +39,7 @@ pub(super) struct Settings {
     pub(super) policy_text: String,
     pub(super) policy: Arc<Policy>,
     pub(super) on_missing: OccludeOnMissing,
+    pub(super) show_hands: bool,
 }
 
 impl Default for Settings {
@@ -59,6 +61,7 @@ impl Default for Settings {
             policy_text: String::new(),
             policy: Arc::new(Policy::default()),
             on_missing: DEFAULT_ON_MISSING,
+            show_hands: DEFAULT_SHOW_HANDS,
         }
     }
 }

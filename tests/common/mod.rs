@@ -371,6 +371,8 @@ pub struct Pushed {
     pub messages: Vec<gst::Structure>,
     /// The first error posted (it stops the pipeline): text and debug string.
     pub error: Option<String>,
+    /// Warnings posted, as text.
+    pub warnings: Vec<String>,
 }
 
 /// Pushes `buffers` with `caps` through `pipeline` (`appsrc name=src ! ... ! appsink
@@ -406,5 +408,6 @@ pub fn push_buffers(
         samples: std::mem::take(&mut *samples.lock().unwrap()),
         error: posted.error_with_debug(),
         messages: posted.messages,
+        warnings: posted.warnings,
     }
 }

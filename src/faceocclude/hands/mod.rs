@@ -1,0 +1,389 @@
+//! Hands in front of a covered face, free of GStreamer: MediaPipe's palm detector on a
+//! square around the face, then its 21-point hand landmark model on each palm found, as
+//! MediaPipe's hand tracking builds its crops. [`mask::hands_mask`] turns the points into
+//! the pixels that may show over the face; everything else stays covered.
+//!
+//! Fail-closed: a hand is shown only when the palm detector and the landmark model are
+//! both sure of it and its size fits the face's; otherwise it is covered with the face.
+
+pub mod mask;
+
+use ort::environment::Environment;
+
+use super::raster::Mask;
+use crate::face::{BoundingBox, Face};
+use crate::frame::image::{Affine, ImageView, sample_nchw};
+use crate::inference::{InferenceError, OnnxModel, Output, SessionOptions, model_dir};
+use mask::HAND_POINTS;
+
+/// Model files (in the model folder; made by `scripts/setup.sh` from the mediapipe wheel).
+pub const PALM_MODEL: &str = "palm_detection_lite.onnx";
+pub const HAND_MODEL: &str = "hand_landmark_lite.onnx";
+const PALM_INPUT: usize = 192;
+const HAND_INPUT: usize = 224;
+const PALM_ANCHORS: usize = 2016;
+/// Palm score (sigmoid) from which a palm is taken (MediaPipe's own threshold).
+const PALM_SCORE: f32 = 0.5;
+/// Hand presence from which landmarks are trusted enough to uncover pixels (MediaPipe
+/// tracks from 0.5; showing pixels of a face wants more: palms the detector found on
+/// faces and clothes scored 0.0-0.5 on the bundled photos and the ASL clips).
+pub const PRESENCE: f32 = 0.85;
+/// Palms overlapping more than this (IoU) are one palm.
+const PALM_NMS_IOU: f32 = 0.3;
+/// At most this many hands per face (a signer's two).
+const MAX_HANDS: usize = 2;
+/// The square searched for palms: this many face widths, centred this many face heights
+/// below the face's centre (hands in front of a face reach down to the chest). The
+/// detector finds a signer's hands far more often in this square than in one of 3.5 face
+/// widths, where a hand fills too much of its input (ASL clips, notes/issue-14-look.md).
+const SEARCH_PER_FACE_WIDTH: f32 = 4.5;
+const SEARCH_SHIFT_DOWN: f32 = 1.0;
+/// A hand whose knuckles lie this far apart (in face widths) fits the face: an adult's
+/// ~2 cm on a ~15 cm face is 0.13; much smaller or larger is another hand (far behind,
+/// close to the camera) or a wrong fit.
+const FINGER_PER_FACE_WIDTH: (f32, f32) = (0.05, 0.4);
+
+/// One hand: its 21 points in frame pixels and how sure the models are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hand {
+    pub points: [[f32; 2]; HAND_POINTS],
+    pub palm_score: f32,
+    pub presence: f32,
+}
+
+/// A palm from the detector, in frame pixels: box centre and size, and the wrist (0) and
+/// middle finger knuckle (2) keypoints that orient the hand.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Palm {
+    pub score: f32,
+    pub centre: [f32; 2],
+    pub size: [f32; 2],
+    pub wrist: [f32; 2],
+    pub middle: [f32; 2],
+}
+
+impl Palm {
+    /// The landmark model's crop: MediaPipe's rect (rotated so the hand points up, shifted
+    /// half a palm towards the fingers, 2.6 palms square). Returns (centre, side, angle).
+    pub fn hand_crop(&self) -> ([f32; 2], f32, f32) {
+        let (dx, dy) = (
+            self.middle[0] - self.wrist[0],
+            self.middle[1] - self.wrist[1],
+        );
+        let angle = normalise(std::f32::consts::FRAC_PI_2 - (-dy).atan2(dx));
+        let h = self.size[1];
+        let (s, c) = angle.sin_cos();
+        let centre = [self.centre[0] + 0.5 * h * s, self.centre[1] - 0.5 * h * c];
+        (centre, self.size[0].max(self.size[1]) * 2.6, angle)
+    }
+}
+
+fn normalise(a: f32) -> f32 {
+    use std::f32::consts::{PI, TAU};
+    a - TAU * ((a + PI) / TAU).floor()
+}
+
+/// The detector's anchors (normalised centres): 24x24 cells x 2, then 12x12 cells x 6.
+fn anchors() -> Vec<[f32; 2]> {
+    let mut out = Vec::with_capacity(PALM_ANCHORS);
+    for (grid, per_cell) in [(24usize, 2usize), (12, 6)] {
+        for y in 0..grid {
+            for x in 0..grid {
+                let c = [
+                    (x as f32 + 0.5) / grid as f32,
+                    (y as f32 + 0.5) / grid as f32,
+                ];
+                out.extend(std::iter::repeat_n(c, per_cell));
+            }
+        }
+    }
+    out
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x.clamp(-100.0, 100.0)).exp())
+}
+
+/// Palms from the detector's raw outputs (`boxes` [2016 x 18], `scores` [2016]), mapped
+/// through `map` (detector input pixels to frame pixels, axis-aligned); best first, after
+/// non-maximum suppression.
+pub fn decode_palms(boxes: &[f32], scores: &[f32], map: &Affine) -> Vec<Palm> {
+    let anchors = anchors();
+    let scale = map.a;
+    let mut palms: Vec<Palm> = scores
+        .iter()
+        .zip(boxes.chunks_exact(18))
+        .zip(&anchors)
+        .filter_map(|((&s, r), a)| {
+            let score = sigmoid(s);
+            if score < PALM_SCORE {
+                return None;
+            }
+            let n = PALM_INPUT as f32;
+            let at = |i: usize| {
+                let (x, y) = map.apply_continuous(r[i] + a[0] * n, r[i + 1] + a[1] * n);
+                [x, y]
+            };
+            Some(Palm {
+                score,
+                centre: at(0),
+                size: [r[2] * scale, r[3] * scale],
+                wrist: at(4),
+                middle: at(8),
+            })
+        })
+        .collect();
+    palms.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut kept: Vec<Palm> = Vec::new();
+    for p in palms {
+        if kept.iter().all(|k| iou(k, &p) < PALM_NMS_IOU) {
+            kept.push(p);
+        }
+    }
+    kept
+}
+
+fn iou(a: &Palm, b: &Palm) -> f32 {
+    let lo = |p: &Palm, i: usize| p.centre[i] - p.size[i] / 2.0;
+    let hi = |p: &Palm, i: usize| p.centre[i] + p.size[i] / 2.0;
+    let overlap = |i| (hi(a, i).min(hi(b, i)) - lo(a, i).max(lo(b, i))).max(0.0);
+    let inter = overlap(0) * overlap(1);
+    inter / (a.size[0] * a.size[1] + b.size[0] * b.size[1] - inter).max(1e-6)
+}
+
+/// The square searched for palms around a face: centre and side, frame pixels.
+pub fn search_square(face: &BoundingBox) -> ([f32; 2], f32) {
+    let (cx, cy) = face.center();
+    (
+        [cx, cy + SEARCH_SHIFT_DOWN * face.height],
+        SEARCH_PER_FACE_WIDTH * face.width.max(face.height),
+    )
+}
+
+/// Whether a hand's size fits a face `face_width` wide (see [`FINGER_PER_FACE_WIDTH`]).
+pub fn fits_face(points: &[[f32; 2]; HAND_POINTS], face_width: f32) -> bool {
+    let ratio = mask::finger_width(points) / face_width.max(1.0);
+    (FINGER_PER_FACE_WIDTH.0..=FINGER_PER_FACE_WIDTH.1).contains(&ratio)
+}
+
+/// The palm detector and hand landmark model, with their input buffer.
+pub struct HandFinder {
+    palm: OnnxModel,
+    hand: OnnxModel,
+    input: Vec<f32>,
+}
+
+impl std::fmt::Debug for HandFinder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HandFinder").finish_non_exhaustive()
+    }
+}
+
+fn output<'a>(
+    outputs: &'a [Output],
+    model: &OnnxModel,
+    len: usize,
+    nth: usize,
+    what: &str,
+) -> Result<&'a Output, InferenceError> {
+    outputs
+        .iter()
+        .filter(|o| o.data.len() == len)
+        .nth(nth)
+        .ok_or_else(|| InferenceError::Run {
+            model: model.path().to_path_buf(),
+            detail: format!("no {what} output; re-run scripts/setup.sh"),
+        })
+}
+
+impl HandFinder {
+    /// Loads both models from the model folder (shared with other instances).
+    pub fn load(env: &Environment) -> Result<Self, InferenceError> {
+        let dir = model_dir();
+        let opts = SessionOptions::default();
+        Ok(Self {
+            palm: OnnxModel::load(env, &dir.join(PALM_MODEL), &opts)?,
+            hand: OnnxModel::load(env, &dir.join(HAND_MODEL), &opts)?,
+            input: Vec::new(),
+        })
+    }
+
+    /// Palms in the square searched around `face`.
+    pub fn palms(
+        &mut self,
+        image: &ImageView,
+        face: &BoundingBox,
+    ) -> Result<Vec<Palm>, InferenceError> {
+        let (c, side) = search_square(face);
+        let map = Affine::rotated_square(c[0], c[1], side, 0.0, PALM_INPUT);
+        self.input.resize(3 * PALM_INPUT * PALM_INPUT, 0.0);
+        // Both models take RGB in 0..1; outside the frame is black.
+        sample_nchw(
+            image,
+            &map,
+            PALM_INPUT,
+            PALM_INPUT,
+            1.0 / 255.0,
+            0.0,
+            0.0,
+            &mut self.input,
+        );
+        let out = self
+            .palm
+            .run(&[1, 3, PALM_INPUT, PALM_INPUT], &self.input)?;
+        let boxes = output(
+            &out,
+            &self.palm,
+            PALM_ANCHORS * 18,
+            0,
+            "palm boxes [2016x18]",
+        )?;
+        let scores = output(&out, &self.palm, PALM_ANCHORS, 0, "palm scores [2016]")?;
+        Ok(decode_palms(&boxes.data, &scores.data, &map))
+    }
+
+    /// The hand landmark model on one palm's crop.
+    pub fn hand(&mut self, image: &ImageView, palm: &Palm) -> Result<Hand, InferenceError> {
+        let (c, side, angle) = palm.hand_crop();
+        let map = Affine::rotated_square(c[0], c[1], side, angle, HAND_INPUT);
+        self.input.resize(3 * HAND_INPUT * HAND_INPUT, 0.0);
+        sample_nchw(
+            image,
+            &map,
+            HAND_INPUT,
+            HAND_INPUT,
+            1.0 / 255.0,
+            0.0,
+            0.0,
+            &mut self.input,
+        );
+        let out = self
+            .hand
+            .run(&[1, 3, HAND_INPUT, HAND_INPUT], &self.input)?;
+        let raw = output(&out, &self.hand, HAND_POINTS * 3, 0, "hand landmarks [63]")?;
+        // The model ends in a sigmoid: presence is already a probability.
+        let presence = output(&out, &self.hand, 1, 0, "hand presence [1]")?.data[0];
+        let mut points = [[0.0; 2]; HAND_POINTS];
+        for (p, r) in points.iter_mut().zip(raw.data.chunks_exact(3)) {
+            let (x, y) = map.apply_continuous(r[0], r[1]);
+            *p = [x, y];
+        }
+        Ok(Hand {
+            points,
+            palm_score: palm.score,
+            presence: if presence.is_finite() { presence } else { 0.0 },
+        })
+    }
+
+    /// The hands of the (at most [`MAX_HANDS`]) best palms around `face`, sure or not.
+    pub fn find(
+        &mut self,
+        image: &ImageView,
+        face: &BoundingBox,
+    ) -> Result<Vec<Hand>, InferenceError> {
+        let palms = self.palms(image, face)?;
+        palms
+            .iter()
+            .take(MAX_HANDS)
+            .map(|palm| self.hand(image, palm))
+            .collect()
+    }
+}
+
+impl Hand {
+    /// Sure enough to be shown over a face `face_width` wide: the landmark model is sure
+    /// and the hand's size fits the face.
+    pub fn sure(&self, face_width: f32) -> bool {
+        let finite = self.points.iter().flatten().all(|v| v.is_finite());
+        finite && self.presence >= PRESENCE && fits_face(&self.points, face_width)
+    }
+}
+
+/// The pixels of the sure hands around `faces` that may show over their cover, and every
+/// hand looked at (for logs).
+pub fn keep_mask(
+    finder: &mut HandFinder,
+    image: &ImageView,
+    faces: &[Face],
+) -> Result<(Mask, Vec<Hand>), InferenceError> {
+    let mut sure = Vec::new();
+    let mut all = Vec::new();
+    for face in faces {
+        for hand in finder.find(image, &face.bbox)? {
+            if hand.sure(face.bbox.width) {
+                sure.push(hand.points);
+            }
+            all.push(hand);
+        }
+    }
+    Ok((mask::hands_mask(&sure, image.width(), image.height()), all))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anchors_cover_the_input_twice_then_six_times() {
+        let a = anchors();
+        assert_eq!(a.len(), PALM_ANCHORS);
+        assert_eq!(a[0], [0.5 / 24.0, 0.5 / 24.0]);
+        assert_eq!(a[1], a[0]);
+        assert_eq!(a[24 * 24 * 2], [0.5 / 12.0, 0.5 / 12.0]);
+        assert_eq!(a[PALM_ANCHORS - 1], [11.5 / 12.0, 11.5 / 12.0]);
+    }
+
+    #[test]
+    fn palms_decode_at_their_anchor_in_frame_pixels_and_overlaps_merge() {
+        // Detector input 192 px over a 384 px square at (100, 50): 2 frame px per input px.
+        let map = Affine::rotated_square(292.0, 242.0, 384.0, 0.0, PALM_INPUT);
+        let mut boxes = vec![0.0; PALM_ANCHORS * 18];
+        let mut scores = vec![-10.0; PALM_ANCHORS];
+        // Anchor 0 sits at input (4, 4); a palm 20 px square shifted by (+2, +6).
+        let raw = [2.0, 6.0, 20.0, 20.0, 0.0, 10.0, 0.0, 0.0, 0.0, -10.0];
+        boxes[..10].copy_from_slice(&raw);
+        scores[0] = 3.0;
+        // Its neighbour anchor finds the same palm, less sure: merged away.
+        boxes[18..28].copy_from_slice(&raw);
+        scores[1] = 1.0;
+        let palms = decode_palms(&boxes, &scores, &map);
+        assert_eq!(palms.len(), 1);
+        let p = palms[0];
+        assert!((p.score - sigmoid(3.0)).abs() < 1e-6);
+        assert!((p.centre[0] - (100.0 + 12.0)).abs() < 1e-3, "{p:?}");
+        assert!((p.centre[1] - (50.0 + 20.0)).abs() < 1e-3, "{p:?}");
+        assert!((p.size[0] - 40.0).abs() < 1e-3);
+        // Wrist below the middle knuckle: the hand points up, the crop is not turned and
+        // is shifted up by half a palm.
+        let (c, side, angle) = p.hand_crop();
+        assert!(angle.abs() < 1e-5, "{angle}");
+        assert!((c[1] - (p.centre[1] - 20.0)).abs() < 1e-3);
+        assert!((side - 104.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn a_hand_pointing_right_turns_the_crop_a_quarter_clockwise() {
+        let palm = Palm {
+            score: 1.0,
+            centre: [50.0, 50.0],
+            size: [10.0, 10.0],
+            wrist: [40.0, 50.0],
+            middle: [60.0, 50.0],
+        };
+        let (c, _, angle) = palm.hand_crop();
+        assert!((angle - std::f32::consts::FRAC_PI_2).abs() < 1e-5);
+        // Shifted towards the fingers (image right).
+        assert!((c[0] - 55.0).abs() < 1e-4 && (c[1] - 50.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn a_hand_fits_a_face_only_at_a_hands_size() {
+        let mut p = [[0.0; 2]; HAND_POINTS];
+        for (i, k) in [5, 9, 13, 17].into_iter().enumerate() {
+            p[k] = [i as f32 * 13.0, 0.0];
+        }
+        assert!(fits_face(&p, 100.0));
+        assert!(!fits_face(&p, 1000.0));
+        assert!(!fits_face(&p, 20.0));
+    }
+}
