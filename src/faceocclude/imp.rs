@@ -9,11 +9,10 @@ use gst_base::subclass::prelude::*;
 
 use super::settings::*;
 use super::{LevelMessage, OccludeOnMissing};
-use crate::faceocclude::hands::keep_mask;
+use crate::faceocclude::hands::Hands;
 use crate::faceocclude::regions::{format_region_list, parse_region_list};
 use crate::faceocclude::{
-    Behaviour, Coverage, HandFinder, LevelPlan, Mask, Planes, Policy, RegionStyles, StickerSet,
-    occlude_face,
+    Behaviour, Coverage, LevelPlan, Mask, Planes, Policy, RegionStyles, StickerSet, occlude_face,
 };
 use crate::frame::image::Layout;
 use crate::gst::element::{Analysis, BufferTimes, WarnOnce, post};
@@ -52,9 +51,8 @@ pub struct FaceOcclude {
     custom_stickers: Mutex<StickerSet>,
     behaviour: Mutex<Behaviour>,
     state: Mutex<State>,
-    /// The hand models (`show-hands`), loaded on first use; the error text when they
-    /// cannot be (then hands stay covered).
-    hands: Mutex<Option<Result<HandFinder, String>>>,
+    /// The hand models (`show-hands`), loaded on first use.
+    hands: Mutex<Hands>,
 }
 
 #[glib::object_subclass]
@@ -571,39 +569,22 @@ impl FaceOcclude {
     /// when the models cannot be loaded or run, with one warning.
     fn hands_mask(&self, planes: &Planes, faces: &[crate::face::Face]) -> Option<Mask> {
         let mut hands = self.hands.lock().unwrap_or_else(|e| e.into_inner());
-        let finder = hands.get_or_insert_with(|| {
-            let library = crate::inference::runtime_library(None);
-            crate::inference::environment(&library, 0)
-                .and_then(|env| HandFinder::load(&env))
-                .map_err(|e| e.to_string())
-        });
-        let err = match finder {
-            Ok(finder) => match keep_mask(finder, &planes.view(), faces) {
-                Ok((mask, hands)) => {
-                    for h in &hands {
-                        gst::debug!(
-                            CAT,
-                            imp = self,
-                            "hand: palm {:.2} presence {:.2} wrist {:?}",
-                            h.palm_score,
-                            h.presence,
-                            h.points[0]
-                        );
-                    }
-                    return Some(mask);
+        match hands.keep_mask(&planes.view(), faces) {
+            Ok((mask, seen)) => {
+                gst::debug!(CAT, imp = self, "hands (palm, presence): {seen:?}");
+                Some(mask)
+            }
+            Err(err) => {
+                if self.state.lock().unwrap().warned.first("hands") {
+                    gst::element_imp_warning!(
+                        self,
+                        gst::ResourceError::NotFound,
+                        ("show-hands: hands stay covered: {err}")
+                    );
                 }
-                Err(e) => e.to_string(),
-            },
-            Err(e) => e.clone(),
-        };
-        if self.state.lock().unwrap().warned.first("hands") {
-            gst::element_imp_warning!(
-                self,
-                gst::ResourceError::NotFound,
-                ("show-hands: hands stay covered: {err}")
-            );
+                None
+            }
         }
-        None
     }
 
     fn with_planes<R>(

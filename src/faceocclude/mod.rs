@@ -21,7 +21,6 @@ mod render;
 mod settings;
 mod stickers;
 
-pub use hands::HandFinder;
 pub use levels::face_masks;
 pub use levels::{Coverage, LevelPlan};
 pub use policy::{Behaviour, Policy, PolicyError};

@@ -319,6 +319,33 @@ pub fn keep_mask(
     Ok((mask::hands_mask(&sure, image.width(), image.height()), all))
 }
 
+/// The hand models, loaded on first use; the error text is kept when they cannot be.
+#[derive(Debug, Default)]
+pub struct Hands(Option<Result<HandFinder, String>>);
+
+impl Hands {
+    /// [`keep_mask`] with the models loaded on first call (the shared ONNX Runtime); the
+    /// hands looked at as (palm score, presence).
+    pub fn keep_mask(
+        &mut self,
+        image: &ImageView,
+        faces: &[Face],
+    ) -> Result<(Mask, Vec<(f32, f32)>), String> {
+        let finder = self.0.get_or_insert_with(|| {
+            let library = crate::inference::runtime_library(None);
+            crate::inference::environment(&library, 0)
+                .and_then(|env| HandFinder::load(&env))
+                .map_err(|e| e.to_string())
+        });
+        let finder = finder.as_mut().map_err(|e| e.clone())?;
+        let (mask, hands) = keep_mask(finder, image, faces).map_err(|e| e.to_string())?;
+        Ok((
+            mask,
+            hands.iter().map(|h| (h.palm_score, h.presence)).collect(),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
