@@ -35,9 +35,10 @@ pub fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x.clamp(-80.0, 80.0)).exp())
 }
 
-/// BlazeFace anchor centres, normalised 0..1, as MediaPipe's SsdAnchorsCalculator makes them
-/// with `fixed_anchor_size` (all anchors are 1x1, only the centre matters).
-pub fn blazeface_anchors(
+/// SSD anchor centres, normalised 0..1, as MediaPipe's SsdAnchorsCalculator makes them
+/// with `fixed_anchor_size` (all anchors are 1x1, only the centre matters): BlazeFace's and
+/// the palm detector's.
+pub fn ssd_anchors(
     input_size: usize,
     strides: &[usize],
     anchors_per_layer: &[usize],
@@ -78,8 +79,8 @@ pub enum BlazeFaceKind {
 impl BlazeFaceKind {
     pub fn anchors(self) -> Vec<(f32, f32)> {
         match self {
-            Self::ShortRange => blazeface_anchors(128, &[8, 16, 16, 16], &[2, 2, 2, 2]),
-            Self::FullRange => blazeface_anchors(192, &[4], &[1]),
+            Self::ShortRange => ssd_anchors(128, &[8, 16, 16, 16], &[2, 2, 2, 2]),
+            Self::FullRange => ssd_anchors(192, &[4], &[1]),
         }
     }
 }

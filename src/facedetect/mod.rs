@@ -14,7 +14,7 @@ pub use message::{FACEDETECT_MESSAGE, FaceDetectMessage, FaceEntry, FaceKeypoint
 // stage (detector) and decoding (detection), FaceMesh crops (facemesh), head pose (pose),
 // tracks (tracker), the `draw=true` overlay (drawing).
 pub(crate) mod analyzer;
-mod detection;
+pub(crate) mod detection;
 mod detector;
 mod drawing;
 mod facemesh;

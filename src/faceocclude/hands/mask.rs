@@ -3,6 +3,7 @@
 //! fingers (where the face shows through) and a rim round the hand's outline stay covered.
 
 use super::super::raster::Mask;
+use super::super::regions::convex_hull;
 
 /// MediaPipe's 21 hand points: 0 wrist; thumb 1..4; index, middle, ring, pinky fingers
 /// 5..8, 9..12, 13..16, 17..20 (knuckle first, tip last).
@@ -112,35 +113,8 @@ pub fn hand_shapes(points: &[[f32; 2]; HAND_POINTS]) -> Vec<Vec<[f32; 2]>> {
             ]
         })
         .collect();
-    shapes.push(convex_hull(palm));
+    shapes.push(convex_hull(&palm));
     shapes
-}
-
-/// Convex hull (monotone chain), for the palm whose points may come in any order.
-fn convex_hull(mut pts: Vec<[f32; 2]>) -> Vec<[f32; 2]> {
-    pts.sort_by(|a, b| a[0].total_cmp(&b[0]).then(a[1].total_cmp(&b[1])));
-    let cross = |o: [f32; 2], a: [f32; 2], b: [f32; 2]| {
-        (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
-    };
-    let mut hull: Vec<[f32; 2]> = Vec::new();
-    for pass in 0..2 {
-        let start = hull.len();
-        let iter: Box<dyn Iterator<Item = &[f32; 2]>> = if pass == 0 {
-            Box::new(pts.iter())
-        } else {
-            Box::new(pts.iter().rev())
-        };
-        for &p in iter {
-            while hull.len() >= start + 2
-                && cross(hull[hull.len() - 2], hull[hull.len() - 1], p) <= 0.0
-            {
-                hull.pop();
-            }
-            hull.push(p);
-        }
-        hull.pop();
-    }
-    hull
 }
 
 /// The pixels of `hands` that may show, on a `width` x `height` frame (255: show).

@@ -12,6 +12,7 @@ use ort::environment::Environment;
 
 use super::raster::Mask;
 use crate::face::{BoundingBox, Face};
+use crate::facedetect::detection::{sigmoid, ssd_anchors};
 use crate::frame::image::{Affine, ImageView, sample_nchw};
 use crate::inference::{InferenceError, OnnxModel, Output, SessionOptions, model_dir};
 use mask::HAND_POINTS;
@@ -63,6 +64,16 @@ pub struct Palm {
 }
 
 impl Palm {
+    /// The palm's box.
+    pub fn bbox(&self) -> BoundingBox {
+        BoundingBox::new(
+            self.centre[0] - self.size[0] / 2.0,
+            self.centre[1] - self.size[1] / 2.0,
+            self.size[0],
+            self.size[1],
+        )
+    }
+
     /// The landmark model's crop: MediaPipe's rect (rotated so the hand points up, shifted
     /// half a palm towards the fingers, 2.6 palms square). Returns (centre, side, angle).
     pub fn hand_crop(&self) -> ([f32; 2], f32, f32) {
@@ -83,37 +94,29 @@ fn normalise(a: f32) -> f32 {
     a - TAU * ((a + PI) / TAU).floor()
 }
 
-/// The detector's anchors (normalised centres): 24x24 cells x 2, then 12x12 cells x 6.
+/// The detector's anchors (normalised centres): 24x24 cells x 2, then 12x12 cells x 6
+/// (MediaPipe's palm detection SSD options).
 fn anchors() -> Vec<[f32; 2]> {
-    let mut out = Vec::with_capacity(PALM_ANCHORS);
-    for (grid, per_cell) in [(24usize, 2usize), (12, 6)] {
-        for y in 0..grid {
-            for x in 0..grid {
-                let c = [
-                    (x as f32 + 0.5) / grid as f32,
-                    (y as f32 + 0.5) / grid as f32,
-                ];
-                out.extend(std::iter::repeat_n(c, per_cell));
-            }
-        }
-    }
-    out
+    ssd_anchors(PALM_INPUT, &[8, 16, 16, 16], &[2, 2, 2, 2])
+        .into_iter()
+        .map(|(x, y)| [x, y])
+        .collect()
 }
 
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x.clamp(-100.0, 100.0)).exp())
-}
-
-/// Palms from the detector's raw outputs (`boxes` [2016 x 18], `scores` [2016]), mapped
-/// through `map` (detector input pixels to frame pixels, axis-aligned); best first, after
-/// non-maximum suppression.
-pub fn decode_palms(boxes: &[f32], scores: &[f32], map: &Affine) -> Vec<Palm> {
-    let anchors = anchors();
+/// Palms from the detector's raw outputs (`boxes` [2016 x 18], `scores` [2016]) at their
+/// `anchors`, mapped through `map` (detector input pixels to frame pixels, axis-aligned);
+/// best first, after non-maximum suppression.
+pub fn decode_palms(
+    boxes: &[f32],
+    scores: &[f32],
+    anchors: &[[f32; 2]],
+    map: &Affine,
+) -> Vec<Palm> {
     let scale = map.a;
     let mut palms: Vec<Palm> = scores
         .iter()
         .zip(boxes.chunks_exact(18))
-        .zip(&anchors)
+        .zip(anchors)
         .filter_map(|((&s, r), a)| {
             let score = sigmoid(s);
             if score < PALM_SCORE {
@@ -136,19 +139,11 @@ pub fn decode_palms(boxes: &[f32], scores: &[f32], map: &Affine) -> Vec<Palm> {
     palms.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut kept: Vec<Palm> = Vec::new();
     for p in palms {
-        if kept.iter().all(|k| iou(k, &p) < PALM_NMS_IOU) {
+        if kept.iter().all(|k| k.bbox().iou(&p.bbox()) < PALM_NMS_IOU) {
             kept.push(p);
         }
     }
     kept
-}
-
-fn iou(a: &Palm, b: &Palm) -> f32 {
-    let lo = |p: &Palm, i: usize| p.centre[i] - p.size[i] / 2.0;
-    let hi = |p: &Palm, i: usize| p.centre[i] + p.size[i] / 2.0;
-    let overlap = |i| (hi(a, i).min(hi(b, i)) - lo(a, i).max(lo(b, i))).max(0.0);
-    let inter = overlap(0) * overlap(1);
-    inter / (a.size[0] * a.size[1] + b.size[0] * b.size[1] - inter).max(1e-6)
 }
 
 /// The square searched for palms around a face: centre and side, frame pixels.
@@ -166,10 +161,12 @@ pub fn fits_face(points: &[[f32; 2]; HAND_POINTS], face_width: f32) -> bool {
     (FINGER_PER_FACE_WIDTH.0..=FINGER_PER_FACE_WIDTH.1).contains(&ratio)
 }
 
-/// The palm detector and hand landmark model, with their input buffer.
+/// The palm detector and hand landmark model, the detector's anchors and the models'
+/// input buffer.
 pub struct HandFinder {
     palm: OnnxModel,
     hand: OnnxModel,
+    anchors: Vec<[f32; 2]>,
     input: Vec<f32>,
 }
 
@@ -183,13 +180,11 @@ fn output<'a>(
     outputs: &'a [Output],
     model: &OnnxModel,
     len: usize,
-    nth: usize,
     what: &str,
 ) -> Result<&'a Output, InferenceError> {
     outputs
         .iter()
-        .filter(|o| o.data.len() == len)
-        .nth(nth)
+        .find(|o| o.data.len() == len)
         .ok_or_else(|| InferenceError::Run {
             model: model.path().to_path_buf(),
             detail: format!("no {what} output; re-run scripts/setup.sh"),
@@ -204,6 +199,7 @@ impl HandFinder {
         Ok(Self {
             palm: OnnxModel::load(env, &dir.join(PALM_MODEL), &opts)?,
             hand: OnnxModel::load(env, &dir.join(HAND_MODEL), &opts)?,
+            anchors: anchors(),
             input: Vec::new(),
         })
     }
@@ -231,15 +227,9 @@ impl HandFinder {
         let out = self
             .palm
             .run(&[1, 3, PALM_INPUT, PALM_INPUT], &self.input)?;
-        let boxes = output(
-            &out,
-            &self.palm,
-            PALM_ANCHORS * 18,
-            0,
-            "palm boxes [2016x18]",
-        )?;
-        let scores = output(&out, &self.palm, PALM_ANCHORS, 0, "palm scores [2016]")?;
-        Ok(decode_palms(&boxes.data, &scores.data, &map))
+        let boxes = output(&out, &self.palm, PALM_ANCHORS * 18, "palm boxes [2016x18]")?;
+        let scores = output(&out, &self.palm, PALM_ANCHORS, "palm scores [2016]")?;
+        Ok(decode_palms(&boxes.data, &scores.data, &self.anchors, &map))
     }
 
     /// The hand landmark model on one palm's crop.
@@ -260,9 +250,9 @@ impl HandFinder {
         let out = self
             .hand
             .run(&[1, 3, HAND_INPUT, HAND_INPUT], &self.input)?;
-        let raw = output(&out, &self.hand, HAND_POINTS * 3, 0, "hand landmarks [63]")?;
+        let raw = output(&out, &self.hand, HAND_POINTS * 3, "hand landmarks [63]")?;
         // The model ends in a sigmoid: presence is already a probability.
-        let presence = output(&out, &self.hand, 1, 0, "hand presence [1]")?.data[0];
+        let presence = output(&out, &self.hand, 1, "hand presence [1]")?.data[0];
         let mut points = [[0.0; 2]; HAND_POINTS];
         for (p, r) in points.iter_mut().zip(raw.data.chunks_exact(3)) {
             let (x, y) = map.apply_continuous(r[0], r[1]);
@@ -373,7 +363,7 @@ mod tests {
         // Its neighbour anchor finds the same palm, less sure: merged away.
         boxes[18..28].copy_from_slice(&raw);
         scores[1] = 1.0;
-        let palms = decode_palms(&boxes, &scores, &map);
+        let palms = decode_palms(&boxes, &scores, &anchors(), &map);
         assert_eq!(palms.len(), 1);
         let p = palms[0];
         assert!((p.score - sigmoid(3.0)).abs() < 1e-6);
