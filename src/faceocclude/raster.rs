@@ -196,10 +196,27 @@ impl Mask {
     /// wholly outside what was covered: fail-closed, it only softens the step into
     /// uncovered pixels. Clipped to a `width` x `height` frame.
     pub fn feathered(&self, ramp: f32, width: usize, height: usize) -> Mask {
-        if self.w == 0 || self.h == 0 || ramp.is_nan() || ramp < 1.0 {
-            return self.clone();
+        let [soft] = self.feathered_each([ramp], width, height);
+        soft
+    }
+
+    /// [`Mask::feathered`] with several ramp widths at once, off one distance transform.
+    pub fn feathered_each<const N: usize>(
+        &self,
+        ramps: [f32; N],
+        width: usize,
+        height: usize,
+    ) -> [Mask; N] {
+        let valid = |ramp: f32| !(ramp.is_nan() || ramp < 1.0);
+        let widest = ramps
+            .iter()
+            .copied()
+            .filter(|&r| valid(r))
+            .fold(0.0, f32::max);
+        if self.w == 0 || self.h == 0 || widest < 1.0 {
+            return std::array::from_fn(|_| self.clone());
         }
-        let reach = ramp.ceil() as usize;
+        let reach = widest.ceil() as usize;
         let x0 = self.x0.saturating_sub(reach);
         let y0 = self.y0.saturating_sub(reach);
         let x1 = (self.x0 + self.w + reach).min(width.max(self.x0 + self.w));
@@ -251,18 +268,26 @@ impl Mask {
                 dist[y * w + x] = d;
             }
         }
-        let mut data: Vec<u8> = dist
-            .iter()
-            .map(|&d| (255.0 * (1.0 - d / (ramp + 1.0))).clamp(0.0, 255.0) as u8)
-            .collect();
-        // Partial coverage already in the mask is kept where it is stronger.
-        for y in 0..self.h {
-            for x in 0..self.w {
-                let out = &mut data[(y + self.y0 - y0) * w + x + self.x0 - x0];
-                *out = (*out).max(self.data[y * self.w + x]);
+        // Beyond a narrower ramp's reach its coverage is 0, as if its own, smaller
+        // rectangle had been used.
+        std::array::from_fn(|k| {
+            let ramp = ramps[k];
+            if !valid(ramp) {
+                return self.clone();
             }
-        }
-        Mask { x0, y0, w, h, data }
+            let mut data: Vec<u8> = dist
+                .iter()
+                .map(|&d| (255.0 * (1.0 - d / (ramp + 1.0))).clamp(0.0, 255.0) as u8)
+                .collect();
+            // Partial coverage already in the mask is kept where it is stronger.
+            for y in 0..self.h {
+                for x in 0..self.w {
+                    let out = &mut data[(y + self.y0 - y0) * w + x + self.x0 - x0];
+                    *out = (*out).max(self.data[y * self.w + x]);
+                }
+            }
+            Mask { x0, y0, w, h, data }
+        })
     }
 
     /// Whole pixelation cells: every pixel of a cell of `grid` that is at least
@@ -286,18 +311,14 @@ impl Mask {
             (self.y0 + self.h) as f32 - 0.5,
         );
         let (nx, ny) = ((cx1 - cx0 + 1) as usize, (cy1 - cy0 + 1) as usize);
-        // Cells are axis-aligned: a pixel's cell is its column's and its row's.
-        let col = |x: usize| grid.cell_of(x as f32 + 0.5, grid.origin[1]).0;
-        let row = |y: usize| grid.cell_of(grid.origin[0], y as f32 + 0.5).1;
         let mut count = vec![0u32; nx * ny];
-        let cols: Vec<usize> = (0..self.w)
-            .map(|x| (col(self.x0 + x) - cx0) as usize)
-            .collect();
-        for y in 0..self.h {
-            let cy = (row(self.y0 + y) - cy0) as usize;
+        let cols = grid.cells_along(0, self.x0..self.x0 + self.w, 1, cx0..=cx1);
+        let rows = grid.cells_along(1, self.y0..self.y0 + self.h, 1, cy0..=cy1);
+        for (y, cy) in rows.iter().enumerate() {
+            let Some(cy) = *cy else { continue };
             let line = &self.data[y * self.w..(y + 1) * self.w];
-            for (&v, &cx) in line.iter().zip(&cols) {
-                if v == 255 {
+            for (&v, cx) in line.iter().zip(&cols) {
+                if let (255, Some(cx)) = (v, *cx) {
                     count[cy * nx + cx] += 1;
                 }
             }
@@ -320,15 +341,9 @@ impl Mask {
             h,
             data: vec![0; w * h],
         };
-        let cols: Vec<Option<usize>> = (out.x0..out.x0 + out.w)
-            .map(|x| {
-                let cx = col(x);
-                (cx0..=cx1).contains(&cx).then(|| (cx - cx0) as usize)
-            })
-            .collect();
-        for y in out.y0..out.y0 + out.h {
-            let cy = row(y);
-            let cy = (cy0..=cy1).contains(&cy).then(|| (cy - cy0) as usize);
+        let cols = grid.cells_along(0, out.x0..out.x0 + out.w, 1, cx0..=cx1);
+        let rows = grid.cells_along(1, out.y0..out.y0 + out.h, 1, cy0..=cy1);
+        for (y, &cy) in (out.y0..out.y0 + out.h).zip(&rows) {
             for (x, cx) in (out.x0..out.x0 + out.w).zip(&cols) {
                 let inside = match (*cx, cy) {
                     (Some(cx), Some(cy)) => hidden[cy * nx + cx],
@@ -361,11 +376,32 @@ impl CellGrid {
     /// The cell holding frame point (x, y).
     #[inline]
     pub fn cell_of(&self, x: f32, y: f32) -> (i64, i64) {
-        let s = self.size.max(1.0);
-        (
-            ((x - self.origin[0]) / s).floor() as i64,
-            ((y - self.origin[1]) / s).floor() as i64,
-        )
+        (self.index(x, 0), self.index(y, 1))
+    }
+
+    /// The cell index of frame coordinate `at` along `axis` (0: x, 1: y).
+    #[inline]
+    fn index(&self, at: f32, axis: usize) -> i64 {
+        ((at - self.origin[axis]) / self.size.max(1.0)).floor() as i64
+    }
+
+    /// For each sample in `samples` along `axis` of a plane subsampled by `sub`: its cell
+    /// (taken at the sample's centre in frame pixels) counted from the start of `cells`, or
+    /// `None` outside them. Cells are axis-aligned, so a pixel's cell is its column's and
+    /// its row's: looked up once per column and row rather than per pixel.
+    fn cells_along(
+        &self,
+        axis: usize,
+        samples: std::ops::Range<usize>,
+        sub: usize,
+        cells: std::ops::RangeInclusive<i64>,
+    ) -> Vec<Option<usize>> {
+        samples
+            .map(|a| {
+                let c = self.index((a as f32 + 0.5) * sub as f32, axis);
+                cells.contains(&c).then(|| (c - cells.start()) as usize)
+            })
+            .collect()
     }
 }
 
@@ -552,24 +588,8 @@ impl<'a> Planes<'a> {
             let pm = paint.subsampled(sub);
             let (px0, px1) = (pm.x0.min(plane.width), (pm.x0 + pm.w).min(plane.width));
             let (py0, py1) = (pm.y0, (pm.y0 + pm.h).min(plane.height));
-            // Cells are axis-aligned: a sample's cell is its column's and its row's (taken at
-            // the sample's centre in frame pixels), looked up once per column and row.
-            let axis =
-                |from: usize, to: usize, axis: usize, c0: i64, c1: i64| -> Vec<Option<usize>> {
-                    (from..to)
-                        .map(|a| {
-                            let at = (a as f32 + 0.5) * sub as f32;
-                            let c = if axis == 0 {
-                                grid.cell_of(at, grid.origin[1]).0
-                            } else {
-                                grid.cell_of(grid.origin[0], at).1
-                            };
-                            (c0..=c1).contains(&c).then(|| (c - c0) as usize)
-                        })
-                        .collect()
-                };
-            let cols = axis(px0, px1, 0, cx0, cx1);
-            let rows = axis(py0, py1, 1, cy0, cy1);
+            let cols = grid.cells_along(0, px0..px1, sub, cx0..=cx1);
+            let rows = grid.cells_along(1, py0..py1, sub, cy0..=cy1);
             sums.fill(([0; MAX_CHANNELS], 0));
             fallback.fill(([0; MAX_CHANNELS], 0));
             for (y, cy) in (py0..py1).zip(&rows) {

@@ -217,14 +217,15 @@ pub fn occlude_face(planes: &mut Planes, look: &Look, coverage: &Coverage, face:
         // The soft edge lies outside the mask: what must be hidden stays fully hidden; it
         // fades into the background and into the rim of uncovered regions (a cut-out's
         // outline is anti-aliased like the face's, its inside shows as it is).
-        let mut soft = mask.feathered(ramp, w, h);
-        if holes.w > 0 {
+        let soft = if holes.w > 0 {
             // Into a cut-out the ramp is narrower: small organs (eyes) keep most of their size.
-            soft.replace_soft_in(
-                &holes,
-                &mask.feathered((ramp * HOLE_RIM_SHARE).max(1.0), w, h),
-            );
-        }
+            let [mut soft, rim] =
+                mask.feathered_each([ramp, (ramp * HOLE_RIM_SHARE).max(1.0)], w, h);
+            soft.replace_soft_in(&holes, &rim);
+            soft
+        } else {
+            mask.feathered(ramp, w, h)
+        };
         softened = softened.union(&soft);
         match st.style {
             Style::Blur => {
