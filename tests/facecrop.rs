@@ -426,20 +426,6 @@ fn bad_settings_and_missing_metadata_are_clear_errors() {
     assert!(e.contains("larger than the 512x512 input"), "{e}");
 }
 
-fn rgb_of(sample: &gst::Sample) -> (usize, usize, Vec<u8>) {
-    let info = gst_video::VideoInfo::from_caps(sample.caps().unwrap()).unwrap();
-    let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(sample.buffer().unwrap(), &info)
-        .unwrap();
-    let (w, h) = (info.width() as usize, info.height() as usize);
-    let stride = frame.plane_stride()[0] as usize;
-    let data = frame.plane_data(0).unwrap();
-    let mut out = Vec::with_capacity(w * h * 3);
-    for y in 0..h {
-        out.extend_from_slice(&data[y * stride..y * stride + w * 3]);
-    }
-    (w, h, out)
-}
-
 #[test]
 fn output_metadata_matches_the_face_in_the_crop() {
     let (samples, _) = common::run_collect(&format!(
@@ -449,7 +435,7 @@ fn output_metadata_matches_the_face_in_the_crop() {
     assert_eq!(samples.len(), 120);
     // Every 10th crop: what facecrop says vs a fresh detection on the cropped pixels.
     let picked: Vec<&gst::Sample> = samples.iter().step_by(10).collect();
-    let frames: Vec<_> = picked.iter().map(|s| rgb_of(s)).collect();
+    let frames: Vec<_> = picked.iter().map(|s| common::rgb_of(s)).collect();
     let redetected = common::detect_rgb(&frames, &[("interval", "1")]);
     for (sample, fresh) in picked.iter().zip(&redetected) {
         let carried = gstfacekit::read_frame(sample.buffer().unwrap()).unwrap();

@@ -163,6 +163,22 @@ fn original_and_occluded(source: &str, occlude_props: &str) -> Vec<(gst::Sample,
     a.into_iter().zip(b).collect()
 }
 
+/// The pairs whose original has a face: the pair's index, its first face and both frames.
+fn first_faces(pairs: &[(gst::Sample, gst::Sample)]) -> Vec<(usize, gstfacekit::Face, Rgb, Rgb)> {
+    pairs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (orig, occl))| {
+            let face = gstfacekit::read_frame(orig.buffer().unwrap())
+                .unwrap()
+                .faces
+                .into_iter()
+                .next()?;
+            Some((i, face, Rgb::of(orig), Rgb::of(occl)))
+        })
+        .collect()
+}
+
 /// A mapped RGB sample: pixel lookups without re-mapping the buffer.
 struct Rgb {
     stride: usize,
@@ -921,13 +937,8 @@ fn head_ears_and_neck_are_covered_beyond_the_face_on_carphone() {
     let green = |p: [u8; 3]| p == [0, 255, 0];
     let (mut frames, mut hair, mut neck, mut ears, mut nose_shown) = (0, 0, 0, 0, 0);
     let (mut covered_n, mut covered_green, mut shown_n, mut shown_eq) = (0, 0, 0, 0);
-    for (orig, occl) in &pairs {
-        let faces = gstfacekit::read_frame(orig.buffer().unwrap())
-            .unwrap()
-            .faces;
-        let Some(face) = faces.first() else { continue };
+    for (_, face, o, c) in &first_faces(&pairs) {
         frames += 1;
-        let (o, c) = (Rgb::of(orig), Rgb::of(occl));
         let shapes = gstfacekit::face_shapes(face, w, h);
         let (mask, holes) = face_masks(&shapes, &plan.coverage(), 0.0, w, h);
         let holes = holes.expect("the face is cut out of the head");
@@ -1080,13 +1091,8 @@ fn a_style_per_region_mixes_in_one_rendition() {
         "style=fill fill-color=0xff00ff00 priority=eyes,mouth,face styles=eyes=pixelate:60,mouth=blur margin=0.05",
     );
     let (mut frames, mut nose_green, mut eyes_ok, mut mouth_ok) = (0, 0, 0, 0);
-    for (orig, occl) in &pairs {
-        let faces = gstfacekit::read_frame(orig.buffer().unwrap())
-            .unwrap()
-            .faces;
-        let Some(face) = faces.first() else { continue };
+    for (_, face, o, c) in &first_faces(&pairs) {
         frames += 1;
-        let (o, c) = (Rgb::of(orig), Rgb::of(occl));
         let px = face.landmarks.as_ref().unwrap().to_pixels(&face.bbox);
         let mean = |idx: &[usize]| {
             let n = idx.len() as f32;
@@ -1140,13 +1146,8 @@ fn a_regions_own_strength_sets_how_strongly_it_is_blurred() {
             ),
         );
         let (mut frames, mut sum, mut green) = (0usize, 0f64, 0usize);
-        for (orig, occl) in &pairs {
-            let faces = gstfacekit::read_frame(orig.buffer().unwrap())
-                .unwrap()
-                .faces;
-            let Some(face) = faces.first() else { continue };
+        for (_, face, o, c) in &first_faces(&pairs) {
             frames += 1;
-            let (o, c) = (Rgb::of(orig), Rgb::of(occl));
             let px = face.landmarks.as_ref().unwrap().to_pixels(&face.bbox);
             // A 5x5 window on each eye's centre (between its corners).
             for (a, b) in [(33, 133), (263, 362)] {
@@ -1210,13 +1211,8 @@ fn an_uncovered_mouth_shows_its_whole_opening_with_chin_and_face_covered() {
     // Pixels touched at all: only the feathered edge's last pixels may reach the opening.
     let mut blended = 0;
     let mut worst = (0usize, 0usize);
-    for (i, (orig, occl)) in pairs.iter().enumerate() {
-        let faces = gstfacekit::read_frame(orig.buffer().unwrap())
-            .unwrap()
-            .faces;
-        let Some(face) = faces.first() else { continue };
+    for (i, face, o, c) in &first_faces(&pairs) {
         frames += 1;
-        let (o, c) = (Rgb::of(orig), Rgb::of(occl));
         let px = face.landmarks.as_ref().unwrap().to_pixels(&face.bbox);
         let lips: Vec<[f32; 2]> = inner.iter().map(|&k| [px[k][0], px[k][1]]).collect();
         let mut bad = 0;
@@ -1231,7 +1227,7 @@ fn an_uncovered_mouth_shows_its_whole_opening_with_chin_and_face_covered() {
         }
         changed += bad;
         if bad > worst.1 {
-            worst = (i, bad);
+            worst = (*i, bad);
         }
         // The chin (landmark 152 moved a little up the face) stays covered.
         let (chin, lip) = (px[152], px[17]);

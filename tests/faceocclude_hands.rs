@@ -4,45 +4,17 @@
 
 mod common;
 
-use gst_video::prelude::*;
-
 /// The photo's own right hand (image right, on his crossed arm): a box round it, found by
 /// looking at the photo (MediaPipe's landmarks span x 585..724, y 805..894).
 const HAND: (usize, usize, usize, usize) = (575, 795, 160, 110);
 /// Where the hand goes: over the chin and mouth, as a signer's hand would be.
 const PASTE: (usize, usize) = (400, 420);
 
-fn rgb_caps(w: usize, h: usize) -> gst::Caps {
-    gst_video::VideoInfo::builder(gst_video::VideoFormat::Rgb, w as u32, h as u32)
-        .fps(gst::Fraction::new(25, 1))
-        .build()
-        .unwrap()
-        .to_caps()
-        .unwrap()
-}
-
+/// An RGB buffer at time 0.
 fn buffer(w: usize, h: usize, rgb: &[u8]) -> gst::Buffer {
-    // Rows padded to 4 bytes, as GStreamer lays out RGB.
-    let stride = (w * 3).div_ceil(4) * 4;
-    let mut padded = vec![0u8; stride * h];
-    for y in 0..h {
-        padded[y * stride..y * stride + w * 3].copy_from_slice(&rgb[y * w * 3..(y + 1) * w * 3]);
-    }
-    let mut buf = gst::Buffer::from_mut_slice(padded);
+    let mut buf = common::rgb_buffer(w, h, rgb);
     buf.get_mut().unwrap().set_pts(gst::ClockTime::ZERO);
     buf
-}
-
-fn unpad(sample: &gst::Sample) -> Vec<u8> {
-    let info = gst_video::VideoInfo::from_caps(sample.caps().unwrap()).unwrap();
-    let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(sample.buffer().unwrap(), &info)
-        .unwrap();
-    let (w, h) = (info.width() as usize, info.height() as usize);
-    let stride = frame.plane_stride()[0] as usize;
-    let data = frame.plane_data(0).unwrap();
-    (0..h)
-        .flat_map(|y| data[y * stride..y * stride + w * 3].to_vec())
-        .collect()
 }
 
 /// Runs `frames` through facedetect and faceocclude with `props`; the output frames and
@@ -50,14 +22,14 @@ fn unpad(sample: &gst::Sample) -> Vec<u8> {
 fn occlude(w: usize, h: usize, frames: &[Vec<u8>], props: &str) -> (Vec<Vec<u8>>, Vec<String>) {
     let pushed = common::push_buffers(
         &format!("appsrc name=src ! facedetect ! faceocclude {props} ! appsink name=sink"),
-        &rgb_caps(w, h),
+        &common::rgb_caps(w, h),
         frames.iter().map(|f| buffer(w, h, f)),
     );
     assert!(pushed.error.is_none(), "{:?}", pushed.error);
     // (faceocclude's once-only note on BlazeFace faces is not about hands)
     let warnings = pushed.warnings.iter().filter(|w| w.contains("show-hands"));
     (
-        pushed.samples.iter().map(unpad).collect(),
+        pushed.samples.iter().map(|s| common::rgb_of(s).2).collect(),
         warnings.cloned().collect(),
     )
 }

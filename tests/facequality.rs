@@ -50,15 +50,6 @@ impl Scored {
     }
 }
 
-fn rgb_caps(w: usize, h: usize) -> gst::Caps {
-    gst_video::VideoInfo::builder(gst_video::VideoFormat::Rgb, w as u32, h as u32)
-        .fps(gst::Fraction::new(25, 1))
-        .build()
-        .unwrap()
-        .to_caps()
-        .unwrap()
-}
-
 /// An RGB buffer (rows padded to 4 bytes, as GStreamer lays out RGB) at `pts_ms`.
 fn rgb_buffer(w: usize, h: usize, data: &[u8], pts_ms: u64) -> gst::Buffer {
     let mut buf = common::rgb_buffer(w, h, data);
@@ -86,7 +77,7 @@ fn score(frames: &[(&Frame, Option<&FrameFaces>)], props: &[(&str, &str)]) -> Sc
     let mut current = None;
     for (i, ((w, hh, data), faces)) in frames.iter().enumerate() {
         if current != Some((*w, *hh)) {
-            h.set_src_caps(rgb_caps(*w, *hh));
+            h.set_src_caps(common::rgb_caps(*w, *hh));
             current = Some((*w, *hh));
         }
         let mut buf = rgb_buffer(*w, *hh, data, 40 * i as u64);

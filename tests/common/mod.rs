@@ -151,25 +151,38 @@ pub fn rgb_buffer(w: usize, h: usize, data: &[u8]) -> gst::Buffer {
     gst::Buffer::from_mut_slice(padded)
 }
 
+/// Caps for `w` x `h` RGB at 25 fps.
+pub fn rgb_caps(w: usize, h: usize) -> gst::Caps {
+    gst_video::VideoInfo::builder(gst_video::VideoFormat::Rgb, w as u32, h as u32)
+        .fps(gst::Fraction::new(25, 1))
+        .build()
+        .unwrap()
+        .to_caps()
+        .unwrap()
+}
+
+/// An RGB sample's frame as (width, height, bytes with stride = 3 * width).
+pub fn rgb_of(sample: &gst::Sample) -> (usize, usize, Vec<u8>) {
+    let info = gst_video::VideoInfo::from_caps(sample.caps().unwrap()).unwrap();
+    let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(sample.buffer().unwrap(), &info)
+        .unwrap();
+    let (w, h) = (info.width() as usize, info.height() as usize);
+    let stride = frame.plane_stride()[0] as usize;
+    let data = frame.plane_data(0).unwrap();
+    let mut out = Vec::with_capacity(w * h * 3);
+    for y in 0..h {
+        out.extend_from_slice(&data[y * stride..y * stride + w * 3]);
+    }
+    (w, h, out)
+}
+
 /// The raw RGB frames of a sample, as (width, height, bytes with stride = 3 * width).
 pub fn rgb_frames(source: &str) -> Vec<(usize, usize, Vec<u8>)> {
     pull_all(&format!(
         "{source} ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink"
     ))
-    .into_iter()
-    .map(|s| {
-        let info = gst_video::VideoInfo::from_caps(s.caps().unwrap()).unwrap();
-        let frame =
-            gst_video::VideoFrameRef::from_buffer_ref_readable(s.buffer().unwrap(), &info).unwrap();
-        let (w, h) = (info.width() as usize, info.height() as usize);
-        let stride = frame.plane_stride()[0] as usize;
-        let data = frame.plane_data(0).unwrap();
-        let mut out = Vec::with_capacity(w * h * 3);
-        for y in 0..h {
-            out.extend_from_slice(&data[y * stride..y * stride + w * 3]);
-        }
-        (w, h, out)
-    })
+    .iter()
+    .map(rgb_of)
     .collect()
 }
 
