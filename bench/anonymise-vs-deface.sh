@@ -8,7 +8,7 @@
 # Prints the frames/s of each run, the medians and their ratio. Environment: BENCH_REPS (runs
 # each, default 3), BENCH_THREADS (default: nproc), FACEKIT_PLUGIN (default
 # target/release/libgstfacekit.so), BENCH_KEEP=1 keeps the temporary directory. deface is
-# installed from PyPI into models/.cache/deface-venv (shared with occlusion-vs-deface.sh).
+# installed from PyPI into models/.cache/deface-venv by bench/deface.sh.
 # Leaks are measured by bench/leaks.sh, not here.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,18 +18,15 @@ CLIP="$1"
 PLUGIN="${FACEKIT_PLUGIN:-$ROOT/target/release/libgstfacekit.so}"
 REPS="${BENCH_REPS:-3}"
 THREADS="${BENCH_THREADS:-$(nproc)}"
-VENV="$ROOT/models/.cache/deface-venv"
+# shellcheck source=bench/deface.sh
+. "$ROOT/bench/deface.sh"
 [ -f "$PLUGIN" ] || { echo "plugin not found: $PLUGIN (cargo build --release)" >&2; exit 1; }
 export GST_PLUGIN_PATH="$(dirname "$PLUGIN")"
 export FACEKIT_THREADS="$THREADS" OMP_NUM_THREADS="$THREADS"
 WORK="$(mktemp -d /tmp/facekit-anon.XXXXXX)"
 [ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
 
-if [ ! -x "$VENV/bin/deface" ] || ! "$VENV/bin/python" -c "import onnx, onnxruntime" 2>/dev/null; then
-  echo "== installing deface 1.5.0 + onnxruntime into $VENV" >&2
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q deface==1.5.0 onnxruntime onnx
-fi
+ensure_deface
 
 # Frames in the clip, counted by decoding it once.
 FRAMES="$(gst-launch-1.0 -v filesrc location="$CLIP" ! decodebin ! video/x-raw \
@@ -40,14 +37,11 @@ echo "== $CLIP: $FRAMES frames, $REPS runs each, $THREADS threads" >&2
 secs() { local s e; s=$(date +%s.%N); "$@" >"$WORK/last.log" 2>&1 || { cat "$WORK/last.log" >&2; exit 1; }; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 run_facekit() { bash "$ROOT/pipelines/anonymise.sh" "$CLIP" "$WORK/facekit.mp4"; }
-run_deface() {
-  "$VENV/bin/deface" "$CLIP" -o "$WORK/deface.mp4" --backend onnxrt --thresh 0.2 \
-    --ffmpeg-config '{"codec": "libx264", "ffmpeg_params": ["-preset", "ultrafast"]}'
-}
+run_deface_clip() { run_deface "$CLIP" "$WORK/deface.mp4"; }
 
 FK=(); DF=()
 for _ in $(seq "$REPS"); do FK+=("$(secs run_facekit)"); done
-for _ in $(seq "$REPS"); do DF+=("$(secs run_deface)"); done
+for _ in $(seq "$REPS"); do DF+=("$(secs run_deface_clip)"); done
 fps() { for s in "$@"; do printf '%.2f ' "$(echo "$FRAMES / $s" | bc -l)"; done; }
 FK_S="$(printf '%s\n' "${FK[@]}" | median)"
 DF_S="$(printf '%s\n' "${DF[@]}" | median)"

@@ -13,7 +13,7 @@
 #   panda      the same regions under the built-in panda head sticker (PANDA_PROPS)
 #   hands      defaults with faceocclude show-hands=true (hands over the face put back)
 #   deface     deface 1.5.0 from PyPI (CenterFace, threshold 0.2, ONNX Runtime), installed
-#              into models/.cache/deface-venv as bench/occlusion-vs-deface.sh does
+#              into models/.cache/deface-venv (bench/deface.sh, shared by the deface benches)
 # and then checks the original and every output with an independent detector, MTCNN (the
 # `mtcnn` PyPI wheel on TensorFlow CPU, in models/.cache/leaks-venv; none of the anonymisers
 # uses it) on every LEAKS_STEP-th frame. A frame is a hit when MTCNN finds a face of
@@ -36,19 +36,15 @@ STEP="${LEAKS_STEP:-2}"
 OUT="${LEAKS_OUT:-/tmp/facekit-leaks}"
 THREADS="${BENCH_THREADS:-$(nproc)}"
 SKIP=" ${LEAKS_SKIP:-} "
-DEFACE_VENV="$ROOT/models/.cache/deface-venv"
+# shellcheck source=bench/deface.sh
+. "$ROOT/bench/deface.sh"
 CHECK_VENV="$ROOT/models/.cache/leaks-venv"
 [ -f "$PLUGIN" ] || { echo "plugin not found: $PLUGIN (cargo build --release)" >&2; exit 1; }
 export GST_PLUGIN_PATH="$(dirname "$PLUGIN")"
 export FACEKIT_THREADS="$THREADS" OMP_NUM_THREADS="$THREADS"
 mkdir -p "$OUT"
 
-if [[ "$SKIP" != *" deface "* ]] && { [ ! -x "$DEFACE_VENV/bin/deface" ] \
-    || ! "$DEFACE_VENV/bin/python" -c "import onnx, onnxruntime" 2>/dev/null; }; then
-  echo "== installing deface 1.5.0 + onnxruntime into $DEFACE_VENV" >&2
-  python3 -m venv "$DEFACE_VENV"
-  "$DEFACE_VENV/bin/pip" install -q deface==1.5.0 onnxruntime onnx
-fi
+[[ "$SKIP" == *" deface "* ]] || ensure_deface
 if ! "$CHECK_VENV/bin/python" -c "import mtcnn, tensorflow, PIL" 2>/dev/null; then
   echo "== installing the checker (mtcnn 1.0.0 + tensorflow-cpu) into $CHECK_VENV" >&2
   python3 -m venv "$CHECK_VENV"
@@ -91,10 +87,6 @@ run_regions() { occlude "$1" "$2" $REGIONS_PROPS; }
 # shellcheck disable=SC2086
 run_panda() { occlude "$1" "$2" $PANDA_PROPS; }
 run_hands() { occlude "$1" "$2" show-hands=true; }
-run_deface() {
-  "$DEFACE_VENV/bin/deface" "$1" -o "$2" --backend onnxrt --thresh 0.2 \
-    --ffmpeg-config '{"codec": "libx264", "ffmpeg_params": ["-preset", "ultrafast"]}'
-}
 
 ROWS=()
 for clip in "$@"; do

@@ -9,7 +9,7 @@
 # its defaults otherwise (blur, threshold 0.2, CenterFace at the input's size); facekit
 # with facedetect's and faceocclude's defaults (BlazeFace full range + FaceMesh, blur); and the frames in which an independent facedetect run
 # (BlazeFace full range and CenterFace, each counted) still finds a face in the output.
-# deface is installed from PyPI into models/.cache/deface-venv by this script.
+# deface is installed from PyPI into models/.cache/deface-venv by bench/deface.sh.
 #
 # Environment: BENCH_REPS (default 3), BENCH_THREADS (default: nproc), BENCH_LOOPS (clip
 # repetitions in the input, default 2 = 240 frames), FACEKIT_PLUGIN (default
@@ -20,18 +20,15 @@ PLUGIN="${FACEKIT_PLUGIN:-$ROOT/target/release/libgstfacekit.so}"
 REPS="${BENCH_REPS:-3}"
 THREADS="${BENCH_THREADS:-$(nproc)}"
 LOOPS="${BENCH_LOOPS:-2}"
-VENV="$ROOT/models/.cache/deface-venv"
+# shellcheck source=bench/deface.sh
+. "$ROOT/bench/deface.sh"
 [ -f "$PLUGIN" ] || { echo "plugin not found: $PLUGIN (cargo build --release)" >&2; exit 1; }
 export GST_PLUGIN_PATH="$(dirname "$PLUGIN")"
 export FACEKIT_THREADS="$THREADS" OMP_NUM_THREADS="$THREADS"
 WORK="$(mktemp -d /tmp/facekit-deface.XXXXXX)"
 [ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
 
-if [ ! -x "$VENV/bin/deface" ] || ! "$VENV/bin/python" -c "import onnx, onnxruntime" 2>/dev/null; then
-  echo "== installing deface 1.5.0 + onnxruntime into $VENV" >&2
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q deface==1.5.0 onnxruntime onnx
-fi
+ensure_deface
 
 echo "== input: carphone x$LOOPS scaled to 1280x720" >&2
 SRC="filesrc location=$ROOT/samples/carphone_pristine.mp4 ! qtdemux ! h264parse ! avdec_h264"
@@ -50,16 +47,13 @@ run_facekit() {
     ! facedetect updates=none threads="$THREADS" ! faceocclude \
     ! x264enc speed-preset=ultrafast ! mp4mux ! filesink location="$WORK/facekit.mp4"
 }
-run_deface() {
-  "$VENV/bin/deface" "$WORK/in.mp4" -o "$WORK/deface.mp4" --backend onnxrt --thresh 0.2 \
-    --ffmpeg-config '{"codec": "libx264", "ffmpeg_params": ["-preset", "ultrafast"]}'
-}
+run_deface_input() { run_deface "$WORK/in.mp4" "$WORK/deface.mp4"; }
 
 echo "== timing ($REPS runs each, $THREADS threads, $FRAMES frames)" >&2
 FK=(); DF=()
-for _ in $(seq "$REPS"); do FK+=("$(secs run_facekit)"); DF+=("$(secs run_deface)"); done
+for _ in $(seq "$REPS"); do FK+=("$(secs run_facekit)"); DF+=("$(secs run_deface_input)"); done
 [ -s "$WORK/facekit.mp4" ] || { echo "facekit run failed" >&2; run_facekit; exit 1; }
-[ -s "$WORK/deface.mp4" ] || { echo "deface run failed" >&2; run_deface; exit 1; }
+[ -s "$WORK/deface.mp4" ] || { echo "deface run failed" >&2; run_deface_input; exit 1; }
 FK_S="$(printf '%s\n' "${FK[@]}" | median)"
 DF_S="$(printf '%s\n' "${DF[@]}" | median)"
 
