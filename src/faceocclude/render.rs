@@ -204,6 +204,12 @@ pub fn occlude_face(planes: &mut Planes, look: &Look, coverage: &Coverage, face:
     let intensity = coverage.intensity as f32;
     let full_radius = (BLUR_RADIUS_PER_FACE_WIDTH * face_width).max(1.0);
     let ramp = feather_width(face_width);
+    // What only stickers need (their rims in cut-outs, what they keep out of) is gathered
+    // only when a sticker is drawn.
+    let with_stickers = layers
+        .iter()
+        .zip(&masks)
+        .any(|((st, _), (mask, _))| st.style == Style::Sticker && mask.w > 0);
     let mut holes = Mask::empty();
     let mut painted = Mask::empty();
     let mut softened = Mask::empty();
@@ -226,7 +232,9 @@ pub fn occlude_face(planes: &mut Planes, look: &Look, coverage: &Coverage, face:
         } else {
             mask.feathered(ramp, w, h)
         };
-        softened = softened.union(&soft);
+        if with_stickers {
+            softened = softened.union(&soft);
+        }
         match st.style {
             Style::Blur => {
                 let strength = st.strength.unwrap_or(look.blur_strength) / 100.0;
@@ -257,9 +265,12 @@ pub fn occlude_face(planes: &mut Planes, look: &Look, coverage: &Coverage, face:
             // feathered, or its ramp would show as a halo round the sticker's outline.
             Style::Sticker => planes.blur(mask, full_radius),
         }
-        if st.style != Style::Sticker {
+        if with_stickers && st.style != Style::Sticker {
             painted = painted.union(mask);
         }
+    }
+    if !with_stickers {
+        return;
     }
 
     // Stickers: containers' first (their layers were sorted last), then regions', extras.
@@ -268,12 +279,10 @@ pub fn occlude_face(planes: &mut Planes, look: &Look, coverage: &Coverage, face:
     let keep_holes = (holes.w > 0).then_some(&holes);
     let container_keep = holes.union(&painted);
     let container_keep = (container_keep.w > 0).then_some(&container_keep);
-    let mut stickered = false;
     for ((st, regions), (mask, _)) in layers.iter().zip(&masks).rev() {
         if st.style != Style::Sticker || mask.w == 0 {
             continue;
         }
-        stickered = true;
         let container = [Region::Head, Region::Face]
             .into_iter()
             .find(|r| regions.contains(r) && look.stickers.get(*r).is_some());
@@ -318,10 +327,8 @@ pub fn occlude_face(planes: &mut Planes, look: &Look, coverage: &Coverage, face:
             }
         }
     }
-    if stickered {
-        for extra in &look.stickers.extras {
-            draw(planes, &shapes, extra, margin, keep_holes);
-        }
+    for extra in &look.stickers.extras {
+        draw(planes, &shapes, extra, margin, keep_holes);
     }
 }
 
