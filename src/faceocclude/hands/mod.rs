@@ -191,6 +191,20 @@ fn output<'a>(
         })
 }
 
+/// Runs `model` on the `size` x `size` square `map` takes from `image`, sampled into
+/// `input`: both models take RGB in 0..1; outside the frame is black.
+fn run_on(
+    model: &OnnxModel,
+    input: &mut Vec<f32>,
+    image: &ImageView,
+    map: &Affine,
+    size: usize,
+) -> Result<Vec<Output>, InferenceError> {
+    input.resize(3 * size * size, 0.0);
+    sample_nchw(image, map, size, size, 1.0 / 255.0, 0.0, 0.0, input);
+    model.run(&[1, 3, size, size], input)
+}
+
 impl HandFinder {
     /// Loads both models from the model folder (shared with other instances).
     pub fn load(env: &Environment) -> Result<Self, InferenceError> {
@@ -212,21 +226,7 @@ impl HandFinder {
     ) -> Result<Vec<Palm>, InferenceError> {
         let (c, side) = search_square(face);
         let map = Affine::rotated_square(c[0], c[1], side, 0.0, PALM_INPUT);
-        self.input.resize(3 * PALM_INPUT * PALM_INPUT, 0.0);
-        // Both models take RGB in 0..1; outside the frame is black.
-        sample_nchw(
-            image,
-            &map,
-            PALM_INPUT,
-            PALM_INPUT,
-            1.0 / 255.0,
-            0.0,
-            0.0,
-            &mut self.input,
-        );
-        let out = self
-            .palm
-            .run(&[1, 3, PALM_INPUT, PALM_INPUT], &self.input)?;
+        let out = run_on(&self.palm, &mut self.input, image, &map, PALM_INPUT)?;
         let boxes = output(&out, &self.palm, PALM_ANCHORS * 18, "palm boxes [2016x18]")?;
         let scores = output(&out, &self.palm, PALM_ANCHORS, "palm scores [2016]")?;
         Ok(decode_palms(&boxes.data, &scores.data, &self.anchors, &map))
@@ -236,20 +236,7 @@ impl HandFinder {
     pub fn hand(&mut self, image: &ImageView, palm: &Palm) -> Result<Hand, InferenceError> {
         let (c, side, angle) = palm.hand_crop();
         let map = Affine::rotated_square(c[0], c[1], side, angle, HAND_INPUT);
-        self.input.resize(3 * HAND_INPUT * HAND_INPUT, 0.0);
-        sample_nchw(
-            image,
-            &map,
-            HAND_INPUT,
-            HAND_INPUT,
-            1.0 / 255.0,
-            0.0,
-            0.0,
-            &mut self.input,
-        );
-        let out = self
-            .hand
-            .run(&[1, 3, HAND_INPUT, HAND_INPUT], &self.input)?;
+        let out = run_on(&self.hand, &mut self.input, image, &map, HAND_INPUT)?;
         let raw = output(&out, &self.hand, HAND_POINTS * 3, "hand landmarks [63]")?;
         // The model ends in a sigmoid: presence is already a probability.
         let presence = output(&out, &self.hand, 1, "hand presence [1]")?.data[0];
