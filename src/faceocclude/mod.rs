@@ -12,19 +12,19 @@ pub use message::{LEVEL_MESSAGE, LevelMessage};
 
 // The GStreamer-free occlusion core: regions from landmarks, masks and compositing on raw
 // planes, levels, the behaviour policy, stickers.
+mod composite;
 mod hands;
 mod levels;
 mod policy;
-mod raster;
 mod regions;
 mod render;
 mod settings;
 mod stickers;
 
+pub use composite::{Mask, Planes};
 pub use levels::face_masks;
 pub use levels::{Coverage, LevelPlan};
 pub use policy::{Behaviour, Policy, PolicyError};
-pub use raster::{Mask, Planes};
 pub use regions::{Region, RegionShapes};
 pub use regions::{format_region_list, parse_region_list};
 pub use render::{Look, RegionStyles, face_shapes, feather_width, occlude_face, sticker_spots};

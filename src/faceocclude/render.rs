@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::Style;
+use super::composite::{CellGrid, Mask, Planes};
 use super::levels::{Coverage, layer_masks};
-use super::raster::{CellGrid, Mask, Planes};
 use super::regions::{Polygon, Region, RegionShapes, grow, oriented_box, region_names};
 use super::stickers::{PlacedSticker, Sticker, StickerSet, StickerSide};
 use crate::face::Face;

@@ -10,7 +10,7 @@ pub mod mask;
 
 use ort::environment::Environment;
 
-use super::raster::Mask;
+use super::composite::Mask;
 use crate::face::{BoundingBox, Face};
 use crate::facedetect::detection::{sigmoid, ssd_anchors};
 use crate::frame::image::{Affine, ImageView, sample_nchw};

@@ -116,8 +116,8 @@ mod drawn {
 
     use crate::face::{Face, HeadPose};
     use crate::faceocclude::Style;
+    use crate::faceocclude::composite::Planes;
     use crate::faceocclude::levels::{LevelPlan, face_masks};
-    use crate::faceocclude::raster::Planes;
     use crate::faceocclude::regions::{Polygon, Region, convex_hull, grow};
     use crate::faceocclude::render::{
         HOLE_RIM_SHARE, Look, RegionStyles, face_shapes, feather_width, occlude_face,
