@@ -12,7 +12,7 @@ use super::{LevelMessage, OccludeOnMissing};
 use crate::faceocclude::hands::Hands;
 use crate::faceocclude::regions::{format_region_list, parse_region_list};
 use crate::faceocclude::{
-    Behaviour, Coverage, LevelPlan, Mask, Planes, Policy, RegionStyles, StickerSet, occlude_face,
+    Behaviour, Coverage, LevelPlan, Mask, Planes, Policy, RegionStyles, StickerSet, occlude_faces,
 };
 use crate::frame::image::Layout;
 use crate::gst::element::{Analysis, BufferTimes, WarnOnce, post};
@@ -99,26 +99,13 @@ impl FaceOcclude {
 
     fn post_level(&self, applied: &Applied, buf: &gst::BufferRef) {
         let times = BufferTimes::of(&*self.obj(), buf);
-        let msg = LevelMessage {
-            level: applied.level,
-            max_level: applied.max_level,
-            covered: applied
-                .coverage
-                .covered
-                .iter()
-                .map(|r| r.name().to_string())
-                .collect(),
-            unlocked: applied
-                .coverage
-                .uncovered
-                .iter()
-                .map(|r| r.name().to_string())
-                .collect(),
-            from_policy: applied.from_policy,
-            intensity: applied.coverage.intensity,
-            timestamp: times.pts,
-            running_time: times.running_time,
-        };
+        let msg = LevelMessage::new(
+            applied.level,
+            applied.max_level,
+            &applied.coverage,
+            applied.from_policy,
+            times,
+        );
         post(&*self.obj(), gst::Structure::from(&msg));
     }
 }
@@ -492,18 +479,12 @@ impl BaseTransformImpl for FaceOcclude {
                     let occluded = self.with_planes(buf, &info, layout, |planes| {
                         let occluded =
                             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                let look = settings.look();
                                 let hands = settings
                                     .show_hands
                                     .then(|| self.hands_mask(planes, &faces))
-                                    .flatten()
-                                    .map(|m| planes.save(&m));
-                                for face in &faces {
-                                    occlude_face(planes, &look, &coverage, face);
-                                }
-                                if let Some(saved) = &hands {
-                                    planes.restore(saved);
-                                }
+                                    .flatten();
+                                let look = settings.look();
+                                occlude_faces(planes, &look, &coverage, &faces, hands.as_ref());
                             }))
                             .is_ok();
                         if !occluded && settings.on_missing == OccludeOnMissing::BlurFrame {

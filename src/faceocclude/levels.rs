@@ -9,7 +9,7 @@
 //! face": the hull minus every uncovered region. Then a mask is built per face by
 //! [`face_masks`].
 
-use super::composite::Mask;
+use super::mask::Mask;
 use super::regions::{Polygon, Region, RegionShapes, grow};
 
 /// The level settings.

@@ -22,6 +22,30 @@ pub struct LevelMessage {
     pub running_time: Option<gst::ClockTime>,
 }
 
+impl LevelMessage {
+    /// The message for a frame drawn at `level` with `coverage`.
+    pub(crate) fn new(
+        level: u32,
+        max_level: u32,
+        coverage: &super::Coverage,
+        from_policy: bool,
+        times: crate::gst::element::BufferTimes,
+    ) -> Self {
+        let names =
+            |regions: &[super::Region]| regions.iter().map(|r| r.name().to_string()).collect();
+        LevelMessage {
+            level,
+            max_level,
+            covered: names(&coverage.covered),
+            unlocked: names(&coverage.uncovered),
+            from_policy,
+            intensity: coverage.intensity,
+            timestamp: times.pts,
+            running_time: times.running_time,
+        }
+    }
+}
+
 fn list(items: &[String]) -> gst::Array {
     gst::Array::new(items.iter().map(|s| s.as_str()))
 }

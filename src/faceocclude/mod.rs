@@ -15,19 +15,21 @@ pub use message::{LEVEL_MESSAGE, LevelMessage};
 mod composite;
 mod hands;
 mod levels;
+mod mask;
 mod policy;
 mod regions;
 mod render;
 mod settings;
 mod stickers;
 
-pub use composite::{Mask, Planes};
+pub use composite::Planes;
 pub use levels::face_masks;
 pub use levels::{Coverage, LevelPlan};
+pub use mask::Mask;
 pub use policy::{Behaviour, Policy, PolicyError};
 pub use regions::{Region, RegionShapes};
 pub use regions::{format_region_list, parse_region_list};
-pub use render::{Look, RegionStyles, face_shapes, feather_width, occlude_face, sticker_spots};
+pub use render::{Look, RegionStyles, face_shapes, feather_width, occlude_faces, sticker_spots};
 #[cfg(test)]
 pub(crate) use stickers::Sticker;
 pub use stickers::StickerSet;

@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::Style;
-use super::composite::{CellGrid, Mask, Planes};
+use super::composite::Planes;
 use super::levels::{Coverage, layer_masks};
+use super::mask::{CellGrid, Mask};
 use super::regions::{Polygon, Region, RegionShapes, grow, oriented_box, region_names};
 use super::stickers::{PlacedSticker, Sticker, StickerSet, StickerSide};
 use crate::face::Face;
@@ -167,6 +168,24 @@ pub fn face_shapes(face: &Face, width: usize, height: usize) -> RegionShapes {
     let mut shapes = RegionShapes::new(scheme, &points, bbox, face.head_pose.as_ref());
     shapes.cover_box_at_border(bbox, width, height);
     shapes
+}
+
+/// Occludes every face as `coverage` and `look` say, leaving the pixels of `keep` (the sure
+/// hands in front of the faces, `show-hands`) as they were.
+pub fn occlude_faces(
+    planes: &mut Planes,
+    look: &Look,
+    coverage: &Coverage,
+    faces: &[Face],
+    keep: Option<&Mask>,
+) {
+    let saved = keep.map(|m| planes.save(m));
+    for face in faces {
+        occlude_face(planes, look, coverage, face);
+    }
+    if let Some(saved) = &saved {
+        planes.restore(saved);
+    }
 }
 
 /// Occludes one face as `coverage` and `look` say.

@@ -5,7 +5,7 @@ use super::expression::Expression;
 use crate::face::{
     BoundingBox, HeadPose, LandmarkScheme, Landmarks, MESH_FACE_OVAL, MESH_MIDLINE, mean_point,
 };
-use crate::frame::polygon::{FillRule, polygon_rows, scan_polygon};
+use crate::frame::polygon::{self, FillRule, polygon_rows, scan_polygon};
 
 /// How the face mask was built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,11 +202,9 @@ fn ellipse(bbox: &BoundingBox) -> Vec<(f32, f32)> {
     // Inscribed in the box but narrower: the box's sides usually hold hair, ears, background.
     let (cx, cy) = bbox.center();
     let (rx, ry) = (bbox.width * 0.45, bbox.height * 0.5);
-    (0..32)
-        .map(|i| {
-            let a = i as f32 / 32.0 * std::f32::consts::TAU;
-            (cx + rx * a.cos(), cy + ry * a.sin())
-        })
+    polygon::ellipse([cx, cy], [1.0, 0.0], rx, ry, 32)
+        .into_iter()
+        .map(|[x, y]| (x, y))
         .collect()
 }
 

@@ -73,6 +73,22 @@ pub fn scan_polygon(
     }
 }
 
+/// An ellipse as a `sides`-gon around `c`: semi-axis `a` along the unit direction `u`, `b`
+/// across it, the first vertex at `c + a u`, turning towards `[-u[1], u[0]]`.
+pub fn ellipse(c: [f32; 2], u: [f32; 2], a: f32, b: f32, sides: usize) -> Vec<[f32; 2]> {
+    let v = [-u[1], u[0]];
+    (0..sides)
+        .map(|i| {
+            let t = i as f32 * std::f32::consts::TAU / sides as f32;
+            let (s, co) = t.sin_cos();
+            [
+                c[0] + u[0] * a * co + v[0] * b * s,
+                c[1] + u[1] * a * co + v[1] * b * s,
+            ]
+        })
+        .collect()
+}
+
 fn finite(poly: &[[f32; 2]]) -> bool {
     poly.iter().all(|p| p[0].is_finite() && p[1].is_finite())
 }
@@ -80,6 +96,20 @@ fn finite(poly: &[[f32; 2]]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ellipse_vertices_lie_on_the_turned_ellipse() {
+        let u = [0.6f32, 0.8];
+        let poly = ellipse([10.0, 20.0], u, 5.0, 2.0, 24);
+        assert_eq!(poly.len(), 24);
+        assert!((poly[0][0] - 13.0).abs() < 1e-5 && (poly[0][1] - 24.0).abs() < 1e-5);
+        for p in &poly {
+            let (dx, dy) = (p[0] - 10.0, p[1] - 20.0);
+            let (along, across) = (dx * u[0] + dy * u[1], -dx * u[1] + dy * u[0]);
+            let r = (along / 5.0).powi(2) + (across / 2.0).powi(2);
+            assert!((r - 1.0).abs() < 1e-4, "{p:?}");
+        }
+    }
 
     fn pixels(poly: &[[f32; 2]], rule: FillRule) -> Vec<(usize, usize)> {
         let mut out = Vec::new();

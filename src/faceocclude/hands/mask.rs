@@ -2,7 +2,7 @@
 //! narrower than the fingers and the palm's inner polygon, so the gaps between spread
 //! fingers (where the face shows through) and a rim round the hand's outline stay covered.
 
-use super::super::composite::Mask;
+use super::super::mask::Mask;
 use super::super::regions::convex_hull;
 
 /// MediaPipe's 21 hand points: 0 wrist; thumb 1..4; index, middle, ring, pinky fingers

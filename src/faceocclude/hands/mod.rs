@@ -10,7 +10,7 @@ pub mod mask;
 
 use ort::environment::Environment;
 
-use super::composite::Mask;
+use super::mask::Mask;
 use crate::face::{BoundingBox, Face};
 use crate::facedetect::detection::{sigmoid, ssd_anchors};
 use crate::frame::image::{Affine, ImageView, sample_nchw};

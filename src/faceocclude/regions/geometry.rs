@@ -70,17 +70,7 @@ pub fn grow(poly: &[[f32; 2]], margin: f32) -> Polygon {
 
 /// An ellipse as a 24-gon, `u` the unit direction of its first axis.
 pub(super) fn ellipse(c: [f32; 2], u: [f32; 2], a: f32, b: f32) -> Polygon {
-    let v = [-u[1], u[0]];
-    (0..24)
-        .map(|i| {
-            let t = i as f32 * std::f32::consts::TAU / 24.0;
-            let (s, co) = t.sin_cos();
-            [
-                c[0] + u[0] * a * co + v[0] * b * s,
-                c[1] + u[1] * a * co + v[1] * b * s,
-            ]
-        })
-        .collect()
+    crate::frame::polygon::ellipse(c, u, a, b, 24)
 }
 
 /// True when a box (`[x, y, width, height]`, pixels) reaches within a pixel of an edge.
