@@ -12,7 +12,8 @@ use super::{LevelMessage, OccludeOnMissing};
 use crate::faceocclude::hands::Hands;
 use crate::faceocclude::regions::{format_region_list, parse_region_list};
 use crate::faceocclude::{
-    Behaviour, Coverage, LevelPlan, Mask, Planes, Policy, RegionStyles, StickerSet, occlude_faces,
+    Behaviour, Coverage, LevelPlan, MIN_STRENGTH, Mask, Planes, Policy, RegionStyles, StickerSet,
+    occlude_faces,
 };
 use crate::frame::image::Layout;
 use crate::gst::element::{Analysis, BufferTimes, WarnOnce, post};
@@ -161,8 +162,8 @@ impl ObjectImpl for FaceOcclude {
                     .build(),
                 glib::ParamSpecDouble::builder("blur-strength")
                     .nick("Blur strength")
-                    .blurb("Blur strength in percent: 100 blurs with a radius of 15% of the face width")
-                    .minimum(0.0)
+                    .blurb("Blur strength in percent: 100 blurs with a radius of 15% of the face width (at least 1: what a level uncovers is shown by the level, not by a blur of 0)")
+                    .minimum(MIN_STRENGTH as f64)
                     .maximum(100.0)
                     .default_value(DEFAULT_BLUR_STRENGTH)
                     .mutable_playing()

@@ -29,7 +29,9 @@ pub use mask::Mask;
 pub use policy::{Behaviour, Policy, PolicyError};
 pub use regions::{Region, RegionShapes};
 pub use regions::{format_region_list, parse_region_list};
-pub use render::{Look, RegionStyles, face_shapes, feather_width, occlude_faces, sticker_spots};
+pub use render::{
+    Look, MIN_STRENGTH, RegionStyles, face_shapes, feather_width, occlude_faces, sticker_spots,
+};
 #[cfg(test)]
 pub(crate) use stickers::Sticker;
 pub use stickers::StickerSet;

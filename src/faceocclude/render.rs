@@ -30,6 +30,8 @@ pub const FEATHER_PER_FACE_WIDTH: f32 = 0.03;
 pub const FEATHER_PIXELS: (f32, f32) = (1.5, 10.0);
 /// The feathered edge reaches into an uncovered region's rim this share of its width.
 pub const HOLE_RIM_SHARE: f32 = 0.5;
+/// The weakest blur or pixelate strength, in percent, the element and `styles` accept.
+pub const MIN_STRENGTH: f32 = 1.0;
 /// Stickers centred on a region are drawn this much larger than its box.
 const CONTAINER_STICKER_SCALE: f32 = 1.15;
 const REGION_STICKER_SCALE: f32 = 1.3;
@@ -106,12 +108,16 @@ impl RegionStyles {
                             .into(),
                     ));
                 }
+                // 0 would blur or pixelate nothing: a region said to be covered would show.
                 Some(v) => Some(
                     v.parse::<f32>()
                         .ok()
-                        .filter(|s| s.is_finite() && (0.0..=100.0).contains(s))
+                        .filter(|s| s.is_finite() && (MIN_STRENGTH..=100.0).contains(s))
                         .ok_or_else(|| {
-                            err(format!("strength '{v}' is not a percentage from 0 to 100"))
+                            err(format!(
+                                "strength '{v}' is not a percentage from {MIN_STRENGTH} to 100 \
+                                 (a region to show is uncovered by a level, not by strength 0)"
+                            ))
                         })?,
                 ),
             };
@@ -526,6 +532,11 @@ mod tests {
             ("lips=blur", "'lips' is not a region"),
             ("eyes=blur:140", "strength '140' is not a percentage"),
             ("eyes=blur:x", "strength 'x'"),
+            (
+                "eyes=blur:0",
+                "strength '0' is not a percentage from 1 to 100",
+            ),
+            ("eyes=pixelate:0.5", "strength '0.5' is not a percentage"),
             (
                 "eyes=fill:50",
                 "a strength applies to blur and pixelate only",
