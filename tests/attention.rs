@@ -1205,6 +1205,67 @@ fn the_presenter_closes_a_lesson_at_lesson_length_and_starts_the_next() {
 }
 
 #[test]
+fn the_presenters_clock_closes_a_lesson_after_the_viewers_went_quiet() {
+    // Two 1 s windows that end now, in a 2 s lesson: no later window will come, yet the
+    // panel must not show the finished lesson until EOS. One window length after its end the
+    // presenter's clock closes it: its report appears while the presenter keeps recording.
+    use gstfacekit::{LessonDocument, WindowReport};
+    common::init();
+    let report = tmp("clock.svg");
+    let first = tmp("clock-1.json");
+    let pipeline = gst::parse::launch(&format!(
+        "videotestsrc is-live=true ! video/x-raw,width=320,height=180,framerate=10/1 \
+         ! attentionoverlay name=o lesson-length=2 report-location={} ! fakesink",
+        report.display()
+    ))
+    .unwrap()
+    .downcast::<gst::Pipeline>()
+    .unwrap();
+    let overlay = pipeline.by_name("o").unwrap();
+    pipeline.set_state(gst::State::Playing).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    for i in 0..2u64 {
+        let r = WindowReport {
+            viewer_id: "anna".into(),
+            course: "c".into(),
+            window_index: i,
+            window_start: i * S,
+            window_end: (i + 1) * S,
+            unix_start_ms: now - 2000 + i * 1000,
+            unix_end_ms: now - 1000 + i * 1000,
+            sampled: 10,
+            gaze: 10 - 5 * i as u32,
+            attention: 1.0 - 0.5 * i as f64,
+            threshold: 0.5,
+            low_at_threshold: false,
+            lesson_index: 0,
+            state: "not-reminded".into(),
+            complete: true,
+        };
+        assert!(
+            overlay.emit_by_name::<bool>("push-json", &[&AttentionEvent::Attention(r).to_json()])
+        );
+    }
+    let waited = std::time::Instant::now();
+    while !first.exists() && waited.elapsed() < Duration::from_secs(6) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let closed_after = waited.elapsed();
+    pipeline.set_state(gst::State::Null).unwrap();
+    let lesson1 = LessonDocument::from_json(&std::fs::read_to_string(&first).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("lesson 1 not closed by the clock within 6 s: {e}"));
+    assert!(
+        closed_after >= Duration::from_millis(700),
+        "closed before a window length had passed after the lesson's end ({closed_after:?})"
+    );
+    assert_eq!(lesson1.lesson_start_ms, now - 2000);
+    assert_eq!(lesson1.class.curve.len(), 2, "{:?}", lesson1.class.curve);
+}
+
+#[test]
 fn an_unsure_pose_counts_as_not_looking() {
     // Frames carrying a frontal face as facedetect writes it (through the public meta
     // writer): sure for the first second, then unsure (FaceMesh presence 0.05: a face the

@@ -199,6 +199,16 @@ impl ClassBoard {
             .min()
     }
 
+    /// The latest end of a window on the wall clock, Unix ms.
+    pub fn latest_window_end_ms(&self) -> Option<u64> {
+        self.viewers
+            .values()
+            .flat_map(|v| &v.windows)
+            .map(|w| w.unix_ms.1)
+            .filter(|ms| *ms > 0)
+            .max()
+    }
+
     /// A window's bounds in seconds of lesson time.
     pub fn lesson_seconds(&self, w: &ViewerWindow) -> (f64, f64) {
         match self.origin_ms() {

@@ -22,6 +22,9 @@ pub enum Outcome {
     OtherCourse,
     /// Applied to the board; `Some` when it first closed the previous lesson.
     Taken(Option<Box<ClosedLesson>>),
+    /// A window of a lesson already closed (it arrived after the next lesson began); not
+    /// applied, so it cannot move the new lesson's clock (counted in [`Presenter::late_windows`]).
+    Late,
 }
 
 /// A finished lesson: what its report and document show, and its history record.
@@ -41,6 +44,7 @@ pub struct Presenter {
     board: ClassBoard,
     course_seen: Option<String>,
     bad_messages: u64,
+    late_windows: u64,
     lessons_closed: u32,
     /// Previous lessons' class records (from the history file, then each closed lesson).
     history: Vec<LessonRecord>,
@@ -76,24 +80,68 @@ impl Presenter {
             return Outcome::OtherCourse;
         }
         self.course_seen.get_or_insert_with(|| event_course.clone());
+        // After a roll-over the lesson's start is fixed; the first lesson's may still move to
+        // the earliest window of a viewer who started before the presenter.
+        if self.lessons_closed > 0
+            && let (Some(middle), Some(start)) =
+                (window_middle_ms(&event), self.board.lesson_start_ms)
+            && middle < start
+        {
+            self.late_windows += 1;
+            return Outcome::Late;
+        }
         let mut closed = None;
         if lesson_length > 0.0
             && let Some(t) = self.board.event_seconds(&event)
             && t >= lesson_length
-            && let Some(origin) = self.board.origin_ms()
         {
-            let lessons = (t / lesson_length).floor() as u64;
-            let next = ClassBoard::new(origin + lessons * (lesson_length * 1000.0) as u64);
-            let old = std::mem::replace(&mut self.board, next);
-            self.lessons_closed += 1;
-            closed = Some(Box::new(self.close(
-                &old,
-                Some(self.lessons_closed),
-                course,
-            )));
+            closed = self.roll_over((t / lesson_length).floor() as u64, lesson_length, course);
         }
         self.board.apply(&event);
-        Outcome::Taken(closed)
+        Outcome::Taken(closed.map(Box::new))
+    }
+
+    /// Closes the lesson by the presenter's wall clock `now_ms` when no viewer's message did:
+    /// one window length after the lesson's end (the last windows have arrived by then), and
+    /// only while the viewers' messages run on the same clock (not ones stamped a lesson or
+    /// more before `now_ms`, e.g. replayed or from a viewer whose clock is off).
+    pub fn tick(
+        &mut self,
+        now_ms: u64,
+        lesson_length: f64,
+        course: Option<&str>,
+    ) -> Option<ClosedLesson> {
+        let latest = self.board.latest_window_end_ms()?;
+        let origin = self.board.origin_ms()?;
+        let (length_ms, grace_ms) = (
+            (lesson_length * 1000.0) as u64,
+            (self.board.window_s.unwrap_or(60.0) * 1000.0) as u64,
+        );
+        let on_one_clock = latest <= now_ms + grace_ms && latest + length_ms + grace_ms >= now_ms;
+        if length_ms == 0 || now_ms < origin + length_ms + grace_ms || !on_one_clock {
+            return None;
+        }
+        let lessons = (now_ms - grace_ms - origin) / length_ms;
+        self.roll_over(lessons, lesson_length, course)
+    }
+
+    /// Windows dropped because their lesson had already closed.
+    pub fn late_windows(&self) -> u64 {
+        self.late_windows
+    }
+
+    /// Closes the current lesson; the next one starts `lessons` lesson lengths after its origin.
+    fn roll_over(
+        &mut self,
+        lessons: u64,
+        lesson_length: f64,
+        course: Option<&str>,
+    ) -> Option<ClosedLesson> {
+        let origin = self.board.origin_ms()?;
+        let next = ClassBoard::new(origin + lessons * (lesson_length * 1000.0) as u64);
+        let old = std::mem::replace(&mut self.board, next);
+        self.lessons_closed += 1;
+        Some(self.close(&old, Some(self.lessons_closed), course))
     }
 
     /// Closes the current lesson (end of stream).
@@ -158,6 +206,19 @@ impl Presenter {
             document,
             record,
         }
+    }
+}
+
+/// The middle of a window message on the wall clock (`None`: not a window, or no wall clock).
+fn window_middle_ms(event: &AttentionEvent) -> Option<u64> {
+    match event {
+        AttentionEvent::Attention(r)
+        | AttentionEvent::Reminder(r)
+        | AttentionEvent::Alert(r)
+        | AttentionEvent::Recovered(r) => {
+            (r.unix_end_ms > 0).then(|| r.unix_start_ms / 2 + r.unix_end_ms / 2)
+        }
+        AttentionEvent::Stats(_) => None,
     }
 }
 
@@ -274,6 +335,85 @@ mod tests {
         let end = p.finish(None);
         assert_eq!(end.number, None);
         assert_eq!(end.record.expect("second lesson's record").curve, vec![0.9]);
+    }
+
+    #[test]
+    fn a_window_of_the_closed_lesson_arriving_late_does_not_move_the_next_lesson() {
+        let mut p = Presenter::default();
+        p.start(T0, Vec::new());
+        let ann = |i| json(AttentionEvent::Attention(report("ann", 0, 10, i, 0.9)));
+        p.apply_json(&ann(0), None, 20.0);
+        p.apply_json(&ann(1), None, 20.0);
+        assert!(matches!(
+            p.apply_json(&ann(2), None, 20.0),
+            Outcome::Taken(Some(_))
+        ));
+        // bob joined 4 s in: his window 10-20 s (middle 19 s of lesson 1) comes after ann's
+        // first window of lesson 2.
+        let bob = json(AttentionEvent::Attention(report("bob", 4, 10, 1, 0.1)));
+        assert_eq!(p.apply_json(&bob, None, 20.0), Outcome::Late);
+        assert_eq!(p.late_windows(), 1);
+        let doc = p.document(None);
+        assert_eq!(doc.lesson_start_ms, T0 + 20_000);
+        assert_eq!(doc.class.curve, vec![(10.0, 0.9)]);
+        // His next window (middle 29 s) is lesson 2's.
+        let bob = json(AttentionEvent::Attention(report("bob", 4, 10, 2, 0.3)));
+        assert_eq!(p.apply_json(&bob, None, 20.0), Outcome::Taken(None));
+        assert_eq!(p.view().0.present, 2);
+    }
+
+    #[test]
+    fn the_presenters_clock_closes_a_lesson_no_later_window_closed() {
+        let mut p = Presenter::default();
+        p.start(T0, Vec::new());
+        assert_eq!(
+            p.tick(T0 + 3_600_000, 20.0, None),
+            None,
+            "no window: nothing to close"
+        );
+        p.apply_json(
+            &json(AttentionEvent::Attention(report("ann", 0, 10, 0, 0.4))),
+            None,
+            20.0,
+        );
+        p.apply_json(
+            &json(AttentionEvent::Attention(report("ann", 0, 10, 1, 0.6))),
+            None,
+            20.0,
+        );
+        // The lesson ends at 20 s; its last windows may still come for one window length.
+        assert_eq!(p.tick(T0 + 29_999, 20.0, None), None);
+        assert_eq!(
+            p.tick(T0 + 30_000, 0.0, None),
+            None,
+            "lesson-length 0: one lesson"
+        );
+        let closed = p
+            .tick(T0 + 30_000, 20.0, None)
+            .expect("closed by the clock");
+        assert_eq!(closed.number, Some(1));
+        assert_eq!(closed.record.unwrap().curve, vec![0.4, 0.6]);
+        assert_eq!(p.document(None).lesson_start_ms, T0 + 20_000);
+        assert_eq!(
+            p.tick(T0 + 60_000, 20.0, None),
+            None,
+            "the new lesson has no window"
+        );
+    }
+
+    #[test]
+    fn windows_stamped_on_another_clock_are_not_closed_by_the_presenters() {
+        // Messages replayed from a recording, or a viewer's clock a day off: the presenter's
+        // wall clock says nothing about their lesson; only their own windows close it.
+        let mut p = Presenter::default();
+        p.start(T0, Vec::new());
+        p.apply_json(
+            &json(AttentionEvent::Attention(report("ann", 0, 10, 0, 0.4))),
+            None,
+            20.0,
+        );
+        assert_eq!(p.tick(T0 + 86_400_000, 20.0, None), None);
+        assert_eq!(p.tick(T0 - 86_400_000, 20.0, None), None);
     }
 
     #[test]

@@ -61,10 +61,10 @@ impl AttentionOverlay {
             let s = self.settings.lock().unwrap();
             (s.course.clone(), s.lesson_length)
         };
-        let (applied, bad_messages) = {
+        let (applied, bad_messages, late_windows) = {
             let mut presenter = self.presenter.lock().unwrap();
             let applied = presenter.apply_json(text, course.as_deref(), lesson_length);
-            (applied, presenter.bad_messages())
+            (applied, presenter.bad_messages(), presenter.late_windows())
         };
         match applied {
             Outcome::Taken(closed) => {
@@ -89,7 +89,38 @@ impl AttentionOverlay {
                 }
                 false
             }
+            Outcome::Late => {
+                gst::info!(
+                    CAT,
+                    imp = self,
+                    "a window of an already closed lesson arrived late and is left out ({late_windows} so far)"
+                );
+                true
+            }
             Outcome::OtherCourse => false,
+        }
+    }
+
+    /// Closes the lesson by the presenter's own clock when the viewers' messages stopped
+    /// at its end (otherwise it would stay open on the panel until EOS).
+    fn close_lesson_on_time(&self) {
+        let (course, lesson_length) = {
+            let s = self.settings.lock().unwrap();
+            (s.course.clone(), s.lesson_length)
+        };
+        let closed = self.presenter.lock().unwrap().tick(
+            crate::attention::unix_now_ms(),
+            lesson_length,
+            course.as_deref(),
+        );
+        if let Some(closed) = closed {
+            gst::info!(
+                CAT,
+                imp = self,
+                "lesson {:?} closed by the clock",
+                closed.number
+            );
+            self.store_lesson(&closed);
         }
     }
 
@@ -232,7 +263,7 @@ impl ObjectImpl for AttentionOverlay {
                     .build(),
                 glib::ParamSpecDouble::builder("lesson-length")
                     .nick("Lesson length")
-                    .blurb("Seconds of lesson time per lesson: a window past it closes the lesson (report NAME-N, document, history record) and starts a new one (0: one lesson until EOS)")
+                    .blurb("Seconds of lesson time per lesson: a window past it, or the presenter's clock one window length past it, closes the lesson (report NAME-N, document, history record) and starts a new one (0: one lesson until EOS)")
                     .minimum(0.0)
                     .maximum(86400.0 * 7.0)
                     .default_value(DEFAULT_LESSON_LENGTH)
@@ -489,6 +520,7 @@ impl BaseTransformImpl for AttentionOverlay {
     }
 
     fn transform_ip(&self, buf: &mut gst::BufferRef) -> Result<gst::FlowSuccess, gst::FlowError> {
+        self.close_lesson_on_time();
         let (draw, mode, place) = {
             let s = self.settings.lock().unwrap();
             (s.draw, s.mode, s.placement())
