@@ -15,7 +15,8 @@
 #   PREVIEW=glimagesink ...                   the preview sink; it must render
 #                                             GstVideoOverlayComposition meta (glimagesink
 #                                             from gstreamer1.0-gl does). Default: glimagesink
-#                                             when installed, else none (fakesink, with a note)
+#                                             when installed and a display is set, else none
+#                                             (fakesink, with a note)
 #   BURN=1 ...                                burn the panel into the recording instead
 #
 # Needs scripts/setup.sh and the plugin built (cargo build --release).
@@ -40,7 +41,10 @@ else
   SINK=(mp4mux ! filesink location="$OUT")
 fi
 if [ -z "${PREVIEW:-}" ]; then
-  if gst-inspect-1.0 glimagesink >/dev/null 2>&1; then
+  if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+    PREVIEW=fakesink
+    echo "note: no display (DISPLAY or WAYLAND_DISPLAY), so no local preview of the panel" >&2
+  elif gst-inspect-1.0 glimagesink >/dev/null 2>&1; then
     PREVIEW=glimagesink
   else
     PREVIEW=fakesink

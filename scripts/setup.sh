@@ -38,7 +38,8 @@ APT_PKGS=(libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tool
   nginx libnginx-mod-rtmp
   janus chromium
   gstreamer1.0-nice python3-gi gir1.2-gst-plugins-bad-1.0  # WebRTC: test; webrtcbin bench viewers
-  gstreamer1.0-plugins-base-apps)  # gst-discoverer-1.0: pipelines/anonymise.sh
+  gstreamer1.0-plugins-base-apps  # gst-discoverer-1.0: pipelines/anonymise.sh
+  gstreamer1.0-gl libgl1-mesa-dri xvfb)  # presenter preview (glimagesink); its test runs on Xvfb
 
 # PyPI wheels: "requirement  file  sha256" (pins verified by pip and again here).
 PINS=(

@@ -512,6 +512,9 @@ fn viewers_publish_over_mosquitto_and_the_presenter_sees_alerts_and_gets_a_repor
 
 #[test]
 fn pipeline_scripts_run_as_shipped() {
+    // The presenter's local preview is a real glimagesink window on an X server; the panel
+    // must show there and not in the recording.
+    let screen = common::Xvfb::start();
     let broker = Broker::start();
     let url = broker.url("course/7/attention");
     let root = env!("CARGO_MANIFEST_DIR");
@@ -526,8 +529,11 @@ fn pipeline_scripts_run_as_shipped() {
         .arg(&url)
         .arg(&video)
         .arg(&report)
-        .arg("15") // seconds: room for the viewer script on a loaded machine
+        .arg("20") // seconds: room for the viewer script on a loaded machine
         .env("GST_PLUGIN_PATH", plugin_dir())
+        .env("DISPLAY", &screen.display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("PREVIEW")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -556,6 +562,15 @@ fn pipeline_scripts_run_as_shipped() {
         String::from_utf8_lossy(&viewer.stderr)
     );
     assert!(vout.contains("attention-stats"), "{vout}");
+    // The preview window (glimagesink maps it at the screen's top left, no window manager).
+    let shown = screen.screenshot();
+    assert!(
+        presenter.try_wait().unwrap().is_none(),
+        "the presenter ended before the preview was looked at"
+    );
+    if std::env::var_os("FACEKIT_DUMP").is_some() {
+        dump_png(&shown, "/tmp/presenter-preview.png");
+    }
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     let status = presenter.wait().unwrap();
     assert!(
@@ -599,6 +614,36 @@ fn pipeline_scripts_run_as_shipped() {
     assert!(
         (recorded - plain).abs() < 6.0,
         "panel region luma {recorded:.1} in the recording vs {plain:.1} in the source"
+    );
+    // ... while the preview shows it: the panel's dark backing over the bright bars, and the
+    // bars themselves beside it (so this is the video window, not an empty screen).
+    let screen_luma = |x0: f32, y0: f32, x1: f32, y1: f32| {
+        let map = shown.buffer().unwrap().map_readable().unwrap();
+        let (mut sum, mut n) = (0f64, 0f64);
+        for y in y0 as usize..y1 as usize {
+            for x in x0 as usize..x1 as usize {
+                let p = &map[(y * 1280 + x) * 3..][..3];
+                sum += 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64;
+                n += 1.0;
+            }
+        }
+        sum / n
+    };
+    let previewed = screen_luma(
+        panel.x,
+        panel.y,
+        panel.x + panel.w,
+        (panel.y + panel.h).min(240.0),
+    );
+    assert!(
+        plain - previewed > 40.0,
+        "panel region luma {previewed:.1} in the preview window vs {plain:.1} in the source: the panel is not shown"
+    );
+    let white_bar =
+        screen_luma(10.0, 250.0, 80.0, 260.0).max(screen_luma(560.0, 250.0, 630.0, 260.0));
+    assert!(
+        white_bar > 150.0,
+        "no video window at the top left ({white_bar:.1})"
     );
 }
 

@@ -320,6 +320,74 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// An X server (Xvfb, 1280x720) started for one test on a free display; killed on drop.
+pub struct Xvfb {
+    child: std::process::Child,
+    /// `:N`, for `DISPLAY`.
+    pub display: String,
+}
+
+impl Xvfb {
+    pub fn start() -> Self {
+        let bin = "/usr/bin/Xvfb";
+        assert!(
+            std::path::Path::new(bin).exists(),
+            "Xvfb missing: run scripts/setup.sh (Debian package xvfb)"
+        );
+        let n = (100..400)
+            .map(|i| i + std::process::id() % 300)
+            .find(|n| {
+                !std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                    && !std::path::Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            })
+            .expect("a free X display number");
+        let child = std::process::Command::new(bin)
+            .args([
+                format!(":{n}"),
+                "-screen".into(),
+                "0".into(),
+                "1280x720x24".into(),
+            ])
+            .args(["-nolisten", "tcp"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start Xvfb");
+        let socket = format!("/tmp/.X11-unix/X{n}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !std::path::Path::new(&socket).exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "Xvfb :{n} did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Self {
+            child,
+            display: format!(":{n}"),
+        }
+    }
+
+    /// What the screen shows now, as packed RGB (1280x720).
+    pub fn screenshot(&self) -> gst::Sample {
+        pull_all(&format!(
+            "ximagesrc display-name={} use-damage=false num-buffers=1 ! videoconvert \
+             ! video/x-raw,format=RGB ! appsink name=sink",
+            self.display
+        ))
+        .into_iter()
+        .next()
+        .expect("a screenshot")
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A mosquitto started for one test on 127.0.0.1 and a free port; killed on drop.
 pub struct Broker {
     child: std::process::Child,
