@@ -54,13 +54,16 @@ impl ObjectSubclass for AttentionOverlay {
 }
 
 impl AttentionOverlay {
+    /// `course` and `lesson-length`: what decides which messages count and when lessons close.
+    fn lesson_settings(&self) -> (Option<String>, f64) {
+        let s = self.settings.lock().unwrap();
+        (s.course.clone(), s.lesson_length)
+    }
+
     /// Applies one JSON message; false when it is not an attention message of the course.
     /// A window past `lesson-length` first closes the lesson (report, document, history).
     fn apply_json(&self, text: &[u8]) -> bool {
-        let (course, lesson_length) = {
-            let s = self.settings.lock().unwrap();
-            (s.course.clone(), s.lesson_length)
-        };
+        let (course, lesson_length) = self.lesson_settings();
         let (applied, bad_messages, late_windows) = {
             let mut presenter = self.presenter.lock().unwrap();
             let applied = presenter.apply_json(text, course.as_deref(), lesson_length);
@@ -104,10 +107,7 @@ impl AttentionOverlay {
     /// Closes the lesson by the presenter's own clock when the viewers' messages stopped
     /// at its end (otherwise it would stay open on the panel until EOS).
     fn close_lesson_on_time(&self) {
-        let (course, lesson_length) = {
-            let s = self.settings.lock().unwrap();
-            (s.course.clone(), s.lesson_length)
-        };
+        let (course, lesson_length) = self.lesson_settings();
         let closed = self.presenter.lock().unwrap().tick(
             crate::attention::unix_now_ms(),
             lesson_length,
