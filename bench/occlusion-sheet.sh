@@ -41,7 +41,8 @@ done
 python3 - "$TMP" "$i" "$W" "$H" "$FRAMES" "$EVERY" "$OUT" <<'EOF'
 import struct, sys, zlib
 tmp, rows, w, h, frames, every, out = sys.argv[1], *map(int, sys.argv[2:7]), sys.argv[7]
-size = w * h * 3
+stride = (w * 3 + 3) // 4 * 4  # GStreamer pads RGB rows to 4 bytes (odd widths)
+size = stride * h
 grid = []
 for r in range(rows):
     data = open(f"{tmp}/row{r}.rgb", "rb").read()
@@ -49,7 +50,7 @@ for r in range(rows):
     tiles = [data[f * size:(f + 1) * size] for f in range(0, count, every)][:frames]
     tiles += [bytes(size)] * (frames - len(tiles))
     for y in range(h):
-        grid.append(b"".join(t[y * w * 3:(y + 1) * w * 3] + b"\xff\xff\xff" for t in tiles))
+        grid.append(b"".join(t[y * stride:y * stride + w * 3] + b"\xff\xff\xff" for t in tiles))
     grid += [b"\xff" * ((w + 1) * 3 * frames)]
 width, height = (w + 1) * frames, len(grid)
 raw = b"".join(b"\x00" + row for row in grid)
