@@ -43,16 +43,53 @@ fn obama() -> (usize, usize, Vec<u8>) {
     .remove(0)
 }
 
-#[test]
-fn a_real_hand_over_the_chin_shows_and_the_face_around_it_stays_covered() {
-    let (w, h, photo) = obama();
-    let mut composed = photo.clone();
+/// The photo with its hand laid over the chin.
+fn hand_over_chin(w: usize, photo: &[u8]) -> Vec<u8> {
+    let mut composed = photo.to_vec();
     let (hx, hy, hw, hh) = HAND;
     for y in 0..hh {
         let src = ((hy + y) * w + hx) * 3;
         let dst = ((PASTE.1 + y) * w + PASTE.0) * 3;
         composed[dst..dst + hw * 3].copy_from_slice(&photo[src..src + hw * 3]);
     }
+    composed
+}
+
+#[test]
+fn a_hand_that_leaves_the_face_is_not_followed_onto_it() {
+    // Hands are followed from frame to frame by their landmarks; once the hand is gone,
+    // nothing of the face may show where it was.
+    let (w, h, photo) = obama();
+    let composed = hand_over_chin(w, &photo);
+    let frames = vec![
+        composed.clone(),
+        composed,
+        photo.clone(),
+        photo.clone(),
+        photo,
+    ];
+    let (covered, _) = occlude(w, h, &frames, "");
+    let (shown, warnings) = occlude(w, h, &frames, "show-hands=true");
+    assert!(warnings.is_empty(), "{warnings:?}");
+    for i in 0..2 {
+        assert!(
+            covered[i] != shown[i],
+            "frame {i}: the hand over the chin does not show"
+        );
+    }
+    for i in 2..5 {
+        assert!(
+            covered[i] == shown[i],
+            "frame {i}: pixels uncovered after the hand left"
+        );
+    }
+}
+
+#[test]
+fn a_real_hand_over_the_chin_shows_and_the_face_around_it_stays_covered() {
+    let (w, h, photo) = obama();
+    let composed = hand_over_chin(w, &photo);
+    let (hw, hh) = (HAND.2, HAND.3);
     let input = vec![composed.clone()];
     let (covered, warnings) = occlude(w, h, &input, "");
     assert!(warnings.is_empty(), "{warnings:?}");

@@ -1,7 +1,8 @@
 //! Hands in front of a covered face, free of GStreamer: MediaPipe's palm detector on a
 //! square around the face, then its 21-point hand landmark model on each palm found, as
-//! MediaPipe's hand tracking builds its crops. [`mask::hands_mask`] turns the points into
-//! the pixels that may show over the face; everything else stays covered.
+//! MediaPipe's hand tracking builds its crops; a hand found is followed into the next frame
+//! on a crop from its own landmarks. [`mask::hands_mask`] turns the points into the pixels
+//! that may show over the face; everything else stays covered.
 //!
 //! Fail-closed: a hand is shown only when the palm detector and the landmark model are
 //! both sure of it and its size fits the face's; otherwise it is covered with the face.
@@ -29,6 +30,9 @@ const PALM_SCORE: f32 = 0.5;
 /// tracks from 0.5; showing pixels of a face wants more: palms the detector found on
 /// faces and clothes scored 0.0-0.5 on the bundled photos and the ASL clips).
 pub const PRESENCE: f32 = 0.85;
+/// Hand presence from which a hand is followed into the next frame by its own landmarks
+/// (MediaPipe's `min_tracking_confidence`); showing it still needs [`PRESENCE`].
+pub const TRACK_PRESENCE: f32 = 0.5;
 /// Palms overlapping more than this (IoU) are one palm.
 const PALM_NMS_IOU: f32 = 0.3;
 /// At most this many hands per face (a signer's two).
@@ -87,6 +91,38 @@ impl Palm {
         let centre = [self.centre[0] + 0.5 * h * s, self.centre[1] - 0.5 * h * c];
         (centre, self.size[0].max(self.size[1]) * 2.6, angle)
     }
+}
+
+/// The landmark model's crop for the next frame from a hand's landmarks, as MediaPipe's
+/// hand tracking makes it (HandLandmarksToRect, then x2 and shifted a tenth towards the
+/// fingers): turned so the hand points up (wrist to the middle of the index, middle and ring
+/// knuckles), around the palm and lower finger joints. Returns (centre, side, angle).
+pub fn crop_from_landmarks(points: &[[f32; 2]; HAND_POINTS]) -> ([f32; 2], f32, f32) {
+    const PALM_AND_LOWER_JOINTS: [usize; 12] = [0, 1, 2, 3, 5, 6, 9, 10, 13, 14, 17, 18];
+    let [w, i, m, r] = [0, 5, 9, 13].map(|k| points[k]);
+    let knuckles = [
+        ((i[0] + r[0]) / 2.0 + m[0]) / 2.0,
+        ((i[1] + r[1]) / 2.0 + m[1]) / 2.0,
+    ];
+    let angle =
+        normalise(std::f32::consts::FRAC_PI_2 - (-(knuckles[1] - w[1])).atan2(knuckles[0] - w[0]));
+    // The points' box in the hand's own axes (x across, y from fingers to wrist).
+    let (s, c) = angle.sin_cos();
+    let along = |p: [f32; 2]| [p[0] * c + p[1] * s, -p[0] * s + p[1] * c];
+    let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+    for p in PALM_AND_LOWER_JOINTS.map(|k| along(points[k])) {
+        for a in 0..2 {
+            lo[a] = lo[a].min(p[a]);
+            hi[a] = hi[a].max(p[a]);
+        }
+    }
+    let (size, mut mid) = (
+        [hi[0] - lo[0], hi[1] - lo[1]],
+        [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0],
+    );
+    mid[1] -= 0.1 * size[1];
+    let centre = [mid[0] * c - mid[1] * s, mid[0] * s + mid[1] * c];
+    (centre, 2.0 * size[0].max(size[1]), angle)
 }
 
 fn normalise(a: f32) -> f32 {
@@ -168,6 +204,8 @@ pub struct HandFinder {
     hand: OnnxModel,
     anchors: Vec<[f32; 2]>,
     input: Vec<f32>,
+    /// Last frame's hands the model was fairly sure of, followed by their landmarks.
+    followed: Vec<Hand>,
 }
 
 impl std::fmt::Debug for HandFinder {
@@ -215,6 +253,7 @@ impl HandFinder {
             hand: OnnxModel::load(env, &dir.join(HAND_MODEL), &opts)?,
             anchors: anchors(),
             input: Vec::new(),
+            followed: Vec::new(),
         })
     }
 
@@ -234,7 +273,16 @@ impl HandFinder {
 
     /// The hand landmark model on one palm's crop.
     pub fn hand(&mut self, image: &ImageView, palm: &Palm) -> Result<Hand, InferenceError> {
-        let (c, side, angle) = palm.hand_crop();
+        self.hand_in(image, palm.hand_crop(), palm.score)
+    }
+
+    /// The hand landmark model on a crop (centre, side, angle); `palm_score` is carried.
+    fn hand_in(
+        &mut self,
+        image: &ImageView,
+        (c, side, angle): ([f32; 2], f32, f32),
+        palm_score: f32,
+    ) -> Result<Hand, InferenceError> {
         let map = Affine::rotated_square(c[0], c[1], side, angle, HAND_INPUT);
         let out = run_on(&self.hand, &mut self.input, image, &map, HAND_INPUT)?;
         let raw = output(&out, &self.hand, HAND_POINTS * 3, "hand landmarks [63]")?;
@@ -247,24 +295,68 @@ impl HandFinder {
         }
         Ok(Hand {
             points,
-            palm_score: palm.score,
+            palm_score,
             presence: if presence.is_finite() { presence } else { 0.0 },
         })
     }
 
-    /// The hands of the (at most [`MAX_HANDS`]) best palms around `face`, sure or not.
+    /// The hands around `faces`, sure or not, each with the index of its face. Last frame's
+    /// hands near a face are followed by their landmarks (the palm detector misses hands
+    /// that touch or overlap); the palm detector looks around each face with fewer than
+    /// [`MAX_HANDS`] followed, for palms apart from them.
     pub fn find(
         &mut self,
         image: &ImageView,
-        face: &BoundingBox,
-    ) -> Result<Vec<Hand>, InferenceError> {
-        let palms = self.palms(image, face)?;
-        palms
+        faces: &[BoundingBox],
+    ) -> Result<Vec<(usize, Hand)>, InferenceError> {
+        let mut found = Vec::new();
+        for last in std::mem::take(&mut self.followed) {
+            let Some(face) = faces.iter().position(|f| near(f, &last.points)) else {
+                continue;
+            };
+            let hand = self.hand_in(image, crop_from_landmarks(&last.points), last.palm_score)?;
+            if hand.presence >= TRACK_PRESENCE && near(&faces[face], &hand.points) {
+                found.push((face, hand));
+            }
+        }
+        for (i, face) in faces.iter().enumerate() {
+            let followed = found.iter().filter(|(f, _)| *f == i).count();
+            if followed >= MAX_HANDS {
+                continue;
+            }
+            let palms = self.palms(image, face)?;
+            let new: Vec<Palm> = palms
+                .into_iter()
+                .filter(|p| !found.iter().any(|(_, h)| same_hand(h, p)))
+                .take(MAX_HANDS - followed)
+                .collect();
+            for palm in &new {
+                found.push((i, self.hand(image, palm)?));
+            }
+        }
+        self.followed = found
             .iter()
-            .take(MAX_HANDS)
-            .map(|palm| self.hand(image, palm))
-            .collect()
+            .filter(|(_, h)| h.presence >= TRACK_PRESENCE)
+            .map(|(_, h)| h.clone())
+            .collect();
+        Ok(found)
     }
+}
+
+/// Whether `palm` is `hand` found again: their landmark crops overlap by more than half
+/// (MediaPipe associates palms with followed hands the same way).
+fn same_hand(hand: &Hand, palm: &Palm) -> bool {
+    let square = |(c, side, _): ([f32; 2], f32, f32)| {
+        BoundingBox::new(c[0] - side / 2.0, c[1] - side / 2.0, side, side)
+    };
+    square(crop_from_landmarks(&hand.points)).iou(&square(palm.hand_crop())) > 0.5
+}
+
+/// Whether a hand's wrist lies in the square searched for palms around `face`.
+fn near(face: &BoundingBox, points: &[[f32; 2]; HAND_POINTS]) -> bool {
+    let (c, side) = search_square(face);
+    let [x, y] = points[0];
+    (x - c[0]).abs() <= side / 2.0 && (y - c[1]).abs() <= side / 2.0
 }
 
 impl Hand {
@@ -283,15 +375,14 @@ pub fn keep_mask(
     image: &ImageView,
     faces: &[Face],
 ) -> Result<(Mask, Vec<Hand>), InferenceError> {
+    let boxes: Vec<BoundingBox> = faces.iter().map(|f| f.bbox).collect();
     let mut sure = Vec::new();
     let mut all = Vec::new();
-    for face in faces {
-        for hand in finder.find(image, &face.bbox)? {
-            if hand.sure(face.bbox.width) {
-                sure.push(hand.points);
-            }
-            all.push(hand);
+    for (face, hand) in finder.find(image, &boxes)? {
+        if hand.sure(boxes[face].width) {
+            sure.push(hand.points);
         }
+        all.push(hand);
     }
     Ok((mask::hands_mask(&sure, image.width(), image.height()), all))
 }
@@ -378,6 +469,64 @@ mod tests {
         assert!((angle - std::f32::consts::FRAC_PI_2).abs() < 1e-5);
         // Shifted towards the fingers (image right).
         assert!((c[0] - 55.0).abs() < 1e-4 && (c[1] - 50.0).abs() < 1e-4);
+    }
+
+    /// An upright hand: wrist (0) at (46, 100), the thumb's and fingers' joints (1-4, 5-8,
+    /// ... 17-20) in columns from x = 30 to 62, from y = 60 up in steps of 13.
+    fn upright_hand() -> [[f32; 2]; HAND_POINTS] {
+        let mut p = [[46.0, 100.0]; HAND_POINTS];
+        for (finger, x) in [(1, 30.0), (5, 38.0), (9, 46.0), (13, 54.0), (17, 62.0)] {
+            for joint in 0..4 {
+                p[finger + joint] = [x, 60.0 - 13.0 * joint as f32];
+            }
+        }
+        p
+    }
+
+    #[test]
+    fn a_followed_hands_crop_points_its_fingers_up_around_palm_and_lower_joints() {
+        let (c, side, angle) = crop_from_landmarks(&upright_hand());
+        assert!(angle.abs() < 1e-5, "{angle}");
+        // Palm and lower joints (the thumb's up to 34) span x 30..62, y 34..100 (66 px):
+        // the square is twice that, shifted a tenth of the height towards the fingers.
+        assert!((side - 132.0).abs() < 1e-3, "{side}");
+        assert!(
+            (c[0] - 46.0).abs() < 1e-3 && (c[1] - (67.0 - 6.6)).abs() < 1e-3,
+            "{c:?}"
+        );
+        // The same hand turned a quarter clockwise (fingers to the image's right).
+        let turned = upright_hand().map(|[x, y]| [100.0 - y, x]);
+        let (c2, side2, angle2) = crop_from_landmarks(&turned);
+        assert!(
+            (angle2 - std::f32::consts::FRAC_PI_2).abs() < 1e-5,
+            "{angle2}"
+        );
+        assert!((side2 - side).abs() < 1e-3);
+        assert!((c2[0] - (100.0 - c[1])).abs() < 1e-3 && (c2[1] - c[0]).abs() < 1e-3);
+    }
+
+    #[test]
+    fn a_palm_on_a_followed_hand_is_that_hand_one_beside_it_is_another() {
+        let hand = Hand {
+            points: upright_hand(),
+            palm_score: 0.9,
+            presence: 0.95,
+        };
+        let palm = |dx: f32| Palm {
+            score: 0.8,
+            centre: [46.0 + dx, 75.0],
+            size: [40.0, 40.0],
+            wrist: [46.0 + dx, 100.0],
+            middle: [46.0 + dx, 60.0],
+        };
+        assert!(same_hand(&hand, &palm(0.0)));
+        assert!(!same_hand(&hand, &palm(70.0)), "the other hand beside it");
+        let face = BoundingBox::new(20.0, 0.0, 60.0, 60.0);
+        assert!(near(&face, &hand.points));
+        assert!(!near(
+            &BoundingBox::new(400.0, 0.0, 60.0, 60.0),
+            &hand.points
+        ));
     }
 
     #[test]
