@@ -916,6 +916,52 @@ fn dot(p: [f32; 2], axis: [f32; 2]) -> f32 {
 }
 
 #[test]
+fn blur_and_pixelate_hide_the_detail_of_head_ears_and_neck_too() {
+    // The regions beyond the face with the styles that keep colours: the hair, ears and neck
+    // must lose their detail (edges), not only change a little.
+    let (w, h) = (352usize, 288usize);
+    let plan = LevelPlan {
+        priority: vec![Region::Face, Region::Head, Region::Ears, Region::Neck],
+        unlock: vec![],
+        level: 1,
+        level_step: 0.1,
+    };
+    for style in ["blur", "pixelate"] {
+        let pairs = original_and_occluded(
+            &format!(
+                "{} ! videoscale ! video/x-raw,width={w},height={h}",
+                carphone_source()
+            ),
+            &format!("style={style} priority=face,head,ears,neck level=1 margin=0"),
+        );
+        let (mut edges_before, mut edges_after, mut frames) = (0u64, 0u64, 0);
+        for (_, face, o, c) in first_faces(&pairs).iter().step_by(10) {
+            frames += 1;
+            let shapes = gstfacekit::face_shapes(face, w, h);
+            let (mask, _) = face_masks(&shapes, &plan.coverage(), 0.0, w, h);
+            let edge = |img: &Rgb, x: usize, y: usize| {
+                let (a, b) = (img.at(x, y), img.at(x + 1, y));
+                (0..3).map(|k| a[k].abs_diff(b[k]) as u64).sum::<u64>()
+            };
+            for y in 0..h {
+                for x in 0..w - 1 {
+                    if mask.at(x, y) != 0 && mask.at(x + 1, y) != 0 {
+                        edges_before += edge(o, x, y);
+                        edges_after += edge(c, x, y);
+                    }
+                }
+            }
+        }
+        eprintln!("{style}: edges {edges_before} -> {edges_after}");
+        assert!(frames >= 10, "{style}: {frames} frames");
+        assert!(
+            edges_after * 3 < edges_before,
+            "{style}: head/ears/neck keep {edges_after} of {edges_before} edge strength"
+        );
+    }
+}
+
+#[test]
 fn head_ears_and_neck_are_covered_beyond_the_face_on_carphone() {
     // Level 1 of face,head,ears,neck: the face shows, the hair / skull, ears and neck are
     // filled green.
