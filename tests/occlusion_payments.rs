@@ -436,7 +436,10 @@ impl RegionCheck {
 
 #[test]
 fn a_paid_organ_is_uncovered_for_that_viewer_only_and_bad_receipts_change_nothing() {
-    let server = ServerProcess::start("occlusion-payments", &["--prices", "mouth=2.99,eyes=4.99"]);
+    let server = ServerProcess::start(
+        "occlusion-payments",
+        &["--prices", "mouth=2.99,eyes=4.99,nose=1.99"],
+    );
     let covered = reference("");
     let mouth = RegionCheck::new("mouth", &covered);
     let eyes = RegionCheck::new("eyes", &covered);
@@ -568,6 +571,43 @@ fn a_paid_organ_is_uncovered_for_that_viewer_only_and_bad_receipts_change_nothin
     // The purchase outlives a reload (leave, then play again).
     server.get("/leave?viewer=alice");
     assert!(server.get("/play?viewer=alice").ends_with("/level-0+mouth"));
+
+    // A purchase on top of a level: bob likes the stream (level 2: eyes and mouth show),
+    // then buys the nose. His rendition shows all three; the cheeks, later in the priority,
+    // stay covered (the brows change too few pixels of this picture to tell).
+    server.get("/event?viewer=bob&kind=likes&amount=1");
+    assert_eq!(server.json("/state?viewer=bob")["rendition"], "level-2");
+    let nose_receipt = receipt("rcpt-b3", "bob", "nose", 199);
+    let (status, reply) = server.unlock(
+        "bob",
+        "nose",
+        &nose_receipt,
+        &provider.sign(nose_receipt.as_bytes()),
+    );
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["state"]["rendition"], "level-2+nose", "{reply}");
+    let frames = rtmp_frames(reply["stream"].as_str().unwrap());
+    let nose = RegionCheck::new("nose", &covered);
+    let cheeks = RegionCheck::new("cheeks", &covered);
+    for (what, check, shows) in [
+        ("eyes", &eyes, true),
+        ("mouth", &mouth, true),
+        ("nose", &nose, true),
+        ("cheeks", &cheeks, false),
+    ] {
+        println!("bob level-2+nose {what}: {}", show(check, &frames));
+        let seen = if shows {
+            check.uncovered(&frames)
+        } else {
+            check.covered(&frames)
+        };
+        assert!(
+            seen,
+            "bob at level 2 + nose: {what} should be {}: {}",
+            if shows { "uncovered" } else { "covered" },
+            show(check, &frames)
+        );
+    }
 }
 
 #[test]
