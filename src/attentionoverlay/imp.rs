@@ -72,13 +72,7 @@ impl AttentionOverlay {
         match applied {
             Outcome::Taken(closed) => {
                 if let Some(closed) = closed {
-                    gst::info!(
-                        CAT,
-                        imp = self,
-                        "lesson {:?} closed by lesson-length",
-                        closed.number
-                    );
-                    self.store_lesson(&closed);
+                    self.lesson_closed(&closed, "a window past lesson-length");
                 }
                 true
             }
@@ -114,14 +108,14 @@ impl AttentionOverlay {
             course.as_deref(),
         );
         if let Some(closed) = closed {
-            gst::info!(
-                CAT,
-                imp = self,
-                "lesson {:?} closed by the clock",
-                closed.number
-            );
-            self.store_lesson(&closed);
+            self.lesson_closed(&closed, "the presenter's clock");
         }
+    }
+
+    /// A lesson closed before EOS: logged, then its report, document and history record.
+    fn lesson_closed(&self, closed: &ClosedLesson, by: &str) {
+        gst::info!(CAT, imp = self, "lesson {:?} closed by {by}", closed.number);
+        self.store_lesson(closed);
     }
 
     fn write_report_now(&self) -> Result<Option<(PathBuf, usize)>, String> {
