@@ -109,6 +109,8 @@ pub struct ClassBoard {
     pub revision: u64,
     /// Wall clock (Unix ms) of the lesson start as the presenter saw it.
     pub lesson_start_ms: Option<u64>,
+    /// The start is the previous lesson's end ([`ClassBoard::next_lesson`]): no window moves it.
+    pub start_fixed: bool,
     /// Window length of the messages, seconds.
     pub window_s: Option<f64>,
     pub threshold: Option<Threshold>,
@@ -135,6 +137,16 @@ impl ClassBoard {
         Self {
             lesson_start_ms: Some(lesson_start_ms),
             ..Default::default()
+        }
+    }
+
+    /// The lesson after one closed at `start_ms`: its clock starts there, whatever the windows
+    /// (one straddling the boundary, or a late one of the lesson before, lies partly or wholly
+    /// before it).
+    pub fn next_lesson(start_ms: u64) -> Self {
+        Self {
+            start_fixed: true,
+            ..Self::new(start_ms)
         }
     }
 
@@ -188,8 +200,12 @@ impl ClassBoard {
         }
     }
 
-    /// The lesson's start on the wall clock: the presenter's, or the earliest window's.
+    /// The lesson's start on the wall clock: the presenter's, or the earliest window's (for
+    /// the first lesson, where a viewer may have started before the presenter).
     pub fn origin_ms(&self) -> Option<u64> {
+        if self.start_fixed {
+            return self.lesson_start_ms;
+        }
         self.viewers
             .values()
             .flat_map(|v| &v.windows)
@@ -209,13 +225,13 @@ impl ClassBoard {
             .max()
     }
 
-    /// A window's bounds in seconds of lesson time.
+    /// A window's bounds in seconds of lesson time (negative before the lesson's start).
     pub fn lesson_seconds(&self, w: &ViewerWindow) -> (f64, f64) {
+        let since = |ms: u64, origin: u64| (ms as f64 - origin as f64) / 1000.0;
         match self.origin_ms() {
-            Some(origin) if w.unix_ms.1 > 0 => (
-                w.unix_ms.0.saturating_sub(origin) as f64 / 1000.0,
-                w.unix_ms.1.saturating_sub(origin) as f64 / 1000.0,
-            ),
+            Some(origin) if w.unix_ms.1 > 0 => {
+                (since(w.unix_ms.0, origin), since(w.unix_ms.1, origin))
+            }
             _ => w.own_s,
         }
     }

@@ -80,19 +80,14 @@ impl Presenter {
             return Outcome::OtherCourse;
         }
         self.course_seen.get_or_insert_with(|| event_course.clone());
-        // After a roll-over the lesson's start is fixed; the first lesson's may still move to
-        // the earliest window of a viewer who started before the presenter.
-        if self.lessons_closed > 0
-            && let (Some(middle), Some(start)) =
-                (window_middle_ms(&event), self.board.lesson_start_ms)
-            && middle < start
-        {
+        let t = self.board.event_seconds(&event);
+        if self.board.start_fixed && t.is_some_and(|t| t < 0.0) {
             self.late_windows += 1;
             return Outcome::Late;
         }
         let mut closed = None;
         if lesson_length > 0.0
-            && let Some(t) = self.board.event_seconds(&event)
+            && let Some(t) = t
             && t >= lesson_length
         {
             closed = self.roll_over((t / lesson_length).floor() as u64, lesson_length, course);
@@ -111,14 +106,19 @@ impl Presenter {
         lesson_length: f64,
         course: Option<&str>,
     ) -> Option<ClosedLesson> {
-        let latest = self.board.latest_window_end_ms()?;
+        // Called per frame: the cheap checks first.
+        let length_ms = (lesson_length * 1000.0) as u64;
+        let grace_ms = (self.board.window_s.unwrap_or(60.0) * 1000.0) as u64;
+        if length_ms == 0 {
+            return None;
+        }
         let origin = self.board.origin_ms()?;
-        let (length_ms, grace_ms) = (
-            (lesson_length * 1000.0) as u64,
-            (self.board.window_s.unwrap_or(60.0) * 1000.0) as u64,
-        );
+        if now_ms < origin + length_ms + grace_ms {
+            return None;
+        }
+        let latest = self.board.latest_window_end_ms()?;
         let on_one_clock = latest <= now_ms + grace_ms && latest + length_ms + grace_ms >= now_ms;
-        if length_ms == 0 || now_ms < origin + length_ms + grace_ms || !on_one_clock {
+        if !on_one_clock {
             return None;
         }
         let lessons = (now_ms - grace_ms - origin) / length_ms;
@@ -138,7 +138,7 @@ impl Presenter {
         course: Option<&str>,
     ) -> Option<ClosedLesson> {
         let origin = self.board.origin_ms()?;
-        let next = ClassBoard::new(origin + lessons * (lesson_length * 1000.0) as u64);
+        let next = ClassBoard::next_lesson(origin + lessons * (lesson_length * 1000.0) as u64);
         let old = std::mem::replace(&mut self.board, next);
         self.lessons_closed += 1;
         Some(self.close(&old, Some(self.lessons_closed), course))
@@ -206,19 +206,6 @@ impl Presenter {
             document,
             record,
         }
-    }
-}
-
-/// The middle of a window message on the wall clock (`None`: not a window, or no wall clock).
-fn window_middle_ms(event: &AttentionEvent) -> Option<u64> {
-    match event {
-        AttentionEvent::Attention(r)
-        | AttentionEvent::Reminder(r)
-        | AttentionEvent::Alert(r)
-        | AttentionEvent::Recovered(r) => {
-            (r.unix_end_ms > 0).then(|| r.unix_start_ms / 2 + r.unix_end_ms / 2)
-        }
-        AttentionEvent::Stats(_) => None,
     }
 }
 
@@ -360,6 +347,11 @@ mod tests {
         let bob = json(AttentionEvent::Attention(report("bob", 4, 10, 2, 0.3)));
         assert_eq!(p.apply_json(&bob, None, 20.0), Outcome::Taken(None));
         assert_eq!(p.view().0.present, 2);
+        // carl's window 15-25 s straddles the boundary (middle 20 s): lesson 2's, and it does
+        // not pull lesson 2's start back to 15 s.
+        let carl = json(AttentionEvent::Attention(report("carl", 5, 10, 1, 0.5)));
+        assert_eq!(p.apply_json(&carl, None, 20.0), Outcome::Taken(None));
+        assert_eq!(p.document(None).lesson_start_ms, T0 + 20_000);
     }
 
     #[test]
