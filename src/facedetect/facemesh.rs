@@ -45,22 +45,12 @@ impl Crop {
             return None;
         }
         let angle = (points[l][1] - points[r][1]).atan2(points[l][0] - points[r][0]);
-        let (sin, cos) = angle.sin_cos();
         // Extent of the points in the face's own (de-rotated) axes.
-        let (mut u0, mut u1, mut v0, mut v1) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
-        for p in points {
-            let u = p[0] * cos + p[1] * sin;
-            let v = -p[0] * sin + p[1] * cos;
-            u0 = u0.min(u);
-            u1 = u1.max(u);
-            v0 = v0.min(v);
-            v1 = v1.max(v);
-        }
-        let (uc, vc) = ((u0 + u1) / 2.0, (v0 + v1) / 2.0);
+        let (c, size) = Affine::turned_extent(points.iter().map(|p| [p[0], p[1]]), angle);
         Some(Self {
-            cx: uc * cos - vc * sin,
-            cy: uc * sin + vc * cos,
-            side: (u1 - u0).max(v1 - v0) * CROP_SCALE,
+            cx: c[0],
+            cy: c[1],
+            side: size[0].max(size[1]) * CROP_SCALE,
             angle,
         })
     }

@@ -56,6 +56,30 @@ impl Affine {
         }
     }
 
+    /// The box around `points` in axes turned by `angle` radians (as [`Self::rotated_square`]
+    /// turns its square): its centre in frame coordinates and its size along the turned axes,
+    /// for crops that follow a turned face or hand.
+    pub fn turned_extent(
+        points: impl IntoIterator<Item = [f32; 2]>,
+        angle: f32,
+    ) -> ([f32; 2], [f32; 2]) {
+        let (sin, cos) = angle.sin_cos();
+        let (mut u0, mut u1, mut v0, mut v1) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
+        for p in points {
+            let u = p[0] * cos + p[1] * sin;
+            let v = -p[0] * sin + p[1] * cos;
+            u0 = u0.min(u);
+            u1 = u1.max(u);
+            v0 = v0.min(v);
+            v1 = v1.max(v);
+        }
+        let (uc, vc) = ((u0 + u1) / 2.0, (v0 + v1) / 2.0);
+        (
+            [uc * cos - vc * sin, uc * sin + vc * cos],
+            [u1 - u0, v1 - v0],
+        )
+    }
+
     /// Letterbox: fits a `width` x `height` frame into a `size` x `size` square, keeping the
     /// aspect ratio and centring it. Returns the map and the frame-pixels-per-output-pixel scale.
     pub fn letterbox(width: usize, height: usize, size_w: usize, size_h: usize) -> Self {

@@ -81,11 +81,7 @@ impl Palm {
     /// The landmark model's crop: MediaPipe's rect (rotated so the hand points up, shifted
     /// half a palm towards the fingers, 2.6 palms square). Returns (centre, side, angle).
     pub fn hand_crop(&self) -> ([f32; 2], f32, f32) {
-        let (dx, dy) = (
-            self.middle[0] - self.wrist[0],
-            self.middle[1] - self.wrist[1],
-        );
-        let angle = normalise(std::f32::consts::FRAC_PI_2 - (-dy).atan2(dx));
+        let angle = pointing_up(self.wrist, self.middle);
         let h = self.size[1];
         let (s, c) = angle.sin_cos();
         let centre = [self.centre[0] + 0.5 * h * s, self.centre[1] - 0.5 * h * c];
@@ -104,25 +100,22 @@ pub fn crop_from_landmarks(points: &[[f32; 2]; HAND_POINTS]) -> ([f32; 2], f32, 
         ((i[0] + r[0]) / 2.0 + m[0]) / 2.0,
         ((i[1] + r[1]) / 2.0 + m[1]) / 2.0,
     ];
-    let angle =
-        normalise(std::f32::consts::FRAC_PI_2 - (-(knuckles[1] - w[1])).atan2(knuckles[0] - w[0]));
-    // The points' box in the hand's own axes (x across, y from fingers to wrist).
-    let (s, c) = angle.sin_cos();
-    let along = |p: [f32; 2]| [p[0] * c + p[1] * s, -p[0] * s + p[1] * c];
-    let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
-    for p in PALM_AND_LOWER_JOINTS.map(|k| along(points[k])) {
-        for a in 0..2 {
-            lo[a] = lo[a].min(p[a]);
-            hi[a] = hi[a].max(p[a]);
-        }
-    }
-    let (size, mut mid) = (
-        [hi[0] - lo[0], hi[1] - lo[1]],
-        [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0],
-    );
-    mid[1] -= 0.1 * size[1];
-    let centre = [mid[0] * c - mid[1] * s, mid[0] * s + mid[1] * c];
-    (centre, 2.0 * size[0].max(size[1]), angle)
+    let angle = pointing_up(w, knuckles);
+    let (c, size) = Affine::turned_extent(PALM_AND_LOWER_JOINTS.map(|k| points[k]), angle);
+    // A tenth of the height towards the fingers (up in the hand's own axes).
+    let (s, co) = angle.sin_cos();
+    let shift = 0.1 * size[1];
+    (
+        [c[0] + shift * s, c[1] - shift * co],
+        2.0 * size[0].max(size[1]),
+        angle,
+    )
+}
+
+/// The turn that makes the direction from `wrist` to `fingers` point up in a crop.
+fn pointing_up(wrist: [f32; 2], fingers: [f32; 2]) -> f32 {
+    let (dx, dy) = (fingers[0] - wrist[0], fingers[1] - wrist[1]);
+    normalise(std::f32::consts::FRAC_PI_2 - (-dy).atan2(dx))
 }
 
 fn normalise(a: f32) -> f32 {
