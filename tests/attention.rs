@@ -961,24 +961,39 @@ fn lesson_length_and_single_stage_on_the_real_element() {
 
 /// The scripted class of issue 13: anna attends, ben looks away from minute 2 and leaves
 /// after minute 3, cleo joins 7 s late and looks away throughout (60 s windows).
-fn scripted_class(t0_ms: u64) -> Vec<String> {
-    use gstfacekit::WindowReport;
-    let window = |id: &str, join: u64, i: u64, attention: f64| WindowReport {
+/// Window `i` (`len_s` long, `sampled` frames) of viewer `id` in course "c", who joined
+/// `join_s` after `t0_ms` on the wall clock; threshold 50%.
+fn window_report(
+    t0_ms: u64,
+    id: &str,
+    join_s: u64,
+    i: u64,
+    len_s: u64,
+    sampled: u32,
+    attention: f64,
+) -> gstfacekit::WindowReport {
+    gstfacekit::WindowReport {
         viewer_id: id.into(),
         course: "c".into(),
         lesson_index: 0,
         window_index: i,
-        window_start: i * 60 * S,
-        window_end: (i + 1) * 60 * S,
-        unix_start_ms: t0_ms + (join + i * 60) * 1000,
-        unix_end_ms: t0_ms + (join + (i + 1) * 60) * 1000,
-        sampled: 60,
-        gaze: (attention * 60.0) as u32,
+        window_start: i * len_s * S,
+        window_end: (i + 1) * len_s * S,
+        unix_start_ms: t0_ms + (join_s + i * len_s) * 1000,
+        unix_end_ms: t0_ms + (join_s + (i + 1) * len_s) * 1000,
+        sampled,
+        gaze: (attention * sampled as f64) as u32,
         attention,
         threshold: 0.5,
         low_at_threshold: false,
         state: "not-reminded".into(),
         complete: true,
+    }
+}
+
+fn scripted_class(t0_ms: u64) -> Vec<String> {
+    let window = |id: &str, join: u64, i: u64, attention: f64| {
+        window_report(t0_ms, id, join, i, 60, 60, attention)
     };
     let mut out = Vec::new();
     let script: [(&str, u64, &[f64]); 3] = [
@@ -1254,7 +1269,7 @@ fn the_presenters_clock_closes_a_lesson_after_the_viewers_went_quiet() {
     // Two 1 s windows that end now, in a 2 s lesson: no later window will come, yet the
     // panel must not show the finished lesson until EOS. One window length after its end the
     // presenter's clock closes it: its report appears while the presenter keeps recording.
-    use gstfacekit::{LessonDocument, WindowReport};
+    use gstfacekit::LessonDocument;
     common::init();
     let report = tmp("clock.svg");
     let first = tmp("clock-1.json");
@@ -1273,23 +1288,7 @@ fn the_presenters_clock_closes_a_lesson_after_the_viewers_went_quiet() {
         .unwrap()
         .as_millis() as u64;
     for i in 0..2u64 {
-        let r = WindowReport {
-            viewer_id: "anna".into(),
-            course: "c".into(),
-            window_index: i,
-            window_start: i * S,
-            window_end: (i + 1) * S,
-            unix_start_ms: now - 2000 + i * 1000,
-            unix_end_ms: now - 1000 + i * 1000,
-            sampled: 10,
-            gaze: 10 - 5 * i as u32,
-            attention: 1.0 - 0.5 * i as f64,
-            threshold: 0.5,
-            low_at_threshold: false,
-            lesson_index: 0,
-            state: "not-reminded".into(),
-            complete: true,
-        };
+        let r = window_report(now - 2000, "anna", 0, i, 1, 10, 1.0 - 0.5 * i as f64);
         assert!(
             overlay.emit_by_name::<bool>("push-json", &[&AttentionEvent::Attention(r).to_json()])
         );
