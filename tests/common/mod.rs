@@ -329,42 +329,38 @@ pub struct Xvfb {
 
 impl Xvfb {
     pub fn start() -> Self {
+        use std::io::BufRead;
         let bin = "/usr/bin/Xvfb";
         assert!(
             std::path::Path::new(bin).exists(),
             "Xvfb missing: run scripts/setup.sh (Debian package xvfb)"
         );
-        let n = (100..400)
-            .map(|i| i + std::process::id() % 300)
-            .find(|n| {
-                !std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                    && !std::path::Path::new(&format!("/tmp/.X{n}-lock")).exists()
-            })
-            .expect("a free X display number");
-        let child = std::process::Command::new(bin)
+        // -displayfd: Xvfb picks a free display and writes its number once it accepts clients.
+        let mut child = std::process::Command::new(bin)
             .args([
-                format!(":{n}"),
-                "-screen".into(),
-                "0".into(),
-                "1280x720x24".into(),
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x720x24",
+                "-nolisten",
+                "tcp",
             ])
-            .args(["-nolisten", "tcp"])
-            .stdout(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("start Xvfb");
-        let socket = format!("/tmp/.X11-unix/X{n}");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while !std::path::Path::new(&socket).exists() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "Xvfb :{n} did not start"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
+        let mut number = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut number)
+            .expect("Xvfb's display number");
+        assert!(
+            number.trim().parse::<u32>().is_ok(),
+            "Xvfb did not start (display {number:?})"
+        );
         Self {
             child,
-            display: format!(":{n}"),
+            display: format!(":{}", number.trim()),
         }
     }
 
